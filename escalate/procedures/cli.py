@@ -1,0 +1,252 @@
+"""``escalate procedure …``: list, show, validate, deadlines and schema.
+
+Pure Python like the rest of the engine: nothing here needs Django or a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import textwrap
+from typing import TextIO
+
+from escalate.procedures import library
+from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.engine import StageDeadlines, stage_deadlines
+from escalate.procedures.model import Procedure, Timescale, Unit
+
+
+class UsageError(Exception):
+    """Bad input on the command line: one line to say what is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see 'escalate procedure --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="escalate procedure",
+        description="Work with procedure definitions: the TOML files that describe each "
+        "board's professional challenge and escalation procedure.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="keys and names of the procedures Escalate ships")
+    show = sub.add_parser("show", help="a stage-by-stage description of one procedure")
+    show.add_argument("key")
+    validate = sub.add_parser("validate", help="check a definition file; exit 1 if it is invalid")
+    validate.add_argument("file")
+    sub.add_parser("schema", help="print the JSON Schema of the definition format")
+    deadlines = sub.add_parser("deadlines", help="work out a case's deadlines")
+    deadlines.add_argument("key")
+    deadlines.add_argument("--arose", required=True, type=_date, help="YYYY-MM-DD")
+    deadlines.add_argument(
+        "--stage-started",
+        action="append",
+        default=[],
+        type=_stage_date,
+        metavar="N=YYYY-MM-DD",
+        help="the day stage N began (repeatable)",
+    )
+    deadlines.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a real date; write it as YYYY-MM-DD, for example 2026-12-23"
+        ) from None
+
+
+def _stage_date(text: str) -> tuple[int, dt.date]:
+    number, sep, day = text.partition("=")
+    if not sep or not number.strip().isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} should look like 2=2026-12-29 (stage number, '=', date)"
+        )
+    return int(number), _date(day.strip())
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        return _run(args, out)
+    except UsageError as exc:
+        print(f"escalate procedure: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"escalate procedure: {exc.args[0]}", file=sys.stderr)
+        return 1
+    except library.DefinitionError as exc:
+        print(f"escalate procedure: {exc.source} is not a valid procedure definition:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {exc.source}: {problem}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.command == "list":
+        for key, procedure in library.load_library().items():
+            print(f"{key:<28} {procedure.name} ({procedure.partnership})", file=out)
+        return 0
+    if args.command == "schema":
+        print(library.json_schema(), file=out)
+        return 0
+    if args.command == "validate":
+        procedure = library.load_file(args.file)
+        print(
+            f"{args.file}: valid: {procedure.key}, {len(procedure.stages)} stages", file=out
+        )
+        return 0
+    if args.command == "show":
+        out.write(describe(library.get(args.key)))
+        return 0
+    if args.command == "deadlines":
+        return _deadlines(args, out)
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover
+
+
+def _deadlines(args: argparse.Namespace, out: TextIO) -> int:
+    procedure = library.get(args.key)
+    started: dict[int, dt.date] = {}
+    for number, day in args.stage_started:
+        if not 1 <= number <= len(procedure.stages):
+            raise UsageError(
+                f"{procedure.key} has stages 1 to {len(procedure.stages)}, not {number}"
+            )
+        if day < args.arose:
+            raise UsageError(
+                f"stage {number} cannot start on {day} before the concern arose on {args.arose}"
+            )
+        started[number] = day
+    calendar = WorkingCalendar.for_region(procedure.region)
+    stages = stage_deadlines(procedure, calendar, arose=args.arose, stage_started=started)
+    if args.json:
+        json.dump(_as_json(procedure, args.arose, stages), out)
+        out.write("\n")
+        return 0
+    print(f"{procedure.name}: concern arose {format_day(args.arose)}", file=out)
+    for s in stages:
+        print(f"\nStage {s.number}: {s.title}", file=out)
+        if not s.all:
+            print("  No fixed timescale.", file=out)
+        for d in s.all:
+            due = format_day(d.due) if d.due else "not yet known"
+            print(f"  {d.label}: {due}", file=out)
+            print(f"    ({d.explanation})", file=out)
+    return 0
+
+
+def _as_json(procedure: Procedure, arose: dt.date, stages: list[StageDeadlines]) -> dict[str, object]:
+    def day(d: object) -> str | None:
+        due = getattr(d, "due", None)
+        return due.isoformat() if due else None
+
+    return {
+        "procedure": procedure.key,
+        "arose": arose.isoformat(),
+        "stages": [
+            {
+                "number": s.number,
+                "title": s.title,
+                "start_by": day(s.start_by),
+                "conclude_by": day(s.conclude_by),
+                "other_deadlines": [d.as_json() for d in s.other],
+            }
+            for s in stages
+        ],
+    }
+
+
+def describe_timescale(t: Timescale) -> str:
+    if t.unit is Unit.WORKING_DAYS:
+        plural = "s" if t.amount != 1 else ""
+        anchor = (
+            "the concern arose" if t.anchor.value == "concern_arose" else "this stage began"
+        )
+        return f"within {t.amount} working day{plural} of the day {anchor}"
+    anchor = "the day the concern arose" if t.anchor.value == "concern_arose" else "the day this stage began"
+    rolled = " (moved to the next working day if that is a weekend or bank holiday)" if t.roll_forward else ""
+    return f"day {t.amount}, counting {anchor} as day 1{rolled}"
+
+
+def describe(procedure: Procedure) -> str:
+    """The procedure as readable text, stage by stage, like the document."""
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
+    bullet = textwrap.TextWrapper(width=88, initial_indent="  - ", subsequent_indent="    ")
+    lines = [
+        procedure.name,
+        "=" * len(procedure.name),
+        f"{procedure.partnership}. Protects: {procedure.protects.value}. Version {procedure.version},"
+        f" effective {procedure.effective:%d %B %Y}"
+        + (f", review by {procedure.review:%d %B %Y}" if procedure.review else "")
+        + ".",
+        f"Working days: {procedure.region.value} bank holidays.",
+        "",
+    ]
+    for para in procedure.guidance.split("\n\n"):
+        lines += [wrap.fill(para), ""]
+    if procedure.principles:
+        lines.append("Principles")
+        lines += [bullet.fill(p) for p in procedure.principles]
+        lines.append("")
+    if procedure.out_of_scope:
+        lines.append("Not covered by this procedure")
+        lines += [bullet.fill(f"{o.situation}: {o.go_instead}") for o in procedure.out_of_scope]
+        lines.append("")
+    lines.append("If someone is at immediate risk")
+    lines.append(wrap.fill(procedure.expedite.prompt))
+    lines.append(
+        wrap.fill(
+            "The case may start at, or move straight to, the most relevant later stage."
+            if procedure.expedite.allowed
+            else "Every case still starts at stage 1."
+        )
+    )
+    lines.append("")
+    for stage in procedure.stages:
+        heading = f"Stage {stage.number}: {stage.title}"
+        lines += [heading, "-" * len(heading)]
+        lines.append("  Who acts: " + ", ".join(r.label for r in stage.roles))
+        if stage.owner_roles:
+            lines.append("  Accountable: " + ", ".join(r.label for r in stage.owner_roles))
+        timescales = []
+        if stage.start_by:
+            timescales.append(f"start by {describe_timescale(stage.start_by)}")
+        if stage.conclude_by:
+            timescales.append(f"conclude by {describe_timescale(stage.conclude_by)}")
+        for d in stage.other_deadlines:
+            timescales.append(f"{d.label.lower()}: {describe_timescale(d.timescale)}")
+        lines.append(bullet.fill("Timescale: " + ("; ".join(timescales) or "no fixed timescale")))
+        lines.append(wrap.fill(stage.guidance))
+        if stage.checklist:
+            lines.append("  Required actions:")
+            lines += [bullet.fill(c.text) for c in stage.checklist]
+        if stage.on_resolved:
+            lines.append("  If resolved:")
+            lines += [bullet.fill(d.text) for d in stage.on_resolved]
+        if stage.on_unresolved:
+            lines.append("  If not resolved:")
+            lines.append(bullet.fill(stage.on_unresolved.text))
+        if stage.panel:
+            lines.append(bullet.fill(f"Panel: {stage.panel.name}: {stage.panel.when}"))
+        if stage.referral_form:
+            lines.append(
+                bullet.fill(
+                    f"Referral form: {stage.referral_form.title}; send to "
+                    f"{stage.referral_form.submit_to}"
+                )
+            )
+        lines.append("")
+    if procedure.readings:
+        lines.append("How Escalate reads this procedure")
+        lines += [bullet.fill(r) for r in procedure.readings]
+        lines.append("")
+    return "\n".join(lines)
