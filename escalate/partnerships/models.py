@@ -1,0 +1,200 @@
+"""Who is who: partnerships (boards), their member agencies and the people in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from escalate.procedures import library
+from escalate.procedures.model import Region, Role
+
+
+def _procedure_choices() -> list[tuple[str, str]]:
+    return [(key, p.name) for key, p in library.load_library().items()]
+
+
+def validate_procedure_key(value: str) -> None:
+    if value not in library.load_library():
+        raise ValidationError(
+            f"There is no procedure called {value!r}. Choose one from the library."
+        )
+
+
+class PartnershipKind(models.TextChoices):
+    ADULTS = "adults", "Safeguarding Adults Board"
+    CHILDREN = "children", "Children's Safeguarding Partnership"
+    COMBINED = "combined", "Combined safeguarding partnership"
+
+
+class Partnership(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    reference_prefix = models.CharField(
+        max_length=6,
+        unique=True,
+        help_text="Start of every case reference, for example CE in CE-2026-0042.",
+    )
+    kind = models.CharField(max_length=20, choices=PartnershipKind.choices)
+    procedure_key = models.CharField(
+        "procedure",
+        max_length=60,
+        choices=_procedure_choices,
+        validators=[validate_procedure_key],
+        help_text="The escalation procedure this partnership follows.",
+    )
+    region = models.CharField(
+        "bank holidays of",
+        max_length=20,
+        choices=[(r.value, r.value.replace("-", " ").title()) for r in Region],
+        default=Region.ENGLAND_AND_WALES.value,
+    )
+    business_unit_email = models.EmailField("business unit email address")
+    business_unit_phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reference_prefix__regex=r"^[A-Z]{2,6}$"),
+                name="partnership_reference_prefix_is_capitals",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PartnershipKind.values),
+                name="partnership_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def procedure(self):  # type: ignore[no-untyped-def]
+        return library.get(self.procedure_key)
+
+
+class Sector(models.TextChoices):
+    LA_ADULTS = "la_adults", "Local authority adult social care"
+    LA_CHILDREN = "la_children", "Local authority children's social care"
+    LA_OTHER = "la_other", "Local authority (other services)"
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    ICB = "icb", "Integrated care board"
+    GP = "gp", "GP practice"
+    POLICE = "police", "Police"
+    PROBATION = "probation", "Probation"
+    EDUCATION = "education", "Education (school or college)"
+    HOUSING = "housing", "Housing"
+    VOLUNTARY = "voluntary", "Voluntary, community or faith organisation"
+    FIRE = "fire", "Fire and rescue"
+    OTHER = "other", "Other"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    partnerships = models.ManyToManyField(Partnership, related_name="agencies", blank=True)
+    safeguarding_email = models.EmailField(
+        "safeguarding team email address",
+        blank=True,
+        help_text="Where the agency's safeguarding leads can be reached together.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sector__in=Sector.values), name="agency_sector_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+AGENCY_ROLE_CHOICES = [
+    (r.value, r.label)
+    for r in (
+        Role.PRACTITIONER,
+        Role.LINE_MANAGER,
+        Role.SAFEGUARDING_LEAD,
+        Role.SENIOR_MANAGER,
+        Role.DIRECTOR,
+        Role.BOARD_REPRESENTATIVE,
+    )
+]
+
+
+class Membership(models.Model):
+    """A person's role in an agency. One person may hold several roles."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=30, choices=AGENCY_ROLE_CHOICES)
+
+    class Meta:
+        ordering = ["agency__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "agency", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[v for v, _ in AGENCY_ROLE_CHOICES]),
+                name="membership_role_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_role_display()}, {self.agency}"
+
+
+class PartnershipRoleKind(models.TextChoices):
+    BUSINESS_UNIT = Role.BUSINESS_UNIT.value, "Business unit or board manager"
+    INDEPENDENT_CHAIR = Role.INDEPENDENT_CHAIR.value, "Independent chair"
+    STATUTORY_PARTNER = Role.STATUTORY_PARTNER.value, "Statutory partner"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class PartnershipRole(models.Model):
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnership_roles"
+    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="people")
+    role = models.CharField(max_length=30, choices=PartnershipRoleKind.choices)
+
+    class Meta:
+        ordering = ["partnership__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "partnership", "role"], name="partnership_role_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=PartnershipRoleKind.values),
+                name="partnership_role_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_role_display()}, {self.partnership}"
+
+
+class NonWorkingDay(models.Model):
+    """A day off not in the bank-holiday package (a one-off bank holiday, say)."""
+
+    date = models.DateField()
+    region = models.CharField(
+        max_length=20, choices=[(r.value, r.value.replace("-", " ").title()) for r in Region]
+    )
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "region"], name="non_working_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y}: {self.reason}"
