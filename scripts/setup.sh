@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything Escalate needs into ./.venv (Python 3.11 or newer).
+#   scripts/setup.sh          the service
+#   scripts/setup.sh --dev    the service and everything the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-}
+if [ -z "$PYTHON" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      PYTHON=$candidate
+      break
+    fi
+  done
+fi
+if [ -z "$PYTHON" ]; then
+  echo "Escalate needs Python 3.11 or newer; none was found. Install it, or set PYTHON=/path/to/python3." >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+extras=""
+if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
+echo "Escalate is installed in .venv"
