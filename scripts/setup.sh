@@ -27,4 +27,13 @@ fi
 extras=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
+# The front end (GOV.UK Frontend, MoJ Frontend) comes from npm and is compiled here;
+# npm is needed to set up, never to run.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent build
+else
+  echo "npm was not found: install Node.js 20 or newer so the pages can be styled." >&2
+  exit 1
+fi
 echo "Escalate is installed in .venv"
