@@ -8,9 +8,9 @@ was released. We count days, never hours.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 
 import holidays
 
@@ -30,6 +30,22 @@ def format_day(day: dt.date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+@lru_cache(maxsize=512)
+def _bank_holidays(region: Region, year: int) -> Mapping[dt.date, str]:
+    """One region's bank holidays in one year, as a plain read-only mapping.
+
+    Built in one go and cached per (region, year), so threads serving requests never
+    see a half-populated year (the ``holidays`` package fills years in lazily).
+    """
+    found = holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[region], years=year)
+    # gov.uk calls a bank holiday moved off a weekend a "substitute day".
+    return {
+        day: name.replace("(observed)", "(substitute day)")
+        for day, name in found.items()
+        if day.year == year
+    }
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     region: Region
@@ -41,19 +57,19 @@ class WorkingCalendar:
     ) -> WorkingCalendar:
         return cls(Region(region), frozenset(extra_non_working))
 
-    @cached_property
-    def _bank_holidays(self) -> holidays.HolidayBase:
-        return holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[self.region])
+    def bank_holiday(self, day: dt.date) -> str | None:
+        """The name of the region's bank holiday on ``day``, if it is one."""
+        return _bank_holidays(self.region, day.year).get(day)
 
     def why_not_working(self, day: dt.date) -> str | None:
         """None for a working day; otherwise the reason in words."""
         if day.weekday() >= 5:
             return "weekend"
-        if day in self.extra_non_working:
-            return "non-working day"
-        name = self._bank_holidays.get(day)
+        name = self.bank_holiday(day)
         if name:
             return f"bank holiday ({name})"
+        if day in self.extra_non_working:
+            return "non-working day"
         return None
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -90,3 +106,14 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
+
+    def non_working_days(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        """Every non-working day from ``first`` to ``last`` inclusive, with its reason."""
+        found: list[tuple[dt.date, str]] = []
+        day = first
+        while day <= last:
+            why = self.why_not_working(day)
+            if why:
+                found.append((day, why))
+            day += ONE_DAY
+        return found

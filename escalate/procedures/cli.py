@@ -10,16 +10,28 @@ import datetime as dt
 import json
 import sys
 import textwrap
+from pathlib import Path
 from typing import TextIO
 
 from escalate.procedures import library
 from escalate.procedures.calendar import WorkingCalendar, format_day
-from escalate.procedures.engine import StageDeadlines, stage_deadlines
+from escalate.procedures.engine import Deadline, StageDeadlines, stage_deadlines
 from escalate.procedures.model import Procedure, Timescale, Unit
 
 
 class UsageError(Exception):
     """Bad input on the command line: one line to say what is wrong."""
+
+
+class UnknownProcedure(Exception):
+    """No procedure in the library has the key asked for."""
+
+
+def _get(key: str) -> Procedure:
+    try:
+        return library.get(key)
+    except KeyError as exc:
+        raise UnknownProcedure(exc.args[0]) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,13 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Dates the CLI accepts: wide enough for any real case, narrow enough that every
+#: deadline (at most a year on) is a valid date with known bank holidays.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+
+
 def _date(text: str) -> dt.date:
+    text = text.strip()
     try:
-        return dt.date.fromisoformat(text)
+        if len(text) != 10:
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a real date; write it as YYYY-MM-DD, for example 2026-12-23"
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range; use a date from {EARLIEST} to {LATEST}"
+        )
+    return day
 
 
 def _stage_date(text: str) -> tuple[int, dt.date]:
@@ -81,14 +107,25 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as exc:
         print(f"escalate procedure: {exc}", file=sys.stderr)
         return 2
-    except KeyError as exc:
-        print(f"escalate procedure: {exc.args[0]}", file=sys.stderr)
+    except UnknownProcedure as exc:
+        print(f"escalate procedure: {exc}", file=sys.stderr)
         return 1
     except library.DefinitionError as exc:
-        print(f"escalate procedure: {exc.source} is not a valid procedure definition:", file=sys.stderr)
+        print(
+            f"escalate procedure: {exc.source} is not a valid procedure definition:",
+            file=sys.stderr,
+        )
         for problem in exc.problems:
             print(f"  {exc.source}: {problem}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+    except Exception as exc:  # never a traceback: one line, and a code to tell apart
+        print(
+            f"escalate procedure: unexpected error, please report it: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 3
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -101,12 +138,17 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if args.command == "validate":
         procedure = library.load_file(args.file)
-        print(
-            f"{args.file}: valid: {procedure.key}, {len(procedure.stages)} stages", file=out
-        )
+        print(f"{args.file}: valid: {procedure.key}, {len(procedure.stages)} stages", file=out)
+        stem = Path(args.file).stem
+        if stem != procedure.key:
+            print(
+                f"note: to ship it in the library, name the file {procedure.key}.toml "
+                f"(the key), not {stem}.toml",
+                file=out,
+            )
         return 0
     if args.command == "show":
-        out.write(describe(library.get(args.key)))
+        out.write(describe(_get(args.key)))
         return 0
     if args.command == "deadlines":
         return _deadlines(args, out)
@@ -114,18 +156,26 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _deadlines(args: argparse.Namespace, out: TextIO) -> int:
-    procedure = library.get(args.key)
+    procedure = _get(args.key)
     started: dict[int, dt.date] = {}
     for number, day in args.stage_started:
         if not 1 <= number <= len(procedure.stages):
             raise UsageError(
                 f"{procedure.key} has stages 1 to {len(procedure.stages)}, not {number}"
             )
+        if number in started:
+            raise UsageError(f"--stage-started {number}=... is given more than once")
         if day < args.arose:
             raise UsageError(
-                f"stage {number} cannot start on {day} before the concern arose on {args.arose}"
+                f"stage {number} cannot start on {day}, before the concern arose on {args.arose}"
             )
         started[number] = day
+    ordered = sorted(started.items())
+    for (a, a_day), (b, b_day) in zip(ordered, ordered[1:], strict=False):
+        if b_day < a_day:
+            raise UsageError(
+                f"stage {b} cannot start on {b_day}, before stage {a} started on {a_day}"
+            )
     calendar = WorkingCalendar.for_region(procedure.region)
     stages = stage_deadlines(procedure, calendar, arose=args.arose, stage_started=started)
     if args.json:
@@ -144,10 +194,11 @@ def _deadlines(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _as_json(procedure: Procedure, arose: dt.date, stages: list[StageDeadlines]) -> dict[str, object]:
-    def day(d: object) -> str | None:
-        due = getattr(d, "due", None)
-        return due.isoformat() if due else None
+def _as_json(
+    procedure: Procedure, arose: dt.date, stages: list[StageDeadlines]
+) -> dict[str, object]:
+    def day(d: Deadline | None) -> str | None:
+        return d.due.isoformat() if d and d.due else None
 
     return {
         "procedure": procedure.key,
@@ -168,12 +219,18 @@ def _as_json(procedure: Procedure, arose: dt.date, stages: list[StageDeadlines])
 def describe_timescale(t: Timescale) -> str:
     if t.unit is Unit.WORKING_DAYS:
         plural = "s" if t.amount != 1 else ""
-        anchor = (
-            "the concern arose" if t.anchor.value == "concern_arose" else "this stage began"
-        )
+        anchor = "the concern arose" if t.anchor.value == "concern_arose" else "this stage began"
         return f"within {t.amount} working day{plural} of the day {anchor}"
-    anchor = "the day the concern arose" if t.anchor.value == "concern_arose" else "the day this stage began"
-    rolled = " (moved to the next working day if that is a weekend or bank holiday)" if t.roll_forward else ""
+    anchor = (
+        "the day the concern arose"
+        if t.anchor.value == "concern_arose"
+        else "the day this stage began"
+    )
+    rolled = (
+        " (moved to the next working day if that is a weekend or bank holiday)"
+        if t.roll_forward
+        else ""
+    )
     return f"day {t.amount}, counting {anchor} as day 1{rolled}"
 
 
@@ -184,8 +241,8 @@ def describe(procedure: Procedure) -> str:
     lines = [
         procedure.name,
         "=" * len(procedure.name),
-        f"{procedure.partnership}. Protects: {procedure.protects.value}. Version {procedure.version},"
-        f" effective {procedure.effective:%d %B %Y}"
+        f"{procedure.partnership}. Protects: {procedure.protects.value}. "
+        f"Version {procedure.version}, effective {procedure.effective:%d %B %Y}"
         + (f", review by {procedure.review:%d %B %Y}" if procedure.review else "")
         + ".",
         f"Working days: {procedure.region.value} bank holidays.",

@@ -168,15 +168,43 @@ def deadline_for(
 
     if t.unit is Unit.WORKING_DAYS:
         due = calendar.add_working_days(anchor_day, t.amount)
-        return due, f"{_amount(t)} after {anchor_words} = {format_day(due)}"
+        words = f"{_amount(t)} after {anchor_words} = {format_day(due)}"
+        holidays = [
+            f"{format_day(day)} {why}"
+            for day, why in calendar.non_working_days(anchor_day + dt.timedelta(days=1), due)
+            if why != "weekend"
+        ]
+        if holidays:
+            words += f" (not counting {'; '.join(holidays)})"
+        return due, words
 
     day_n = anchor_day + dt.timedelta(days=t.amount - 1)
     words = f"day {t.amount} (day 1 = {anchor_words}) = {format_day(day_n)}"
-    why_not = calendar.why_not_working(day_n)
-    if t.roll_forward and why_not:
+    if t.roll_forward and not calendar.is_working_day(day_n):
         due = calendar.on_or_after(day_n)
-        return due, f"{words}, rolled to {format_day(due)}: {why_not}"
+        return due, f"{words}, rolled to {format_day(due)}: {_skipped(calendar, day_n, due)}"
     return day_n, words
+
+
+def _skipped(calendar: WorkingCalendar, first: dt.date, until: dt.date) -> str:
+    """Why the days from ``first`` up to (not including) ``until`` do not count.
+
+    'weekend' when that is the only reason; otherwise each run of days with its reason:
+    'Fri 25 Dec 2026 bank holiday (Christmas Day); Sat 26 Dec 2026 to Sun 27 Dec 2026
+    weekend; ...'.
+    """
+    days = calendar.non_working_days(first, until - dt.timedelta(days=1))
+    runs: list[tuple[dt.date, dt.date, str]] = []
+    for day, why in days:
+        if runs and runs[-1][2] == why and runs[-1][1] == day - dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day, why)
+        else:
+            runs.append((day, day, why))
+    if len(runs) == 1:
+        return runs[0][2]
+    return "; ".join(
+        f"{format_day(a)}{f' to {format_day(b)}' if b != a else ''} {why}" for a, b, why in runs
+    )
 
 
 def _amount(t: Timescale) -> str:
@@ -258,17 +286,27 @@ def act_by(
 def stage_statuses(
     procedure: Procedure, calendar: WorkingCalendar, facts: CaseFacts, today: dt.date
 ) -> dict[int, StageStatus]:
+    """Each stage's status on ``today``, read from the case's dated facts.
+
+    ``today`` may be in the past: a stage that began after it is not reached yet, and
+    one concluded after it was still in progress (or overdue) then.
+    """
     result: dict[int, StageStatus] = {}
     for stage in procedure.stages:
         n = stage.number
-        if n > facts.current_stage:
+        started = facts.stage_started.get(n)
+        concluded = facts.stage_concluded.get(n)
+        if n > facts.current_stage or (started is not None and started > today):
             result[n] = StageStatus.NOT_REACHED
-        elif n < facts.current_stage:
-            result[n] = (
-                StageStatus.CONCLUDED if n in facts.stage_started else StageStatus.SKIPPED
-            )
-        elif facts.status is not CaseStatus.OPEN:
+        elif started is None and n < facts.current_stage:
+            # Jumped over: skipped from the day a later stage began.
+            moved_on = min((d for m, d in facts.stage_started.items() if m > n), default=None)
+            skipped = moved_on is None or moved_on <= today
+            result[n] = StageStatus.SKIPPED if skipped else StageStatus.NOT_REACHED
+        elif concluded is not None and concluded <= today:
             result[n] = StageStatus.CONCLUDED
+        elif concluded is None and (n < facts.current_stage or facts.status is not CaseStatus.OPEN):
+            result[n] = StageStatus.CONCLUDED  # concluded, date not recorded
         else:
             due = act_by(procedure, calendar, facts, n)
             overdue = due is not None and due.due is not None and today > due.due
@@ -312,7 +350,9 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
                 moves.append(
                     Move(
                         Action.EXPEDITE,
-                        _union(stage.roles, later.roles),
+                        # The escalating side decides: this stage's roles, or an agency
+                        # role of the later stage (a senior manager told directly).
+                        _union(stage.roles, tuple(r for r in later.roles if r in AGENCY_ROLES)),
                         to_stage=later.number,
                         needs_reason=True,
                         label=f"Expedite to stage {later.number}: {later.title}",
@@ -333,6 +373,19 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
     return moves
 
 
+#: How each action reads in a refusal: "A practitioner cannot <verb> ...".
+_VERBS: dict[Action, str] = {
+    Action.RAISE: "raise a challenge",
+    Action.RECORD: "add a note",
+    Action.TICK: "tick off required actions",
+    Action.RESOLVE: "record the disagreement as resolved",
+    Action.ESCALATE: "escalate the case",
+    Action.EXPEDITE: "expedite the case",
+    Action.REFER_TO_PANEL: "refer the case to a panel",
+    Action.WITHDRAW: "withdraw the challenge",
+}
+
+
 def check(
     procedure: Procedure,
     facts: CaseFacts,
@@ -343,73 +396,140 @@ def check(
     reason: str = "",
     item: str | None = None,
 ) -> None:
-    """Raise :class:`Refused` unless ``role`` may do ``action`` now."""
+    """Raise :class:`Refused` unless ``role`` may do ``action`` now.
+
+    Codes: ``closed`` (the case is resolved or withdrawn), ``wrong_stage`` (not possible
+    at this stage of this procedure), ``forbidden`` (possible, but not by this role) and
+    ``invalid`` (something missing or wrong in what was asked).
+    """
+    here = facts.current_stage
+    last = len(procedure.stages)
+    stage = procedure.stage(here)
     if action is Action.RAISE:
-        raise Refused("A case is raised once, with raise_case.", code="wrong_stage")
+        raise Refused(
+            "This case has already been raised. Record, escalate or resolve it instead.",
+            code="wrong_stage",
+        )
     if facts.status is not CaseStatus.OPEN and action not in ALLOWED_WHEN_CLOSED:
         raise Refused(
-            f"This case is {facts.status.value}; nothing more can be done at any stage. "
+            f"This case has been {facts.status.value}, so you cannot {_VERBS[action]}. "
             "You can still add a note or a correction.",
             code="closed",
         )
-    if action is Action.ESCALATE and to_stage is not None and to_stage > facts.current_stage + 1:
-        raise Refused(
-            f"Going from stage {facts.current_stage} straight to stage {to_stage} skips a stage. "
-            + (
-                "Expedite it instead, giving the reason someone is at immediate risk."
-                if procedure.expedite.allowed
-                else f"{procedure.name} does not allow skipping stages."
-            ),
-            code="wrong_stage",
-        )
-    if action is Action.ESCALATE and facts.current_stage >= len(procedure.stages):
-        raise Refused(
-            f"Stage {facts.current_stage} is the final stage of {procedure.name}; it cannot be "
-            "escalated further. Record the outcome or recommendation and resolve it.",
-            code="wrong_stage",
-        )
+
+    # What this stage of this procedure allows at all.
+    if action is Action.ESCALATE:
+        if here >= last:
+            raise Refused(
+                f"Stage {here} is the final stage of {procedure.name}, so it cannot be "
+                "escalated any further. Record the outcome or recommendation and resolve it.",
+                code="wrong_stage",
+            )
+        if to_stage is not None and to_stage > here + 1:
+            raise Refused(
+                f"Going from stage {here} straight to stage {to_stage} would skip "
+                + (f"stage {here + 1}. " if to_stage == here + 2 else "stages. ")
+                + (
+                    "If someone is at immediate risk, expedite the case instead and give "
+                    "the reason."
+                    if procedure.expedite.allowed
+                    else f"{procedure.name} does not allow skipping stages: escalate to "
+                    f"stage {here + 1}."
+                ),
+                code="wrong_stage",
+            )
+        if to_stage is not None and to_stage <= here:
+            raise Refused(
+                f"The case is at stage {here}; escalating moves it on to stage {here + 1}, "
+                f"not to stage {to_stage}.",
+                code="wrong_stage",
+            )
     if action is Action.EXPEDITE:
         if not procedure.expedite.allowed:
             raise Refused(
-                f"{procedure.name} does not allow skipping stages, even for immediate risk. "
-                f"{procedure.expedite.prompt}",
+                f"{procedure.name} does not allow skipping stages, even when someone is at "
+                f"immediate risk. {procedure.expedite.prompt}",
                 code="wrong_stage",
             )
-        if to_stage is None or not facts.current_stage < to_stage <= len(procedure.stages):
+        if here >= last:
             raise Refused(
-                f"Choose a later stage to expedite to (stage {facts.current_stage + 1} to "
-                f"{len(procedure.stages)}).",
+                f"Stage {here} is the final stage of {procedure.name}; there is no later "
+                "stage to expedite the case to. Record the outcome and resolve it.",
+                code="wrong_stage",
+            )
+        if here + 1 == last:
+            raise Refused(
+                f"There is no stage to skip: stage {last} is next, so escalate the case to it.",
+                code="wrong_stage",
+            )
+        if to_stage is None or not here + 1 < to_stage <= last:
+            raise Refused(
+                "Choose the stage to expedite the case to: "
+                + (
+                    f"stage {here + 2}"
+                    if here + 2 == last
+                    else f"a stage from {here + 2} to {last}"
+                )
+                + (
+                    f" (stage {here + 1} is next anyway: escalate to it instead)."
+                    if to_stage == here + 1
+                    else "."
+                ),
                 code="wrong_stage",
             )
     if action is Action.REFER_TO_PANEL:
-        stage = procedure.stage(facts.current_stage)
         if stage.panel is None:
             raise Refused(
-                f"Stage {stage.number} of {procedure.name} has no panel to refer to.",
+                f"Stage {here} ({stage.title}) of {procedure.name} has no panel to refer to.",
                 code="wrong_stage",
             )
-        if stage.number in facts.panel_referred:
-            raise Refused(f"This case was already referred to the {stage.panel.name}.")
-    if action is Action.TICK:
-        keys = {c.key for c in procedure.stage(facts.current_stage).checklist}
-        if item not in keys:
+        if here in facts.panel_referred:
             raise Refused(
-                f"Stage {facts.current_stage} has no required action {item!r}.",
+                f"This case has already been referred to the {stage.panel.name}.",
                 code="invalid",
             )
-    needs_reason = action in (Action.EXPEDITE, Action.WITHDRAW)
-    if needs_reason and not reason.strip():
-        raise Refused(f"Give a reason to {action.value} this case.", code="invalid")
+    if action is Action.TICK and not stage.checklist:
+        raise Refused(
+            f"Stage {here} ({stage.title}) has no required actions to tick off.",
+            code="wrong_stage",
+        )
 
     allowed = _roles_for(procedure, facts, action, to_stage)
+    if not allowed:  # pragma: no cover - every case above is refused already
+        raise Refused(f"You cannot {_VERBS[action]} at stage {here}.", code="wrong_stage")
     if role not in allowed:
         raise Refused(
-            f"A {role.label.lower()} cannot {action.value.replace('_', ' ')} at stage "
-            f"{facts.current_stage} of {procedure.name}; that is for: "
-            + ", ".join(r.label.lower() for r in allowed)
+            f"{_a(role.label)} {role.label.lower()} cannot {_VERBS[action]} at stage {here} "
+            f"({stage.title}) of {procedure.name}. At this stage that is for: "
+            + "; ".join(r.label.lower() for r in allowed)
             + ".",
             code="forbidden",
         )
+
+    # What the request itself must say.
+    if action is Action.TICK:
+        keys = [c.key for c in stage.checklist]
+        if not item:
+            raise Refused(
+                f"Say which required action to tick off: {', '.join(keys)}.", code="invalid"
+            )
+        if item not in keys:
+            raise Refused(
+                f"Stage {here} has no required action called {item!r}; "
+                f"its required actions are: {', '.join(keys)}.",
+                code="invalid",
+            )
+    if action in (Action.EXPEDITE, Action.WITHDRAW) and not reason.strip():
+        why = (
+            "why someone is at immediate risk"
+            if action is Action.EXPEDITE
+            else "why the challenge is being withdrawn"
+        )
+        raise Refused(f"Give a reason to {action.value} this case: say {why}.", code="invalid")
+
+
+def _a(label: str) -> str:
+    return "An" if label[:1].lower() in "aeiou" else "A"
 
 
 def _roles_for(
@@ -422,12 +542,18 @@ def _roles_for(
 
 
 def check_owner(procedure: Procedure, number: int, role: Role) -> None:
+    """Raise :class:`Refused` unless ``role`` may be the one accountable owner of a stage."""
     stage = procedure.stage(number)
     if role not in stage.owners:
+        owners = [r.label.lower() for r in stage.owners]
+        who = (
+            f"{_a(owners[0]).lower()} {owners[0]}"
+            if len(owners) == 1
+            else "one of: " + "; ".join(owners)
+        )
         raise Refused(
-            f"Stage {number} ({stage.title}) must be owned by a "
-            + " or ".join(r.label.lower() for r in stage.owners)
-            + f", not a {role.label.lower()}.",
+            f"The owner of stage {number} ({stage.title}) must be {who}, "
+            f"not {_a(role.label).lower()} {role.label.lower()}.",
             code="invalid",
         )
 
@@ -447,21 +573,42 @@ def raise_case(
 ) -> Outcome:
     """Open a case at stage 1, or at a later stage when the procedure allows expediting."""
     if role not in AGENCY_ROLES:
-        raise Refused("Only someone working in a member agency can raise a challenge.")
+        raise Refused(
+            f"{_a(role.label)} {role.label.lower()} cannot raise a challenge: challenges are "
+            "raised by someone working in a member agency ("
+            + "; ".join(r.label.lower() for r in Role if r in AGENCY_ROLES)
+            + ").",
+            code="forbidden",
+        )
     if arose > on:
-        raise Refused("The date the concern arose cannot be in the future.", code="invalid")
-    if not 1 <= start_stage <= len(procedure.stages):
-        raise Refused(f"{procedure.name} has no stage {start_stage}.", code="invalid")
+        raise Refused(
+            f"The concern cannot have arisen on {format_day(arose)}, after the day it is "
+            f"raised ({format_day(on)}). Check the date the concern arose.",
+            code="invalid",
+        )
+    last = len(procedure.stages)
+    if not 1 <= start_stage <= last:
+        raise Refused(
+            f"{procedure.name} has stages 1 to {last}; there is no stage {start_stage}.",
+            code="invalid",
+        )
     if start_stage > 1:
         if not procedure.expedite.allowed:
             raise Refused(
-                f"{procedure.name} always starts at stage 1. {procedure.expedite.prompt}",
+                f"{procedure.name} always starts at stage 1, even when someone is at "
+                f"immediate risk. {procedure.expedite.prompt}",
                 code="wrong_stage",
             )
-        if not immediate_risk or not reason.strip():
+        if not immediate_risk:
             raise Refused(
-                f"Starting at stage {start_stage} is only for someone at immediate risk: "
-                "say so and give the reason.",
+                f"A case can start at stage {start_stage} only when someone is at immediate "
+                "risk. Otherwise start at stage 1.",
+                code="invalid",
+            )
+        if not reason.strip():
+            raise Refused(
+                f"Give the reason to start at stage {start_stage}: say why someone is at "
+                "immediate risk.",
                 code="invalid",
             )
     # Stage 1 begins the day the disagreement arose; an expedited case begins its
@@ -473,14 +620,28 @@ def raise_case(
         current_stage=start_stage,
         immediate_risk=immediate_risk,
     )
+    stage = procedure.stage(start_stage)
+    event = "case.raised" if start_stage == 1 else "case.expedited"
     notices = [
-        Notice(Recipient.OTHER_PROFESSIONAL, "case.raised", start_stage, "the challenge is raised with them")
+        Notice(
+            Recipient.OTHER_PROFESSIONAL, event, start_stage, "the challenge is raised with them"
+        )
     ]
     if start_stage > 1:
-        stage = procedure.stage(start_stage)
-        notices.append(Notice(Recipient.STAGE_OWNER, "case.expedited", start_stage, "they own this stage"))
-        notices += _start_notices(stage, "case.expedited")
+        notices.append(Notice(Recipient.STAGE_OWNER, event, start_stage, "they own this stage"))
+    notices += _start_notices(stage, event)
+    if start_stage > 1:  # starting late is a decision, like expediting
+        notices += [
+            Notice(r, event, start_stage, "told of every decision at every stage")
+            for r in procedure.on_every_decision
+        ]
     return Outcome(facts, _dedupe(notices))
+
+
+#: Moves that conclude the current stage on the day given.
+_DATED: frozenset[Action] = frozenset(
+    {Action.ESCALATE, Action.EXPEDITE, Action.RESOLVE, Action.WITHDRAW}
+)
 
 
 def apply(
@@ -500,6 +661,15 @@ def apply(
     stage = procedure.stage(here)
     event = f"case.{action.value}"
     notices: list[Notice] = []
+
+    if action in _DATED:
+        began = facts.stage_started.get(here, facts.arose)
+        if on < began:
+            raise Refused(
+                f"You cannot {_VERBS[action]} on {format_day(on)}: stage {here} began on "
+                f"{format_day(began)}. Check the date.",
+                code="invalid",
+            )
 
     if action is Action.RECORD:
         return Outcome(facts, ())
@@ -536,13 +706,22 @@ def apply(
     elif action is Action.REFER_TO_PANEL:
         assert stage.panel is not None
         notices += [
-            Notice(r, event, here, f"referred to the {stage.panel.name}") for r in stage.panel.notify
+            Notice(r, event, here, f"referred to the {stage.panel.name}")
+            for r in stage.panel.notify
         ]
         facts = replace(facts, panel_referred=facts.panel_referred | {here})
     elif action is Action.WITHDRAW:
         notices += [
             Notice(Recipient.STAGE_OWNER, event, here, "the case they own was withdrawn"),
-            Notice(Recipient.OTHER_PROFESSIONAL, event, here, "the challenge to them was withdrawn"),
+            Notice(
+                Recipient.OTHER_PROFESSIONAL, event, here, "the challenge to them was withdrawn"
+            ),
+            Notice(
+                Recipient.RAISING_PRACTITIONER,
+                event,
+                here,
+                "the challenge they raised was withdrawn",
+            ),
         ]
         facts = replace(
             facts,

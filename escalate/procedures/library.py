@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from escalate.procedures.model import Procedure
+from escalate.procedures import model
+from escalate.procedures.model import DefinitionProblem, Procedure
 
 LIBRARY = Path(__file__).parent / "library"
 
@@ -36,17 +38,44 @@ def from_dict(data: dict[str, Any], source: str = "<definition>") -> Procedure:
     try:
         return Procedure.model_validate(data)
     except ValidationError as exc:
-        raise DefinitionError(source, [_describe(e, data) for e in exc.errors()]) from None
+        errors = exc.errors()
+        # A list with a bad item is also reported as "too short" (pydantic counts only
+        # the good items); the bad item says all there is to say.
+        deeper = [tuple(e["loc"]) for e in errors if e["type"] not in ("too_short",)]
+        errors = [
+            e
+            for e in errors
+            if e["type"] != "too_short"
+            or not any(
+                len(d) > len(e["loc"]) and d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper
+            )
+        ]
+        raise DefinitionError(source, [_describe(e, data) for e in errors]) from None
 
 
 def load_file(path: Path | str) -> Procedure:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise DefinitionError(str(path), ["no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(str(path), [f"cannot be read: {exc}"]) from None
+    except IsADirectoryError:
+        raise DefinitionError(str(path), ["is a directory, not a definition file"]) from None
+    except PermissionError:
+        raise DefinitionError(str(path), ["cannot be read: permission denied"]) from None
+    except OSError as exc:
+        raise DefinitionError(str(path), [f"cannot be read: {exc.strerror or exc}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some editors add
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DefinitionError(
+            str(path),
+            [
+                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} is not UTF-8); "
+                "save the file as UTF-8"
+            ],
+        ) from None
     return parse(text, str(path))
 
 
@@ -58,7 +87,7 @@ def load_library() -> dict[str, Procedure]:
         procedure = load_file(path)
         if procedure.key != path.stem:
             raise DefinitionError(
-                str(path), [f"key {procedure.key!r} must match the file name {path.stem!r}"]
+                str(path), [f"key: {procedure.key!r} must match the file name {path.stem!r}"]
             )
         procedures[procedure.key] = procedure
     return procedures
@@ -76,40 +105,69 @@ def json_schema() -> str:
     return json.dumps(Procedure.model_json_schema(), indent=2)
 
 
+# ---------------------------------------------------------------- messages
+
+
 def _describe(error: Any, data: dict[str, Any]) -> str:
-    loc = _location(error["loc"], data)
+    """One pydantic error as 'where: what is wrong', in plain English."""
+    loc_parts = tuple(error["loc"])
     kind = error["type"]
     given = error.get("input")
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, DefinitionProblem):
+        loc_parts += cause.at
+    loc = _location(loc_parts, data)
+
     if kind == "missing":
         return f"{loc}: is required but missing"
     if kind == "extra_forbidden":
-        return f"{loc}: is not a field this format knows (check the spelling)"
+        name = str(loc_parts[-1]) if loc_parts else ""
+        hint = _closest(name, _known_fields(loc_parts[:-1]))
+        return f"{loc}: is not a field this format knows" + (
+            f"; did you mean {hint!r}?" if hint else " (check the spelling)"
+        )
     if kind == "enum":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"{loc}: {given!r} is not allowed; use one of {expected}"
+        expected = ctx.get("expected", "")
+        hint = _closest(str(given), _enum_values(expected))
+        return f"{loc}: {given!r} is not allowed; use one of {expected}" + (
+            f" (did you mean {hint!r}?)" if hint else ""
+        )
     if kind == "string_pattern_mismatch":
         return (
-            f"{loc}: {given!r} must be lower-case letters, digits and single hyphens "
-            "(for example 'cheshire-east-sab')"
+            f"{loc}: {given!r} must be lower-case letters and digits, joined by single hyphens "
+            "or underscores (for example 'cheshire-east-sab')"
         )
+    if kind == "string_too_long":
+        return f"{loc}: is too long; keep it to {ctx.get('max_length')} characters"
     if kind == "greater_than_equal":
-        limit = error.get("ctx", {}).get("ge")
-        return f"{loc}: {given!r} must be {limit} or more"
+        return f"{loc}: {given!r} must be {ctx.get('ge')} or more"
     if kind == "less_than_equal":
-        limit = error.get("ctx", {}).get("le")
-        return f"{loc}: {given!r} must be {limit} or less"
+        return f"{loc}: {given!r} must be {ctx.get('le')} or less"
     if kind in ("too_short", "string_too_short"):
         return f"{loc}: must not be empty"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{loc}: {given!r} must be a whole number"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{loc}: {given!r} must be true or false"
+    if kind == "string_type":
+        return f"{loc}: {given!r} must be text in quotes"
+    if kind in ("tuple_type", "list_type"):
+        return f"{loc}: must be a list (a [ ... ] array, or [[{_last_name(loc_parts)}]] tables)"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{loc}: {given!r} must be a table of fields, not a single value"
     if kind == "value_error":
-        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        message = cause.message if isinstance(cause, DefinitionProblem) else str(cause or "")
+        message = message or error["msg"]
         return f"{loc}: {message}" if loc != "(definition)" else message
     if kind.startswith("date"):
-        return f"{loc}: {given!r} is not a date; write it as YYYY-MM-DD"
-    return f"{loc}: {error['msg'].lower()}"
+        return f"{loc}: {given!r} is not a date; write it as YYYY-MM-DD (no quotes)"
+    return f"{loc}: {error['msg'][:1].lower()}{error['msg'][1:]}"
 
 
 def _location(loc: tuple[Any, ...], data: Any) -> str:
-    """stages[2].conclude_by.unit, with stage positions shown as their numbers if known."""
+    """stages[2] (stage 3).conclude_by.unit: list positions count from 0; stage numbers
+    are shown as written, when there is one."""
     parts: list[str] = []
     node = data
     for piece in loc:
@@ -127,3 +185,50 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
             parts.append(("." if parts else "") + str(piece))
             node = node.get(piece) if isinstance(node, dict) else None
     return "".join(parts) or "(definition)"
+
+
+def _last_name(loc: tuple[Any, ...]) -> str:
+    names = [p for p in loc if isinstance(p, str)]
+    return ".".join(names) or "items"
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed where ``loc`` points (the table holding the unknown one)."""
+    current: type[BaseModel] | None = Procedure
+    for piece in loc:
+        if current is None:
+            break
+        if isinstance(piece, int):
+            continue
+        info = current.model_fields.get(str(piece))
+        current = _model_in(info.annotation) if info else None
+    if current is None:
+        return sorted({name for m in _all_models() for name in m.model_fields})
+    return list(current.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _all_models() -> list[type[BaseModel]]:
+    return [
+        v
+        for v in vars(model).values()
+        if isinstance(v, type) and issubclass(v, model.Frozen) and v is not model.Frozen
+    ]
+
+
+def _enum_values(expected: str) -> list[str]:
+    return [part.strip(" '\"") for part in expected.replace(" or ", ",").split(",") if part]
+
+
+def _closest(word: str, choices: list[str]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return found[0] if found else None

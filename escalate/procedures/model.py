@@ -11,13 +11,34 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", min_length=1, max_length=60),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class DefinitionProblem(ValueError):
+    """A validation problem that belongs to a field below the model that found it.
+
+    ``at`` is the path from that model to the field, such as ``("stages", 1, "number")``;
+    :mod:`escalate.procedures.library` adds it to the location it reports.
+    """
+
+    def __init__(self, message: str, *, at: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
 
 
 class Frozen(BaseModel):
@@ -166,9 +187,17 @@ class Timescale(Frozen):
     @model_validator(mode="after")
     def _calendar_day_numbers_start_at_one(self) -> Self:
         if self.unit is Unit.CALENDAR_DAYS and self.amount < 1:
-            raise ValueError("a calendar-day timescale counts day numbers, so it starts at 1")
+            raise DefinitionProblem(
+                f"{self.amount} is not a day number: calendar days count the anchor day as "
+                "day 1, so the amount must be 1 or more",
+                at=("amount",),
+            )
         if self.unit is Unit.WORKING_DAYS and self.roll_forward:
-            raise ValueError("roll_forward only applies to calendar days")
+            raise DefinitionProblem(
+                "only applies to calendar days; a working-day deadline always falls on a "
+                "working day, so remove roll_forward",
+                at=("roll_forward",),
+            )
         return self
 
 
@@ -226,10 +255,11 @@ class ReferralForm(Frozen):
     fields: tuple[FormField, ...] = Field(min_length=1)
     source: str | None = None
 
-    @model_validator(mode="after")
-    def _unique_field_keys(self) -> Self:
-        _refuse_duplicates("field key", [f.key for f in self.fields])
-        return self
+    @field_validator("fields")
+    @classmethod
+    def _unique_field_keys(cls, fields: tuple[FormField, ...]) -> tuple[FormField, ...]:
+        _refuse_duplicate_keys("fields", [f.key for f in fields])
+        return fields
 
 
 class Stage(Frozen):
@@ -255,22 +285,65 @@ class Stage(Frozen):
     def owners(self) -> tuple[Role, ...]:
         return self.owner_roles or self.roles
 
+    @field_validator("roles")
+    @classmethod
+    def _unique_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
+        _refuse_duplicates("role", [r.value for r in roles])
+        return roles
+
+    @field_validator("owner_roles")
+    @classmethod
+    def _owners_act_here(cls, owners: tuple[Role, ...], info: ValidationInfo) -> tuple[Role, ...]:
+        roles = info.data.get("roles")
+        if roles is None:  # roles itself is invalid; that is reported instead
+            return owners
+        stray = [r.value for r in owners if r not in roles]
+        if stray:
+            raise ValueError(
+                f"{', '.join(repr(r) for r in stray)} must also be listed in this stage's "
+                f"roles ({', '.join(repr(r.value) for r in roles)}): an owner acts at the stage"
+            )
+        return owners
+
+    @field_validator("checklist")
+    @classmethod
+    def _unique_checklist(cls, items: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
+        _refuse_duplicate_keys("checklist", [c.key for c in items])
+        return items
+
+    @field_validator("other_deadlines")
+    @classmethod
+    def _unique_deadlines(cls, deadlines: tuple[NamedDeadline, ...]) -> tuple[NamedDeadline, ...]:
+        _refuse_duplicate_keys("other_deadlines", [d.key for d in deadlines])
+        return deadlines
+
+    @field_validator("start_by")
+    @classmethod
+    def _start_by_from_arose(cls, t: Timescale | None) -> Timescale | None:
+        if t is not None and t.anchor is Anchor.STAGE_STARTED:
+            raise DefinitionProblem(
+                "a stage's start-by cannot be counted from the day that stage started; "
+                "use 'concern_arose'",
+                at=("anchor",),
+            )
+        return t
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _refuse_duplicates("role", [r.value for r in self.roles])
-        _refuse_duplicates("checklist key", [c.key for c in self.checklist])
-        _refuse_duplicates("deadline key", [d.key for d in self.other_deadlines])
-        stray = [r.value for r in self.owner_roles if r not in self.roles]
-        if stray:
-            raise ValueError(f"owner_roles {stray} must also be listed in roles")
         s, c = self.start_by, self.conclude_by
-        if s and c and (s.unit, s.anchor) == (c.unit, c.anchor) and s.amount > c.amount:
-            raise ValueError(
-                f"start_by ({s.amount} {s.unit.value}) is later than conclude_by "
-                f"({c.amount} {c.unit.value})"
+        if s and c and _always_later(s, c):
+            raise DefinitionProblem(
+                f"start_by ({_words(s)}) is later than conclude_by ({_words(c)}): the stage "
+                "would have to conclude before it starts",
+                at=("start_by",),
             )
-        if self.start_by and self.start_by.anchor is Anchor.STAGE_STARTED:
-            raise ValueError("start_by cannot be counted from the day the stage started")
+        for i, d in enumerate(self.other_deadlines):
+            if d.role is not None and d.role not in self.roles:
+                raise DefinitionProblem(
+                    f"{d.role.value!r} does not act at this stage; use one of the stage's "
+                    f"roles ({', '.join(repr(r.value) for r in self.roles)})",
+                    at=("other_deadlines", i, "role"),
+                )
         return self
 
 
@@ -327,26 +400,73 @@ class Procedure(Frozen):
     )
     stages: tuple[Stage, ...] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _stages_numbered_one_to_n(self) -> Self:
-        numbers = [s.number for s in self.stages]
-        _refuse_duplicates("stage number", numbers)
+    @field_validator("stages")
+    @classmethod
+    def _stages_numbered_one_to_n(cls, stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        numbers = [s.number for s in stages]
+        seen: set[int] = set()
+        for i, n in enumerate(numbers):
+            if n in seen:
+                raise DefinitionProblem(
+                    f"duplicate stage number {n}: each stage needs its own number, "
+                    "running 1, 2, 3, ...",
+                    at=(i, "number"),
+                )
+            seen.add(n)
         expected = list(range(1, len(numbers) + 1))
         if sorted(numbers) != expected:
-            raise ValueError(
-                f"stage numbers must run 1 to {len(numbers)} without gaps; found {sorted(numbers)}"
+            missing = [n for n in range(1, max(numbers) + 1) if n not in seen]
+            raise DefinitionProblem(
+                f"stage numbers must run 1 to {len(numbers)} without gaps; found "
+                f"{_listed(sorted(numbers))}"
+                + (f" (no stage {_listed(missing, 'or')})" if missing else "")
             )
         if numbers != expected:
-            raise ValueError(f"stages must be listed in order 1 to {len(numbers)}")
-        _refuse_duplicates("category key", [c.key for c in self.categories])
-        if self.review is not None and self.review < self.effective:
-            raise ValueError("review date is before the effective date")
-        for stage in self.stages[:-1]:
+            raise DefinitionProblem(
+                f"stages must be listed in order 1 to {len(numbers)}; found them in the order "
+                f"{_listed(numbers)}"
+            )
+        for i, stage in enumerate(stages[:-1]):
             if stage.on_unresolved is None:
-                raise ValueError(
-                    f"stage {stage.number} needs on_unresolved: what happens if it is not resolved"
+                raise DefinitionProblem(
+                    f"is required: say what happens if stage {stage.number} does not resolve "
+                    "the disagreement (only the final stage may leave it out)",
+                    at=(i, "on_unresolved"),
                 )
-        return self
+        for which in ("start_by", "conclude_by"):
+            previous: tuple[Stage, Timescale] | None = None
+            for i, stage in enumerate(stages):
+                t: Timescale | None = getattr(stage, which)
+                if t is None or t.anchor is not Anchor.CONCERN_AROSE:
+                    continue
+                if previous and _always_later(previous[1], t):
+                    raise DefinitionProblem(
+                        f"stage {stage.number}'s {which} ({_words(t)}) is earlier than stage "
+                        f"{previous[0].number}'s ({_words(previous[1])}): later stages cannot "
+                        "be due sooner",
+                        at=(i, which),
+                    )
+                previous = (stage, t)
+        return stages
+
+    @field_validator("categories")
+    @classmethod
+    def _unique_categories(cls, categories: tuple[Category, ...]) -> tuple[Category, ...]:
+        _refuse_duplicate_keys("categories", [c.key for c in categories])
+        return categories
+
+    @field_validator("review")
+    @classmethod
+    def _review_after_effective(
+        cls, review: dt.date | None, info: ValidationInfo
+    ) -> dt.date | None:
+        effective = info.data.get("effective")
+        if review is not None and effective is not None and review < effective:
+            raise ValueError(
+                f"the review date {review.isoformat()} is before the effective date "
+                f"{effective.isoformat()}"
+            )
+        return review
 
     @property
     def final_stage(self) -> Stage:
@@ -364,3 +484,44 @@ def _refuse_duplicates(what: str, values: list[str] | list[int]) -> None:
         if v in seen:
             raise ValueError(f"duplicate {what} {v!r}")
         seen.add(v)
+
+
+def _refuse_duplicate_keys(field: str, keys: list[str]) -> None:
+    """Keys must be unique within a list of tables; point at the second use."""
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise DefinitionProblem(
+                f"duplicate key {key!r}: each entry in {field} needs its own key",
+                at=(i, "key"),
+            )
+        seen.add(key)
+
+
+def _always_later(a: Timescale, b: Timescale) -> bool:
+    """Is deadline ``a`` later than deadline ``b`` whatever the calendar?
+
+    Both must count from the same anchor. Working days against calendar days: the Nth
+    working day after the anchor is never on or before calendar day N (nor day 1 for
+    N >= 2), even when day N is rolled forward to the next working day.
+    """
+    if a.anchor is not b.anchor:
+        return False
+    if a.unit is b.unit:
+        return a.amount > b.amount
+    if a.unit is Unit.WORKING_DAYS:
+        return a.amount >= max(b.amount, 2)
+    return False
+
+
+def _words(t: Timescale) -> str:
+    if t.unit is Unit.WORKING_DAYS:
+        return f"{t.amount} working day{'s' if t.amount != 1 else ''}"
+    return f"day {t.amount}"
+
+
+def _listed(values: list[int], last: str = "and") -> str:
+    words = [str(v) for v in values]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
