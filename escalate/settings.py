@@ -11,8 +11,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
+
+
+class SettingError(ImproperlyConfigured, ValueError):
+    """An environment variable Escalate cannot use; the message says which and why."""
 
 
 def env_str(name: str, default: str) -> str:
@@ -27,7 +32,22 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value.strip().lower() in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{name} must be true or false, not {value!r}")
+    raise SettingError(f"{name} must be true or false (or yes/no, on/off, 1/0), not {value!r}")
+
+
+def env_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    value = env_str(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not minimum <= number <= maximum:
+        raise SettingError(
+            f"{name} must be a whole number from {minimum} to {maximum}, not {value!r}"
+        )
+    return number
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -67,6 +87,7 @@ INSTALLED_APPS = [
     "escalate.accounts",
     "escalate.partnerships",
     "escalate.cases",
+    "escalate.core",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "escalate.core.context_processors.escalate",
             ],
         },
     },
@@ -127,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "escalate.core.views.csrf_failure"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("ESCALATE_TIME_ZONE", "Europe/London")
@@ -135,6 +158,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Made now so WhiteNoise finds it before the first collectstatic (escalate serve runs that).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The compiled GOV.UK Frontend and MoJ Frontend (scripts/setup.sh builds them with npm into
+# escalate/static/frontend/). Without them pages use a small stylesheet of our own.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
+GOVUK_FRONTEND_BUILT = (BASE_DIR / "static" / "frontend" / "app.css").is_file()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -144,7 +173,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = env_str("ESCALATE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("ESCALATE_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env_str("ESCALATE_EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("ESCALATE_EMAIL_PORT", 25, 1, 65535)
 EMAIL_HOST_USER = env_str("ESCALATE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("ESCALATE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ESCALATE_EMAIL_USE_TLS", False)

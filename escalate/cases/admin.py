@@ -1,0 +1,108 @@
+"""Read-only admin for cases and their chronology.
+
+Cases change only through :mod:`escalate.cases.services`, so nothing here adds, edits
+or deletes. What a staff member sees is what :mod:`escalate.cases.permissions` lets
+them see: an administrator with no role on a case sees none of its contents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from escalate.cases import permissions
+from escalate.cases.models import AgreedAction, Case, Event, Notification, PolicyIssue, StageRecord
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StageRecordInline(ReadOnlyMixin, admin.TabularInline):
+    model = StageRecord
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "started_on",
+        "owner",
+        "owner_role",
+        "counterpart_name",
+        "start_by",
+        "conclude_by",
+        "act_by",
+        "conclusion",
+        "concluded_on",
+    ]
+    readonly_fields = fields
+
+
+class AgreedActionInline(ReadOnlyMixin, admin.TabularInline):
+    model = AgreedAction
+    extra = 0
+    can_delete = False
+    fields = ["stage", "what", "agency", "owner_name", "due_on", "done_on"]
+    readonly_fields = fields
+
+
+class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline):
+    model = PolicyIssue
+    extra = 0
+    can_delete = False
+    fields = ["stage", "text", "status", "response"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["reference", "partnership", "status", "current_stage", "raised_on"]
+    list_filter = ["status", "partnership"]
+    search_fields = ["reference"]
+    inlines = [StageRecordInline, AgreedActionInline, PolicyIssueInline]
+    exclude = ["procedure_snapshot"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return permissions.visible_cases(request.user).select_related("partnership")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Case._meta.fields if f.name != "procedure_snapshot"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["at", "case", "action", "stage", "actor"]
+    list_filter = ["action"]
+    search_fields = ["case__reference"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        return Event.objects.filter(
+            case__in=permissions.visible_cases(request.user)
+        ).select_related("case", "actor")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Event._meta.fields]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "case", "event", "email", "recipient_kind", "status", "attempts"]
+    list_filter = ["status", "event"]
+    search_fields = ["case__reference", "email"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        return Notification.objects.filter(
+            case__in=permissions.visible_cases(request.user)
+        ).select_related("case")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Notification._meta.fields]

@@ -1,0 +1,108 @@
+"""Domain errors raised by the case services, selectors and permissions.
+
+Views and the API map them to HTTP: :class:`NotAllowed` to 403, :class:`NotFound` to
+404, :class:`Conflict` to 409 and :class:`Invalid` to 400 (with a message per field).
+Messages are written for the person who asked, and never contain the personal details
+of the person at risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from escalate.procedures.engine import Refused
+
+if TYPE_CHECKING:
+    from escalate.cases.models import Event
+
+
+class CaseError(Exception):
+    """Base of every refusal from the case layer."""
+
+    status_code = 400
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotAllowed(CaseError):
+    """The person may not do this (or see this case) at all."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(CaseError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(CaseError):
+    """Not possible in the case's current state: wrong stage, closed, or changed since
+    the person opened it (``changes`` then lists what happened in the meantime)."""
+
+    status_code = 409
+    code = "conflict"
+
+    def __init__(self, message: str, *, changes: Sequence[Event] = (), reason: str = "") -> None:
+        super().__init__(message)
+        self.changes = list(changes)
+        self.reason = reason or "conflict"
+
+
+class Invalid(CaseError):
+    """Bad input: ``errors`` maps each field to what is wrong with it."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, errors: Mapping[str, str | Sequence[str]]) -> None:
+        self.errors: dict[str, list[str]] = {
+            field: [problems] if isinstance(problems, str) else list(problems)
+            for field, problems in errors.items()
+        }
+        message = " ".join(
+            f"{_field_label(field)}: {problem}"
+            for field, problems in self.errors.items()
+            for problem in problems
+        )
+        super().__init__(message)
+
+
+class StaleCase(Conflict):
+    """The case changed since the person opened it."""
+
+
+class ChronologyIsAppendOnly(Exception):
+    """Chronology entries are never changed or deleted; record a correction instead."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The chronology is append-only: entries cannot be changed or deleted. "
+            "Record a correction that points at the entry instead."
+        )
+
+
+def from_refusal(refused: Refused, *, field: str = "__all__") -> CaseError:
+    """Translate the engine's :class:`Refused` into a domain error.
+
+    ``forbidden`` becomes :class:`NotAllowed`; ``wrong_stage`` and ``closed`` become
+    :class:`Conflict`; ``invalid`` becomes :class:`Invalid` on ``field``.
+    """
+    if refused.code == "forbidden":
+        return NotAllowed(refused.reason)
+    if refused.code in ("wrong_stage", "closed"):
+        return Conflict(refused.reason, reason=refused.code)
+    if refused.code == "invalid":
+        return Invalid({field: refused.reason})
+    return Conflict(refused.reason, reason=refused.code)
+
+
+def _field_label(field: str) -> str:
+    return "Problem" if field == "__all__" else field.replace("_", " ").capitalize()

@@ -1,0 +1,464 @@
+"""Who may see and do what: the one place that decides. Deny by default.
+
+Rules (see also the module's tests, which check every role against every action):
+
+- A practitioner sees the cases they raised or are named in: as the other
+  professional, as a stage owner or as a stage counterpart.
+- Line managers, safeguarding leads, senior managers and directors see every case
+  involving their agency (raising or other); so does a person's own line manager
+  (``User.line_manager``) for cases their report raised, owns or is challenged in.
+- Board representatives see their agency's cases once the case reaches the first stage
+  at which board representatives are involved in its procedure.
+- The business unit sees its partnership's cases from the stage at which its procedure
+  involves the business unit, and may see who viewed any of its partnership's cases and
+  the statistics of all of them (statistics never identify the person at risk).
+- The independent chair and statutory partners see their partnership's cases once they
+  reach the stage at which the procedure involves them, and respond to policy issues
+  flagged on any case of their partnership.
+- Administrators manage people; they see no case contents. Nor does anyone else.
+
+Acting is narrower than seeing. Decisions about the challenge (tick off required
+actions, resolve, escalate, expedite, refer to a panel, withdraw) belong to the
+escalating side, the raising agency, and to the partnership's people, and within
+those to the roles the procedure gives the current stage (the engine decides that).
+The other agency's people take part by acknowledging and responding (the other
+professional), recording contacts, meetings and notes, agreeing and completing actions
+and flagging policy issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F, Q, QuerySet
+
+from escalate.cases.errors import CaseError, Conflict, NotAllowed, from_refusal
+from escalate.cases.facts import facts_of, procedure_of
+from escalate.cases.models import Case, CaseStatus
+from escalate.procedures import engine
+from escalate.procedures.model import Role
+
+if TYPE_CHECKING:
+    from escalate.accounts.models import User
+    from escalate.partnerships.models import Partnership
+
+
+class CaseAction(StrEnum):
+    """Everything a person may ask to see or do with a case."""
+
+    VIEW = "view"
+    VIEW_AUDIT = "view_audit"  # who has viewed the case
+    RECORD_CONTACT = "record_contact"
+    TICK = "tick"
+    ADD_AGREED_ACTION = "add_agreed_action"
+    COMPLETE_AGREED_ACTION = "complete_agreed_action"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"
+    EXPEDITE = "expedite"
+    REFER_TO_PANEL = "refer_to_panel"
+    WITHDRAW = "withdraw"
+    FLAG_POLICY_ISSUE = "flag_policy_issue"
+    RESPOND_TO_POLICY_ISSUE = "respond_to_policy_issue"
+    ACKNOWLEDGE = "acknowledge"
+    RESPOND = "respond"
+    RECORD_DEBRIEF = "record_debrief"
+    RECORD_LEARNING = "record_learning"
+
+
+#: Moves the engine rules on, by case action.
+ENGINE_ACTIONS: dict[CaseAction, engine.Action] = {
+    CaseAction.RECORD_CONTACT: engine.Action.RECORD,
+    CaseAction.TICK: engine.Action.TICK,
+    CaseAction.RESOLVE: engine.Action.RESOLVE,
+    CaseAction.ESCALATE: engine.Action.ESCALATE,
+    CaseAction.EXPEDITE: engine.Action.EXPEDITE,
+    CaseAction.REFER_TO_PANEL: engine.Action.REFER_TO_PANEL,
+    CaseAction.WITHDRAW: engine.Action.WITHDRAW,
+}
+
+#: Decisions about the challenge: the escalating side's and the partnership's.
+DECISIONS: frozenset[CaseAction] = frozenset(
+    {
+        CaseAction.TICK,
+        CaseAction.RESOLVE,
+        CaseAction.ESCALATE,
+        CaseAction.EXPEDITE,
+        CaseAction.REFER_TO_PANEL,
+        CaseAction.WITHDRAW,
+    }
+)
+
+#: Agency roles that see every case involving their agency.
+MANAGERS: frozenset[Role] = frozenset(
+    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
+)
+PARTNERSHIP_ROLES: frozenset[Role] = frozenset(
+    {Role.BUSINESS_UNIT, Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER}
+)
+#: Respond to policy issues flagged for the chair.
+POLICY_RESPONDERS: frozenset[Role] = frozenset({Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER})
+#: Gate columns on Case, by role.
+GATES: dict[Role, str] = {
+    Role.BOARD_REPRESENTATIVE: "board_representative_from",
+    Role.BUSINESS_UNIT: "business_unit_from",
+    Role.INDEPENDENT_CHAIR: "independent_chair_from",
+    Role.STATUTORY_PARTNER: "statutory_partner_from",
+}
+_ROLE_ORDER = {role: i for i, role in enumerate(Role)}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How one person stands on one case, with roles in effect at its current stage."""
+
+    raising: frozenset[Role] = frozenset()  # the escalating side: the raising agency
+    other: frozenset[Role] = frozenset()  # the agency challenged
+    partnership: frozenset[Role] = frozenset()
+    is_raiser: bool = False
+    is_other_professional: bool = False
+    is_current_owner: bool = False
+    current_owner_role: Role | None = None
+    audits_partnership: bool = False  # business unit: may see who viewed the case
+    responds_to_policy: bool = False  # chair or statutory partner of the partnership
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.raising | self.other | self.partnership
+
+    @property
+    def can_view(self) -> bool:
+        return bool(self.roles)
+
+    def acting_roles(self, action: CaseAction) -> list[Role]:
+        """Roles to put to the engine, most fitting first."""
+        pool = self.raising | self.partnership if action in DECISIONS else self.roles
+        owner = self.current_owner_role
+        # The current stage's owner acts as owner first; then in the engine's role order.
+        return sorted(pool, key=lambda r: (r != owner, _ROLE_ORDER[r]))
+
+
+NOBODY = Standing()
+
+
+def is_active_person(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _reached(case: Case, role: Role) -> bool:
+    gate = getattr(case, GATES[role])
+    return gate is not None and case.current_stage >= gate
+
+
+def standing(user: User | Any, case: Case) -> Standing:
+    """Work out how ``user`` stands on ``case``. Anonymous or inactive: nobody."""
+    if not is_active_person(user):
+        return NOBODY
+    from escalate.partnerships.models import Membership, PartnershipRole
+
+    email = user.email.lower()
+    raising: set[Role] = set()
+    other: set[Role] = set()
+    partnership: set[Role] = set()
+
+    member_of: dict[int, set[Role]] = {case.raising_agency_id: set(), case.other_agency_id: set()}
+    for agency_id, role in Membership.objects.filter(
+        person=user, agency_id__in=list(member_of)
+    ).values_list("agency_id", "role"):
+        member_of[agency_id].add(Role(role))
+
+    def agency_roles(held: set[Role]) -> set[Role]:
+        seen = held & MANAGERS
+        if Role.BOARD_REPRESENTATIVE in held and _reached(case, Role.BOARD_REPRESENTATIVE):
+            seen.add(Role.BOARD_REPRESENTATIVE)
+        return seen
+
+    raising |= agency_roles(member_of[case.raising_agency_id])
+    other |= agency_roles(member_of[case.other_agency_id])
+    in_other_agency = bool(member_of[case.other_agency_id])
+
+    is_raiser = case.raised_by_id == user.pk
+    if is_raiser:
+        raising.add(Role.PRACTITIONER)
+    is_other_professional = case.other_professional_id == user.pk or (
+        case.other_professional_id is None
+        and case.other_professional_email.lower() == email
+        and in_other_agency
+    )
+    if is_other_professional:
+        other.add(Role.PRACTITIONER)
+
+    stages = list(case.stages.all())
+    owners = set()
+    is_current_owner = False
+    current_owner_role: Role | None = None
+    for record in stages:
+        owners.add(record.owner_id)
+        if record.owner_id == user.pk:
+            role = Role(record.owner_role)
+            (partnership if role in PARTNERSHIP_ROLES else raising).add(role)
+            if record.number == case.current_stage:
+                is_current_owner = True
+                current_owner_role = role
+        named_counterpart = record.counterpart_id == user.pk or (
+            record.counterpart_id is None
+            and record.counterpart_email
+            and record.counterpart_email.lower() == email
+            and in_other_agency
+        )
+        if named_counterpart:
+            other.add(Role.PRACTITIONER)
+
+    # A person's own line manager, for the people they manage on the case.
+    managed = {case.raised_by_id} | owners
+    if user.reports.filter(pk__in=managed).exists():
+        raising.add(Role.LINE_MANAGER)
+    if case.other_professional_id and user.reports.filter(pk=case.other_professional_id).exists():
+        other.add(Role.LINE_MANAGER)
+
+    held_here = {
+        Role(r)
+        for r in PartnershipRole.objects.filter(
+            person=user, partnership_id=case.partnership_id
+        ).values_list("role", flat=True)
+        if r in {p.value for p in PARTNERSHIP_ROLES}
+    }
+    partnership |= {r for r in held_here if _reached(case, r)}
+
+    return Standing(
+        raising=frozenset(raising),
+        other=frozenset(other),
+        partnership=frozenset(partnership),
+        is_raiser=is_raiser,
+        is_other_professional=is_other_professional,
+        is_current_owner=is_current_owner,
+        current_owner_role=current_owner_role,
+        audits_partnership=Role.BUSINESS_UNIT in held_here,
+        responds_to_policy=bool(held_here & POLICY_RESPONDERS),
+    )
+
+
+def roles_on_case(user: User | Any, case: Case) -> set[Role]:
+    """The engine roles ``user`` holds on ``case`` now (empty: no access)."""
+    return set(standing(user, case).roles)
+
+
+def can_view(user: User | Any, case: Case) -> bool:
+    return standing(user, case).can_view
+
+
+def can(user: User | Any, action: CaseAction | str, case: Case) -> bool:
+    """May ``user`` do ``action`` on ``case`` now? (For showing or hiding buttons: the
+    service still checks everything, including what the request itself says.)"""
+    return _allowed(standing(user, case), CaseAction(action), case)
+
+
+def allowed_actions(user: User | Any, case: Case) -> set[CaseAction]:
+    s = standing(user, case)
+    return {a for a in CaseAction if _allowed(s, a, case)}
+
+
+def _allowed(s: Standing, action: CaseAction, case: Case) -> bool:
+    if refusal(s, action, case) is not None:
+        return False
+    if action in ENGINE_ACTIONS:
+        mine = set(s.acting_roles(action))
+        moves = engine.next_moves(procedure_of(case), facts_of(case))
+        return any(m.action is ENGINE_ACTIONS[action] and mine.intersection(m.roles) for m in moves)
+    return True
+
+
+def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
+    """Why ``s`` may not do ``action`` on ``case``: :class:`NotAllowed` when their roles
+    never allow it, :class:`Conflict` when they do but not in the case's state. Moves
+    the engine rules on are only checked for access here."""
+    is_open = case.status == CaseStatus.OPEN
+    if action is CaseAction.RESPOND_TO_POLICY_ISSUE:
+        return None if s.responds_to_policy else NotAllowed(_NOT_ALLOWED[action])
+    if action is CaseAction.VIEW_AUDIT:
+        return None if s.audits_partnership else NotAllowed(_NOT_ALLOWED[action])
+    if not s.can_view:
+        return NotAllowed("You do not have access to this case.")
+    if action is CaseAction.ADD_AGREED_ACTION and not is_open:
+        return Conflict(
+            f"This case is {case.status}: actions can only be agreed while it is open.",
+            reason="closed",
+        )
+    if action in (CaseAction.ACKNOWLEDGE, CaseAction.RESPOND):
+        if not s.is_other_professional:
+            return NotAllowed(_NOT_ALLOWED[action])
+        if action is CaseAction.ACKNOWLEDGE and case.acknowledged_at is not None:
+            return Conflict("You have already acknowledged this challenge.", reason="done")
+        if action is CaseAction.RESPOND and not is_open:
+            return Conflict(
+                f"This case is {case.status}, so it no longer needs your response.",
+                reason="closed",
+            )
+    if action in (CaseAction.RECORD_DEBRIEF, CaseAction.RECORD_LEARNING):
+        if not s.roles - {Role.PRACTITIONER}:
+            return NotAllowed(_NOT_ALLOWED[action])
+        if action is CaseAction.RECORD_LEARNING and is_open:
+            return Conflict(
+                "Learning is recorded once the case is resolved or withdrawn.", reason="open"
+            )
+    return None
+
+
+def require(user: User | Any, action: CaseAction, case: Case) -> Standing:
+    """Raise a domain error unless ``user`` may do ``action`` on ``case`` now.
+
+    For moves the engine rules on this checks access only: use :func:`acting_role` too,
+    which asks the engine whether the move is legal now and in which of the person's
+    roles it is made.
+    """
+    s = standing(user, case)
+    refused = refusal(s, action, case)
+    if refused is not None:
+        raise refused
+    return s
+
+
+_NOT_ALLOWED: dict[CaseAction, str] = {
+    CaseAction.RESPOND_TO_POLICY_ISSUE: (
+        "Only the partnership's independent chair or statutory partners respond to policy issues."
+    ),
+    CaseAction.VIEW_AUDIT: "Only the partnership's business unit can see who viewed a case.",
+    CaseAction.ACKNOWLEDGE: "Only the professional the challenge was raised with acknowledges it.",
+    CaseAction.RESPOND: "Only the professional the challenge was raised with responds to it.",
+    CaseAction.RECORD_DEBRIEF: (
+        "Debriefs are recorded by managers, safeguarding leads or the partnership."
+    ),
+    CaseAction.RECORD_LEARNING: (
+        "Learning is recorded by managers, safeguarding leads or the partnership."
+    ),
+}
+
+
+def acting_role(
+    s: Standing,
+    action: CaseAction,
+    case: Case,
+    facts: engine.CaseFacts,
+    *,
+    to_stage: int | None = None,
+    reason: str = "",
+    item: str | None = None,
+    field: str = "__all__",
+) -> Role:
+    """The role in which ``s`` makes an engine move now, or the engine's refusal as a
+    domain error (the first role's reason if none of the person's roles may)."""
+    procedure = procedure_of(case)
+    move = ENGINE_ACTIONS[action]
+    roles = s.acting_roles(action)
+    if not roles:
+        raise NotAllowed(
+            "Decisions about this challenge are made by the agency that raised it and by "
+            "the partnership, not by the agency it was raised with."
+        )
+    first: engine.Refused | None = None
+    for role in roles:
+        try:
+            engine.check(procedure, facts, move, role, to_stage=to_stage, reason=reason, item=item)
+        except engine.Refused as refused:
+            if refused.code != "forbidden":
+                raise from_refusal(refused, field=field) from None
+            first = first or refused
+        else:
+            return role
+    assert first is not None
+    raise from_refusal(first) from None
+
+
+# ---------------------------------------------------------------- querysets
+
+
+def visible_cases(user: User | Any) -> QuerySet[Case]:
+    """Every case ``user`` may see, as one query (agrees with :func:`can_view`)."""
+    if not is_active_person(user):
+        return Case.objects.none()
+    from escalate.partnerships.models import Membership, PartnershipRole
+
+    memberships = Membership.objects.filter(person=user)
+    my_agencies = memberships.values("agency_id")
+    managed = memberships.filter(role__in=[r.value for r in MANAGERS]).values("agency_id")
+    represented = memberships.filter(role=Role.BOARD_REPRESENTATIVE.value).values("agency_id")
+    email = user.email
+
+    q = (
+        Q(raised_by=user)
+        | Q(other_professional=user)
+        | Q(
+            other_professional__isnull=True,
+            other_professional_email__iexact=email,
+            other_agency__in=my_agencies,
+        )
+        | Q(stages__owner=user)
+        | Q(stages__counterpart=user)
+        | Q(
+            stages__counterpart__isnull=True,
+            stages__counterpart_email__iexact=email,
+            other_agency__in=my_agencies,
+        )
+        | Q(raised_by__line_manager=user)
+        | Q(stages__owner__line_manager=user)
+        | Q(other_professional__line_manager=user)
+        | Q(raising_agency__in=managed)
+        | Q(other_agency__in=managed)
+        | (
+            (Q(raising_agency__in=represented) | Q(other_agency__in=represented))
+            & Q(current_stage__gte=F(GATES[Role.BOARD_REPRESENTATIVE]))
+        )
+    )
+    for role in PARTNERSHIP_ROLES:
+        partnerships = PartnershipRole.objects.filter(person=user, role=role.value).values(
+            "partnership_id"
+        )
+        q |= Q(partnership__in=partnerships) & Q(current_stage__gte=F(GATES[role]))
+    return Case.objects.filter(pk__in=Case.objects.filter(q).values("pk"))
+
+
+def policy_responder_partnerships(user: User | Any) -> QuerySet[Partnership]:
+    from escalate.partnerships.models import Partnership
+
+    if not is_active_person(user):
+        return Partnership.objects.none()
+    return Partnership.objects.filter(
+        people__person=user, people__role__in=[r.value for r in POLICY_RESPONDERS]
+    ).distinct()
+
+
+def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
+    """The business unit, chair and statutory partners see their partnership's figures."""
+    if not is_active_person(user):
+        return False
+    from escalate.partnerships.models import PartnershipRole
+
+    return PartnershipRole.objects.filter(
+        person=user, partnership=partnership, role__in=[r.value for r in PARTNERSHIP_ROLES]
+    ).exists()
+
+
+def sees_directory(user: User | Any, partnership: Partnership) -> bool:
+    """Anyone working in the partnership (an agency of it, or a partnership role)."""
+    if not is_active_person(user):
+        return False
+    from escalate.partnerships.models import Membership, PartnershipRole
+
+    return (
+        Membership.objects.filter(person=user, agency__partnerships=partnership).exists()
+        or PartnershipRole.objects.filter(person=user, partnership=partnership).exists()
+    )
+
+
+def roles_held(user: User | Any, *, agencies: Iterable[int] = ()) -> set[Role]:
+    """Agency roles ``user`` holds in any of ``agencies``."""
+    from escalate.partnerships.models import Membership
+
+    return {
+        Role(r)
+        for r in Membership.objects.filter(person=user, agency_id__in=list(agencies)).values_list(
+            "role", flat=True
+        )
+    }

@@ -1,0 +1,338 @@
+"""Reading cases: every query here goes through :mod:`escalate.cases.permissions`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from escalate import clock
+from escalate.cases import permissions
+from escalate.cases.errors import NotAllowed, NotFound
+from escalate.cases.facts import facts_of, procedure_of
+from escalate.cases.models import (
+    VIEWED,
+    AgreedAction,
+    Case,
+    CaseStatus,
+    Event,
+    PolicyIssue,
+    PolicyIssueStatus,
+    StageRecord,
+)
+from escalate.cases.permissions import CaseAction
+from escalate.procedures import engine
+from escalate.procedures.model import Role
+
+if TYPE_CHECKING:
+    from escalate.accounts.models import User
+    from escalate.partnerships.models import Agency, Partnership
+
+
+def cases_for(
+    user: User | Any,
+    *,
+    status: CaseStatus | str | None = None,
+    partnership: Partnership | None = None,
+) -> QuerySet[Case]:
+    """The cases ``user`` may see, newest first."""
+    cases = permissions.visible_cases(user).select_related(
+        "partnership", "raising_agency", "other_agency", "raised_by"
+    )
+    if status:
+        cases = cases.filter(status=status)
+    if partnership is not None:
+        cases = cases.filter(partnership=partnership)
+    return cases.order_by("-raised_at", "-id")
+
+
+def get_case(user: User | Any, *, reference: str | None = None, pk: int | None = None) -> Case:
+    """One case, if ``user`` may see it (:class:`NotFound` / :class:`NotAllowed`)."""
+    lookup = Q(reference__iexact=reference.strip()) if reference else Q(pk=pk)
+    case = (
+        Case.objects.select_related("partnership", "raising_agency", "other_agency", "raised_by")
+        .filter(lookup)
+        .first()
+    )
+    if case is None:
+        raise NotFound("There is no such case.")
+    if not permissions.can_view(user, case):
+        raise NotAllowed("You do not have access to this case.")
+    return case
+
+
+def chronology(user: User | Any, case: Case, *, include_views: bool = False) -> QuerySet[Event]:
+    """The case's chronology, oldest first (views of the case left out unless asked)."""
+    if not permissions.can_view(user, case):
+        raise NotAllowed("You do not have access to this case.")
+    events = Event.objects.filter(case=case).select_related("actor", "corrects")
+    if not include_views:
+        events = events.exclude(action=VIEWED)
+    return events.order_by("at", "id")
+
+
+def case_views(user: User | Any, case: Case) -> QuerySet[Event]:
+    """Who opened the case and when: for the business unit."""
+    if not permissions.can(user, CaseAction.VIEW_AUDIT, case):
+        raise NotAllowed("Only the partnership's business unit can see who viewed a case.")
+    return (
+        Event.objects.filter(case=case, action=VIEWED)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def stages(user: User | Any, case: Case) -> QuerySet[StageRecord]:
+    if not permissions.can_view(user, case):
+        raise NotAllowed("You do not have access to this case.")
+    return case.stages.select_related("owner", "counterpart").order_by("number")
+
+
+def stage_statuses(case: Case, on: dt.date | None = None) -> dict[int, engine.StageStatus]:
+    """Each stage's status today (for showing a case someone may already see)."""
+    from escalate.cases.facts import calendar_for
+
+    return engine.stage_statuses(
+        procedure_of(case), calendar_for(case.partnership), facts_of(case), on or clock.today()
+    )
+
+
+# ---------------------------------------------------------------- needs your action
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """Something waiting for one person, with the day it is due by."""
+
+    kind: str  # "stage" | "respond" | "agreed_action" | "policy_issue"
+    case: Case
+    label: str
+    due: dt.date | None
+    overdue: bool
+    agreed_action: AgreedAction | None = None
+    policy_issue: PolicyIssue | None = None
+
+
+def needs_action(user: User | Any) -> list[ActionItem]:
+    """What is waiting for ``user``, soonest due first (no due date last): stages they
+    own, challenges awaiting their response, actions agreed for them to do, and policy
+    issues awaiting their response as chair or statutory partner."""
+    if not permissions.is_active_person(user):
+        return []
+    today = clock.today()
+    items: list[ActionItem] = []
+
+    owned = StageRecord.objects.filter(
+        owner=user,
+        concluded_on__isnull=True,
+        case__status=CaseStatus.OPEN,
+    ).select_related("case", "case__partnership")
+    for record in owned:
+        if record.number != record.case.current_stage:
+            continue
+        items.append(
+            ActionItem(
+                "stage",
+                record.case,
+                f"Resolve or escalate stage {record.number}",
+                record.act_by,
+                _late(record.act_by, today),
+            )
+        )
+
+    awaiting = permissions.visible_cases(user).filter(
+        Q(other_professional=user)
+        | Q(other_professional__isnull=True, other_professional_email__iexact=user.email),
+        status=CaseStatus.OPEN,
+        response="",
+    )
+    for case in awaiting.select_related("partnership"):
+        if not permissions.standing(user, case).is_other_professional:
+            continue
+        record = case.stages.filter(number=case.current_stage).first()
+        due = record.act_by if record else None
+        items.append(
+            ActionItem("respond", case, "Respond to the challenge", due, _late(due, today))
+        )
+
+    for action in AgreedAction.objects.filter(owner=user, done_on__isnull=True).select_related(
+        "case", "case__partnership"
+    ):
+        items.append(
+            ActionItem(
+                "agreed_action",
+                action.case,
+                "Do the agreed action",
+                action.due_on,
+                _late(action.due_on, today),
+                agreed_action=action,
+            )
+        )
+
+    for issue in policy_issues_for(user).filter(status=PolicyIssueStatus.OPEN):
+        if permissions.can(user, CaseAction.RESPOND_TO_POLICY_ISSUE, issue.case):
+            items.append(
+                ActionItem(
+                    "policy_issue",
+                    issue.case,
+                    "Respond to a policy issue",
+                    None,
+                    False,
+                    policy_issue=issue,
+                )
+            )
+    return sorted(items, key=lambda i: (i.due is None, i.due or dt.date.max, i.case.reference))
+
+
+def _late(due: dt.date | None, today: dt.date) -> bool:
+    return due is not None and today > due
+
+
+def policy_issues_for(user: User | Any) -> QuerySet[PolicyIssue]:
+    """Policy issues on cases ``user`` sees, and every one in partnerships where they
+    respond to them (chair, statutory partners)."""
+    responds = permissions.policy_responder_partnerships(user)
+    return (
+        PolicyIssue.objects.filter(
+            Q(case__in=permissions.visible_cases(user)) | Q(case__partnership__in=responds)
+        )
+        .select_related("case", "case__partnership", "raised_by", "responded_by")
+        .order_by("raised_at", "id")
+    )
+
+
+# ---------------------------------------------------------------- directory
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    name: str
+    email: str
+    phone: str
+    job_title: str
+    role: Role
+
+
+@dataclass
+class AgencyContacts:
+    agency: Agency
+    safeguarding_email: str
+    safeguarding_leads: list[DirectoryEntry] = field(default_factory=list)
+    board_representatives: list[DirectoryEntry] = field(default_factory=list)
+
+
+def directory(user: User | Any, partnership: Partnership) -> list[AgencyContacts]:
+    """Safeguarding leads and board representatives of each agency in the partnership,
+    for anyone working in it (so people can find their opposite number)."""
+    from escalate.partnerships.models import Membership
+
+    if not permissions.sees_directory(user, partnership):
+        raise NotAllowed("The directory is for people working in this partnership.")
+    result = []
+    memberships = Membership.objects.filter(
+        role__in=[Role.SAFEGUARDING_LEAD.value, Role.BOARD_REPRESENTATIVE.value],
+        person__is_active=True,
+    ).select_related("person")
+    for agency in partnership.agencies.order_by("name"):
+        contacts = AgencyContacts(agency, agency.safeguarding_email)
+        for m in memberships.filter(agency=agency).order_by("person__full_name"):
+            entry = DirectoryEntry(
+                m.person.full_name, m.person.email, m.person.phone, m.person.job_title, Role(m.role)
+            )
+            if m.role == Role.SAFEGUARDING_LEAD.value:
+                contacts.safeguarding_leads.append(entry)
+            else:
+                contacts.board_representatives.append(entry)
+        result.append(contacts)
+    return result
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Board-level figures. Counts only: nothing here identifies the person at risk."""
+
+    total: int
+    by_status: dict[str, int]
+    open_by_stage: dict[int, int]
+    resolved_at_stage: dict[int, int]
+    by_category: dict[str, int]
+    by_raising_sector: dict[str, int]
+    by_other_sector: dict[str, int]
+    overdue: int
+    immediate_risk: int
+    policy_issues_open: int
+    agreed_actions_outstanding: int
+
+
+def partnership_statistics(
+    user: User | Any,
+    partnership: Partnership,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Statistics:
+    """Figures for every case of the partnership, for its business unit, chair and
+    statutory partners, whatever stage the cases reached."""
+    if not permissions.sees_statistics(user, partnership):
+        raise NotAllowed(
+            "Partnership statistics are for its business unit, chair and statutory partners."
+        )
+    today = clock.today()
+    cases = Case.objects.filter(partnership=partnership)
+    if since:
+        cases = cases.filter(raised_on__gte=since)
+    if until:
+        cases = cases.filter(raised_on__lte=until)
+    rows = list(
+        cases.values(
+            "pk",
+            "status",
+            "current_stage",
+            "categories",
+            "raising_agency__sector",
+            "other_agency__sector",
+            "immediate_risk",
+        )
+    )
+    current = {
+        (s["case_id"], s["number"]): s["act_by"]
+        for s in StageRecord.objects.filter(case__in=cases).values("case_id", "number", "act_by")
+    }
+    by_category: Counter[str] = Counter()
+    for row in rows:
+        by_category.update(row["categories"] or [])
+    open_rows = [r for r in rows if r["status"] == CaseStatus.OPEN]
+    overdue = 0
+    for row in open_rows:
+        due = current.get((row["pk"], row["current_stage"]))
+        if due is not None and today > due:
+            overdue += 1
+    return Statistics(
+        total=len(rows),
+        by_status=dict(Counter(r["status"] for r in rows)),
+        open_by_stage=dict(sorted(Counter(r["current_stage"] for r in open_rows).items())),
+        resolved_at_stage=dict(
+            sorted(
+                Counter(
+                    r["current_stage"] for r in rows if r["status"] == CaseStatus.RESOLVED
+                ).items()
+            )
+        ),
+        by_category=dict(by_category),
+        by_raising_sector=dict(Counter(r["raising_agency__sector"] for r in rows)),
+        by_other_sector=dict(Counter(r["other_agency__sector"] for r in rows)),
+        overdue=overdue,
+        immediate_risk=sum(1 for r in rows if r["immediate_risk"]),
+        policy_issues_open=PolicyIssue.objects.filter(
+            case__in=cases, status=PolicyIssueStatus.OPEN
+        ).count(),
+        agreed_actions_outstanding=AgreedAction.objects.filter(
+            case__in=cases, done_on__isnull=True
+        ).count(),
+    )

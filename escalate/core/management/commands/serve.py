@@ -1,0 +1,172 @@
+"""``escalate serve``: bring the database up to date and serve Escalate with waitress."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import sys
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+THREADS = 8
+
+
+class ServeError(Exception):
+    """A problem the person running ``escalate serve`` can fix; the message says how."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def parse_port(value: str, source: str = "--port") -> int:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ServeError(
+            f"{source} must be a port number from 1 to 65535 (for example 8000), not {value!r}.",
+            exit_code=2,
+        )
+    return int(text)
+
+
+def url_for(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail now, before touching the database, if the address cannot be listened on."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise ServeError(
+            f"cannot listen on host {host!r}: no such address on this computer. "
+            "Use an address such as 127.0.0.1 (this computer only) or 0.0.0.0 (every network)."
+        ) from None
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise _listen_error(host, port, exc) from None
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> ServeError:
+    if exc.errno == errno.EADDRINUSE:
+        return ServeError(
+            f"port {port} is already in use on {host}: stop the program using it, "
+            "or choose another port with --port."
+        )
+    if exc.errno == errno.EACCES:
+        return ServeError(
+            f"not allowed to use port {port}: ports below 1024 need administrator rights. "
+            "Choose a higher port with --port, such as 8000."
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ServeError(f"cannot listen on {host}: it is not an address of this computer.")
+    return ServeError(f"cannot listen on {host} port {port}: {exc.strerror or exc}.")
+
+
+def start_background_work() -> None:
+    """Where work beside the web server starts.
+
+    A later issue starts the notification worker thread here (sending the emails the
+    engine says are owed, and reminders of deadlines), so that ``escalate serve`` alone
+    runs everything. It does nothing yet.
+    """
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Escalate: apply database migrations, collect static files, then serve with "
+        "waitress. Press Ctrl+C to stop."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host",
+            default=None,
+            help=f"address to listen on (default ESCALATE_HOST or {DEFAULT_HOST}; "
+            "0.0.0.0 for every network)",
+        )
+        # A string, checked in handle(), so a bad value gets one plain line, not usage text.
+        parser.add_argument(
+            "--port",
+            default=None,
+            help=f"port to listen on (default ESCALATE_PORT or {DEFAULT_PORT})",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.serve(options["host"], options["port"])
+        except ServeError as exc:
+            self.fail(str(exc), exc.exit_code)
+
+    def fail(self, message: str, exit_code: int) -> NoReturn:
+        self.stderr.write(f"escalate serve: {message}")
+        sys.exit(exit_code)
+
+    def serve(self, host_option: str | None, port_option: str | None) -> None:
+        host = (host_option or os.environ.get("ESCALATE_HOST", "") or DEFAULT_HOST).strip()
+        if port_option is not None:
+            port = parse_port(port_option)
+        elif os.environ.get("ESCALATE_PORT", "").strip():
+            port = parse_port(os.environ["ESCALATE_PORT"], source="ESCALATE_PORT")
+        else:
+            port = DEFAULT_PORT
+        check_port_free(host, port)
+
+        self.migrate()
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        # Imported late: WhiteNoise indexes STATIC_ROOT when the application is created.
+        from django.core.wsgi import get_wsgi_application
+        from waitress import create_server
+
+        application = get_wsgi_application()
+        logging.getLogger("waitress").setLevel(logging.WARNING)
+        try:
+            server = create_server(
+                application, host=host, port=port, threads=THREADS, ident="Escalate"
+            )
+        except OSError as exc:
+            raise _listen_error(host, port, exc) from None
+
+        start_background_work()
+
+        self.stdout.write(f"Escalate is running at {url_for(host, port)} — press Ctrl+C to stop")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            self.stdout.write(
+                "Other computers can reach it: add the name they use for this computer to "
+                "ESCALATE_ALLOWED_HOSTS."
+            )
+        try:
+            server.run()  # returns on Ctrl+C (waitress handles KeyboardInterrupt)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+        self.stdout.write("Escalate has stopped.")
+
+    def migrate(self) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        try:
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            if plan:
+                self.stdout.write(f"Updating the database ({len(plan)} changes)…")
+                call_command("migrate", interactive=False, verbosity=0)
+        except DatabaseError as exc:
+            where = settings.DATABASES[DEFAULT_DB_ALIAS].get("NAME")
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ServeError(f"cannot use the database {where}: {first_line}") from None

@@ -1,0 +1,97 @@
+"""The pages around the case work: home, directory, signing in and friendly errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import loader
+
+from escalate.accounts.forms import (
+    ChangePasswordForm,
+    ChooseNewPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from escalate.partnerships import selectors
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    person = request.user
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
+            "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
+            "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+def directory(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/directory.html",
+        {"directory": selectors.directory_for(request.user)},  # type: ignore[arg-type]
+    )
+
+
+# ------------------------------------------------------------- signing in
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+class ResetPasswordView(auth_views.PasswordResetView):
+    form_class = ResetPasswordForm
+    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = "registration/password_reset_email.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Links in emails use ESCALATE_BASE_URL, never the Host header of the request.
+        self.extra_email_context = {"base_url": settings.BASE_URL}
+        return super().form_valid(form)
+
+
+class ChooseNewPasswordView(auth_views.PasswordResetConfirmView):
+    form_class = ChooseNewPasswordForm
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+
+
+# ------------------------------------------------------------- errors
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors: whatever went wrong may break them too.
+    template = loader.get_template("500.html")
+    return HttpResponse(
+        template.render({"govuk_frontend": settings.GOVUK_FRONTEND_BUILT}), status=500
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

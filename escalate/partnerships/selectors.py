@@ -1,0 +1,97 @@
+"""Reads about partnerships, agencies and who holds which role. Nothing here changes data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from escalate.partnerships.models import Agency, Membership, Partnership, PartnershipRole
+from escalate.procedures.model import Role
+
+if TYPE_CHECKING:
+    from escalate.accounts.models import User
+
+# The people a practitioner looks for in another agency: "the equivalent manager in the
+# other agency" at the middle stages of every procedure.
+DIRECTORY_ROLES = (Role.SAFEGUARDING_LEAD.value, Role.BOARD_REPRESENTATIVE.value)
+
+
+def memberships_of(person: User) -> QuerySet[Membership]:
+    """The person's agency roles, agency by agency."""
+    return Membership.objects.filter(person=person).select_related("agency")
+
+
+def partnership_roles_of(person: User) -> QuerySet[PartnershipRole]:
+    """The person's roles in partnerships themselves (business unit, chair, ...)."""
+    return PartnershipRole.objects.filter(person=person).select_related("partnership")
+
+
+def agencies_of(person: User) -> QuerySet[Agency]:
+    """The agencies the person holds any role in."""
+    return Agency.objects.filter(memberships__person=person).distinct()
+
+
+def partnerships_of(person: User) -> QuerySet[Partnership]:
+    """Partnerships the person belongs to: through a role in a member agency or a role in
+    the partnership itself."""
+    return Partnership.objects.filter(
+        Q(agencies__memberships__person=person) | Q(people__person=person)
+    ).distinct()
+
+
+def people_in_role(agency: Agency, role: str) -> QuerySet[User]:
+    """Active people holding ``role`` in ``agency``."""
+    from escalate.accounts.models import User
+
+    return User.objects.filter(
+        is_active=True, memberships__agency=agency, memberships__role=role
+    ).distinct()
+
+
+@dataclass
+class DirectoryAgency:
+    agency: Agency
+    is_own: bool
+    safeguarding_leads: list[User] = field(default_factory=list)
+    board_representatives: list[User] = field(default_factory=list)
+
+
+@dataclass
+class DirectoryPartnership:
+    partnership: Partnership
+    agencies: list[DirectoryAgency]
+
+
+def directory_for(person: User) -> list[DirectoryPartnership]:
+    """Per partnership the person belongs to, every member agency with its safeguarding
+    leads and board representatives: who to contact in the other agency."""
+    own_agency_ids = set(agencies_of(person).values_list("id", flat=True))
+    contacts = Membership.objects.filter(
+        role__in=DIRECTORY_ROLES, person__is_active=True
+    ).select_related("person")
+    partnerships = partnerships_of(person).prefetch_related(
+        Prefetch(
+            "agencies",
+            queryset=Agency.objects.order_by("name").prefetch_related(
+                Prefetch("memberships", queryset=contacts, to_attr="directory_contacts")
+            ),
+        )
+    )
+    result = []
+    for partnership in partnerships:
+        entries = []
+        for agency in partnership.agencies.all():
+            entry = DirectoryAgency(agency=agency, is_own=agency.id in own_agency_ids)
+            for membership in sorted(
+                agency.directory_contacts,  # type: ignore[attr-defined]
+                key=lambda m: m.person.full_name.lower(),
+            ):
+                if membership.role == Role.SAFEGUARDING_LEAD.value:
+                    entry.safeguarding_leads.append(membership.person)
+                else:
+                    entry.board_representatives.append(membership.person)
+            entries.append(entry)
+        result.append(DirectoryPartnership(partnership=partnership, agencies=entries))
+    return result
