@@ -37,5 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - Django is a declared dependency
         print("escalate: Django is not installed; run the set-up command in the README.")
         return 1
-    execute_from_command_line(["escalate", *args])
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        execute_from_command_line(["escalate", *args])
+    except ImproperlyConfigured as exc:
+        print(f"escalate: the configuration is not valid: {exc}", file=sys.stderr)
+        return 2
     return 0

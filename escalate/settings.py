@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "escalate.accounts",
     "escalate.partnerships",
     "escalate.cases",
+    "escalate.notifications",
+    "escalate.reports",
     "escalate.core",
 ]
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from escalate.accounts.forms import AdminSignInForm
 from escalate.core import views
@@ -18,6 +18,9 @@ handler500 = "escalate.core.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("directory/", views.directory, name="directory"),
+    path("cases/", include("escalate.cases.urls")),
+    path("notifications/", include("escalate.notifications.urls")),
+    path("board/", include("escalate.reports.urls")),
     # Signing in and out, and passwords.
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

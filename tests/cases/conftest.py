@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import factories
 import pytest
 
 from escalate import clock
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Run SQLite tests on a file, not Django's default shared in-memory database.
-
-    Two connections to a shared-cache in-memory database do not queue for the write
-    lock: the second fails at once with "database table is locked". On a file (as in
-    production) SQLite's IMMEDIATE transactions queue, which the concurrency tests rely
-    on. (Better set in the settings' TEST NAME or the root conftest; see the report.)
-    """
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get("NAME"):
-        folder = Path(tempfile.mkdtemp(prefix="escalate-tests-"))
-        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
 
 
 @pytest.fixture
