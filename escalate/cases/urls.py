@@ -1,4 +1,4 @@
-"""Case pages. Raising is in urls_raise_journey, the case page and its actions in urls_case_pages."""
+"""Case pages: raising in urls_raise_journey; the case page and its actions in urls_case_pages."""
 
 from django.urls import include, path
 
