@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("directory/", views.directory, name="directory"),
     path("cases/", include("escalate.cases.urls")),
+    path("partnerships/", include("escalate.partnerships.urls")),
     path("notifications/", include("escalate.notifications.urls")),
     path("board/", include("escalate.reports.urls")),
     # Signing in and out, and passwords.
