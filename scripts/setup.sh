@@ -20,6 +20,22 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
+# WeasyPrint (PDFs) needs Pango and HarfBuzz from the system.
+missing=""
+for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0; do
+  ldconfig -p 2>/dev/null | grep -q "$lib" || missing="yes"
+done
+if [ -n "$missing" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing Pango and HarfBuzz for PDF output"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+  else
+    echo "PDF output needs Pango and HarfBuzz: install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 (Debian/Ubuntu) or pango (Homebrew)." >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
