@@ -278,6 +278,8 @@ def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
     if action is CaseAction.RESPOND_TO_POLICY_ISSUE:
         return None if s.responds_to_policy else NotAllowed(_NOT_ALLOWED[action])
     if action is CaseAction.VIEW_AUDIT:
+        # Who opened a case (not its contents): the business unit answers for access to
+        # every case of its partnership, whatever stage it has reached.
         return None if s.audits_partnership else NotAllowed(_NOT_ALLOWED[action])
     if not s.can_view:
         return NotAllowed("You do not have access to this case.")
@@ -303,7 +305,26 @@ def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
             return Conflict(
                 "Learning is recorded once the case is resolved or withdrawn.", reason="open"
             )
-    return None
+    if action in _OPEN_TO_VIEWERS or action in ENGINE_ACTIONS:
+        return None
+    # Deny by default: an action added to CaseAction is refused until a rule allows it.
+    return NotAllowed("You cannot do that on this case.")
+
+
+#: What anyone who may view a case may ask to do (the engine and the services still
+#: rule on each); every other action needs a rule of its own above.
+_OPEN_TO_VIEWERS: frozenset[CaseAction] = frozenset(
+    {
+        CaseAction.VIEW,
+        CaseAction.ADD_AGREED_ACTION,
+        CaseAction.COMPLETE_AGREED_ACTION,
+        CaseAction.FLAG_POLICY_ISSUE,
+        CaseAction.ACKNOWLEDGE,
+        CaseAction.RESPOND,
+        CaseAction.RECORD_DEBRIEF,
+        CaseAction.RECORD_LEARNING,
+    }
+)
 
 
 def require(user: User | Any, action: CaseAction, case: Case) -> Standing:

@@ -68,6 +68,8 @@ def chronology(user: User | Any, case: Case, *, include_views: bool = False) -> 
     """The case's chronology, oldest first (views of the case left out unless asked)."""
     if not permissions.can_view(user, case):
         raise NotAllowed("You do not have access to this case.")
+    if include_views and not permissions.can(user, CaseAction.VIEW_AUDIT, case):
+        raise NotAllowed("Only the partnership's business unit can see who viewed a case.")
     events = Event.objects.filter(case=case).select_related("actor", "corrects")
     if not include_views:
         events = events.exclude(action=VIEWED)
@@ -158,9 +160,9 @@ def needs_action(user: User | Any) -> list[ActionItem]:
             ActionItem("respond", case, "Respond to the challenge", due, _late(due, today))
         )
 
-    for action in AgreedAction.objects.filter(owner=user, done_on__isnull=True).select_related(
-        "case", "case__partnership"
-    ):
+    for action in AgreedAction.objects.filter(
+        owner=user, done_on__isnull=True, case__in=permissions.visible_cases(user)
+    ).select_related("case", "case__partnership"):
         items.append(
             ActionItem(
                 "agreed_action",

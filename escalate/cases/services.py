@@ -594,6 +594,14 @@ def _owed(
 # ---------------------------------------------------------------- raising
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def raise_case(
     actor: User,
     *,
@@ -694,7 +702,7 @@ def raise_case(
         label="their date of birth",
         required=False,
         not_after=today,
-        not_before=today.replace(year=today.year - OLDEST_PERSON_YEARS),
+        not_before=_years_before(today, OLDEST_PERSON_YEARS),
         before_words=f"more than {OLDEST_PERSON_YEARS} years ago",
     )
     if dob is not None and "person.date_of_birth" not in needed:
@@ -955,7 +963,8 @@ def new_invitation_token(invitation: Invitation) -> str:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         written = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-            token_hash=_hash(token)
+            token_hash=_hash(token),
+            expires_at=clock.now() + dt.timedelta(days=INVITATION_DAYS),
         )
     if not written:
         raise Conflict("This invitation has already been used.", reason="used")
@@ -990,6 +999,12 @@ def accept_invitation(actor: User, token: str) -> Case:
                 "administrator to add you to that agency first."
             )
         case = Case.objects.select_for_update().get(pk=invitation.case_id)
+        if case.other_professional_id not in (None, actor.pk):
+            raise Conflict(
+                "Someone else in your agency has already taken part in this challenge. "
+                "Ask them, or the person who raised it, to involve you.",
+                reason="taken",
+            )
         previous = case.other_professional_email
         case.other_professional = actor
         case.other_professional_name = actor.full_name or case.other_professional_name
@@ -1639,14 +1654,18 @@ def flag_policy_issue(actor: User, case: Case, *, text: str, expected_version: i
 
 
 def respond_to_policy_issue(
-    actor: User, issue: PolicyIssue, *, response: str, expected_version: int
+    actor: User, issue: PolicyIssue, *, response: str, expected_version: int | None = None
 ) -> PolicyIssue:
-    """The chair (or statutory partners) respond to a flagged policy issue."""
+    """The chair (or statutory partners) respond to a flagged policy issue.
+
+    The chair usually cannot open the case, so the case's version is not checked: the
+    issue's own status stops two responses. ``expected_version`` is accepted and ignored.
+    """
     _require_active(actor)
     form = _Form()
     body = form.text("response", response, label="the response", limit=LONG_TEXT_MAX)
     with transaction.atomic():
-        case, s = _lock(issue.case_id, actor, CaseAction.RESPOND_TO_POLICY_ISSUE, expected_version)
+        case, s = _lock(issue.case_id, actor, CaseAction.RESPOND_TO_POLICY_ISSUE, None)
         issue = PolicyIssue.objects.select_for_update().get(pk=issue.pk, case=case)
         if issue.status != PolicyIssueStatus.OPEN:
             raise Conflict("This policy issue has already been responded to.", reason="done")
@@ -1654,7 +1673,7 @@ def respond_to_policy_issue(
         issue.status, issue.response = PolicyIssueStatus.RESPONDED, body
         issue.responded_by, issue.responded_at = actor, clock.now()
         issue.save(update_fields=["status", "response", "responded_by", "responded_at"])
-        _save(case, expected_version)
+        _save(case, None)
         event = _event(
             case, actor, "policy_issue.responded", data={"issue": issue.pk, "response": body}
         )

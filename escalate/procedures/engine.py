@@ -682,11 +682,16 @@ def apply(
         target = to_stage or here + 1
         new_stage = procedure.stage(target)
         notices.append(Notice(Recipient.STAGE_OWNER, event, target, "they now own the case"))
-        if stage.on_unresolved:
-            notices += [
-                Notice(r, event, target, f"stage {here}: {stage.on_unresolved.text}")
-                for r in stage.on_unresolved.notify
-            ]
+        # Expediting passes through the stages it skips: whoever they would have told
+        # is told now (Warrington: the partnership manager when a case reaches step 4).
+        for passed in procedure.stages[here - 1 : target - 1]:
+            if passed.number > here:
+                notices += _start_notices(passed, event)
+            if passed.on_unresolved:
+                notices += [
+                    Notice(r, event, target, f"stage {passed.number}: {passed.on_unresolved.text}")
+                    for r in passed.on_unresolved.notify
+                ]
         notices += _start_notices(new_stage, event)
         facts = replace(
             facts,

@@ -721,13 +721,8 @@ def test_notices_on_escalation() -> None:
     assert out.facts.stage_started == {1: AROSE, 2: D(2026, 12, 28)}
     assert out.facts.stage_concluded == {1: D(2026, 12, 28)}
     assert out.notices == (
+        # stage 1's "notify your line manager" is the new owner: told once
         Notice(Recipient.STAGE_OWNER, "case.escalate", 2, "they now own the case"),
-        Notice(
-            Recipient.RAISING_PRACTITIONER,
-            "case.escalate",
-            2,
-            "stage 1: " + CESAB.stage(1).on_unresolved.text,  # type: ignore[union-attr]
-        ),
         Notice(
             Recipient.OTHER_PROFESSIONAL,
             "case.escalate",
@@ -787,9 +782,10 @@ def test_notices_on_expedite_and_panel() -> None:
     assert recipients(out) == [
         Recipient.STAGE_OWNER,
         Recipient.OWNER_LINE_MANAGER,  # stage 1's on_unresolved
+        Recipient.SENIOR_MANAGERS,  # stage 2's, though it was skipped
+        Recipient.BUSINESS_UNIT,  # stage 3's, though it was skipped
         Recipient.INDEPENDENT_CHAIR,
         Recipient.ALL_INVOLVED,
-        Recipient.BUSINESS_UNIT,
     ]
     assert {n.event for n in out.notices} == {"case.expedite"}
     at3 = go(FAST, raised(FAST), (Action.EXPEDITE, P, AROSE))
