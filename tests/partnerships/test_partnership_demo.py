@@ -220,3 +220,15 @@ def test_derived_prefixes_are_two_to_six_free_capitals(key, taken, expected):
 def test_demo_names_are_distinct():
     names = [demo.demo_name(n) for n in range(400)]
     assert len(set(names)) == len(names)
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_with_real_people_unless_forced() -> None:
+    from django.core.management import CommandError
+
+    User.objects.create_user("real.person@council.example", "a-long-password-1", full_name="Real")
+    with pytest.raises(CommandError, match="not demo accounts"):
+        call_command("demo", stdout=io.StringIO())
+    assert not User.objects.filter(email__endswith="@demo.escalate.test").exists()
+    call_command("demo", "--force", stdout=io.StringIO(), stderr=io.StringIO())
+    assert User.objects.filter(email="admin@demo.escalate.test").exists()

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalate.partnerships.demo import DEMO_PASSWORD, SignIn, create_demo
+from escalate.partnerships.demo import DEMO_DOMAIN, DEMO_PASSWORD, SignIn, create_demo
 
 
 class Command(BaseCommand):
@@ -23,9 +23,16 @@ class Command(BaseCommand):
             default=DEMO_PASSWORD,
             help=f"the password every demo account gets (default {DEMO_PASSWORD!r})",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="add the demo accounts even though the database holds other people",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        if not options["force"]:
+            _refuse_on_a_real_database()
         result = create_demo(options["password"])
 
         write = self.stdout.write
@@ -53,6 +60,20 @@ class Command(BaseCommand):
                 "These demo accounts all share a known password. They are for trying Escalate "
                 "only: never create them on a server that holds real cases."
             )
+        )
+
+
+def _refuse_on_a_real_database() -> None:
+    """The demo accounts share a known password (and one is a superuser): never add
+    them beside real people unless asked to in so many words."""
+    from django.contrib.auth import get_user_model
+
+    others = get_user_model().objects.exclude(email__iendswith=f"@{DEMO_DOMAIN}")
+    if others.exists():
+        raise CommandError(
+            f"This database already has {others.count()} people who are not demo accounts, "
+            "so it may hold real cases. The demo accounts share a known password; add them "
+            "anyway with 'escalate demo --force', or use a fresh ESCALATE_DATA_DIR."
         )
 
 
