@@ -1,0 +1,385 @@
+"""Forms for the actions a person takes on a case in the browser.
+
+They only parse what was typed: every rule about what is allowed or valid lives in
+:mod:`escalate.cases.services`, whose per-field errors the views put back on these
+forms. Each form carries the case ``version`` the person saw, passed to the service as
+``expected_version``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from escalate.cases.models import ContactKind
+
+
+class GovukDateWidget(forms.Widget):
+    """Three boxes (day, month, year), as the GOV.UK date input pattern asks."""
+
+    parts = ("day", "month", "year")
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, str]:
+        return {part: (data.get(f"{name}-{part}") or "").strip() for part in self.parts}
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return not any(f"{name}-{part}" in data for part in self.parts)
+
+    def format_value(self, value: Any) -> dict[str, str]:
+        if isinstance(value, dt.date):
+            return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+        if isinstance(value, dict):
+            return {part: value.get(part, "") for part in self.parts}
+        return {part: "" for part in self.parts}
+
+
+class GovukDateField(forms.Field):
+    widget = GovukDateWidget
+
+    def __init__(self, *, label_words: str = "the date", **kwargs: Any) -> None:
+        self.label_words = label_words
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value
+        parts = value or {}
+        day, month, year = (parts.get(p, "") for p in GovukDateWidget.parts)
+        if not (day or month or year):
+            return None
+        missing = [p for p, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise forms.ValidationError(
+                f"{self.label_words[:1].upper()}{self.label_words[1:]} must include a "
+                + " and a ".join(missing)
+                + "."
+            )
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(
+                f"{self.label_words[:1].upper()}{self.label_words[1:]} must be a real date, "
+                "like 27 3 2026."
+            ) from None
+
+
+class CaseForm(forms.Form):
+    """Every action form: the version of the case the person saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put a service's :class:`~escalate.cases.errors.Invalid` errors on the fields."""
+        aliases = getattr(self, "error_aliases", {})
+        for name, problems in errors.items():
+            target = aliases.get(name, name)
+            for problem in problems:
+                self.add_error(target if target in self.fields else None, problem)
+
+    def field_rows(self) -> list[FieldRow]:
+        """The visible fields with what the templates need to draw them, GOV.UK style."""
+        rows = []
+        for bf in self.visible_fields():
+            widget = bf.field.widget
+            if isinstance(widget, GovukDateWidget):
+                kind = "date"
+            elif isinstance(widget, forms.RadioSelect):
+                kind = "radios"
+            elif isinstance(widget, forms.Select):
+                kind = "select"
+            elif isinstance(widget, forms.Textarea):
+                kind = "textarea"
+            else:
+                kind = "input"
+            rows.append(FieldRow(bf, kind))
+        return rows
+
+    @property
+    def first_error_anchor(self) -> str:
+        for row in self.field_rows():
+            return row.anchor
+        return ""
+
+
+@dataclass
+class FieldRow:
+    bf: forms.BoundField
+    kind: str
+
+    @property
+    def id(self) -> str:
+        return self.bf.id_for_label or f"id_{self.bf.name}"
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.id}-day" if self.kind == "date" else self.id
+
+    @property
+    def date_parts(self) -> list[tuple[str, str, str, int]]:
+        value = self.bf.field.widget.format_value(self.bf.value())
+        return [
+            ("day", "Day", value["day"], 2),
+            ("month", "Month", value["month"], 2),
+            ("year", "Year", value["year"], 4),
+        ]
+
+    @property
+    def options(self) -> list[dict[str, Any]]:
+        current = self.bf.value()
+        current = "" if current is None else str(current)
+        result = []
+        for i, (value, label) in enumerate(self.bf.field.choices):
+            result.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "id": self.id if i == 0 else f"{self.id}-{i + 1}",
+                    "checked": str(value) == current and str(value) != "",
+                }
+            )
+        return result
+
+
+def _text(label: str, *, help_text: str = "", required: bool = False, **kw: Any) -> forms.Field:
+    return forms.CharField(label=label, help_text=help_text, required=required, strip=False, **kw)
+
+
+def _long(label: str, *, help_text: str = "", required: bool = False) -> forms.Field:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+# ---------------------------------------------------------------- recording
+
+
+class RecordContactForm(CaseForm):
+    kind = forms.ChoiceField(
+        label="What are you recording?",
+        choices=ContactKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    text = _long("What happened, or what you want to note")
+    occurred_on = GovukDateField(
+        label="When did it happen?",
+        label_words="the date it happened",
+        help_text="For example, 27 3 2026. Leave blank for today.",
+        required=False,
+    )
+    with_whom = _text("Who was it with? (optional)")
+    corrects = forms.ChoiceField(
+        label="Does this correct an earlier entry? (optional)",
+        required=False,
+        help_text="Entries are never changed: a correction is added that points at the entry.",
+    )
+
+    def __init__(self, *args: Any, entries: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["corrects"].choices = [("", "No, this is a new entry"), *entries]
+
+
+class TickForm(CaseForm):
+    item = forms.ChoiceField(
+        label="Which required action has been done?", widget=forms.RadioSelect, required=False
+    )
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = list(items)
+
+
+class AgreedActionForm(CaseForm):
+    what = _long("What was agreed?")
+    agency = forms.ChoiceField(label="Which agency will do it?", required=False)
+    owner_name = _text("Who will do it?", help_text="Their name, or their team.")
+    due_on = GovukDateField(
+        label="When is it due?",
+        label_words="the date it is due",
+        help_text="For example, 27 3 2026.",
+    )
+
+    def __init__(self, *args: Any, agencies: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "Choose an agency"), *agencies]
+        self.fields["due_on"].required = False
+
+
+class CompleteActionForm(CaseForm):
+    done_on = GovukDateField(
+        label="When was it done?",
+        label_words="the date it was done",
+        help_text="For example, 27 3 2026. Leave blank for today.",
+        required=False,
+    )
+    note = _long("Note (optional)", help_text="How you checked it was done, for example.")
+
+
+# ---------------------------------------------------------------- stage moves
+
+
+class ResolveForm(CaseForm):
+    outcome = _long(
+        "What was the outcome?",
+        help_text="What was agreed or recommended, and who was told.",
+    )
+    action_what = _long(
+        "Action agreed (optional)",
+        help_text="Something one of the agencies will do, to be checked back on.",
+    )
+    action_agency = forms.ChoiceField(label="Agency doing it", required=False)
+    action_owner_name = _text("Who will do it")
+    action_due_on = GovukDateField(
+        label="When it is due",
+        label_words="the date it is due",
+        help_text="For example, 27 3 2026.",
+        required=False,
+    )
+    error_aliases = {
+        "agreed_actions[0].what": "action_what",
+        "agreed_actions[0].agency": "action_agency",
+        "agreed_actions[0].owner_name": "action_owner_name",
+        "agreed_actions[0].owner": "action_owner_name",
+        "agreed_actions[0].due_on": "action_due_on",
+    }
+
+    def __init__(self, *args: Any, agencies: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action_agency"].choices = [("", "Choose an agency"), *agencies]
+
+    @property
+    def has_action(self) -> bool:
+        data = self.cleaned_data
+        return bool(
+            (data.get("action_what") or "").strip()
+            or data.get("action_agency")
+            or (data.get("action_owner_name") or "").strip()
+            or data.get("action_due_on")
+        )
+
+
+class MoveForm(CaseForm):
+    """Escalate or expedite: the new owner, optionally the counterpart opposite them."""
+
+    owner = forms.ChoiceField(label="Who will own the next stage?", widget=forms.RadioSelect)
+    counterpart_name = _text(
+        "Their counterpart in the other agency (optional)",
+        help_text="Leave blank and Escalate names the other agency's person in the same "
+        "role, if there is just one, or tells its safeguarding address.",
+    )
+    counterpart_email = _text("Counterpart's email address (optional)")
+
+    def __init__(self, *args: Any, owners: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = list(owners)
+        self.fields["owner"].required = False
+        self.fields["counterpart_email"].widget.input_type = "email"
+
+
+class EscalateForm(MoveForm):
+    summary = _long(
+        "What was tried, and why did it not resolve the disagreement?",
+    )
+    field_order = ["owner", "summary", "counterpart_name", "counterpart_email"]
+
+
+class ExpediteForm(MoveForm):
+    to_stage = forms.ChoiceField(
+        label="Which stage should the case go to?", widget=forms.RadioSelect, required=False
+    )
+    reason = _long("Why is someone at immediate risk?")
+    field_order = ["to_stage", "reason", "owner", "counterpart_name", "counterpart_email"]
+
+    def __init__(self, *args: Any, stages: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = list(stages)
+        self.fields["owner"].label = "Who will own that stage?"
+
+    def clean_to_stage(self) -> int | None:
+        value = self.cleaned_data.get("to_stage")
+        if not value:
+            raise forms.ValidationError("Choose the stage to expedite the case to.")
+        return int(value)
+
+
+class PanelForm(CaseForm):
+    details = _long("Why is the case being referred?")
+
+
+class WithdrawForm(CaseForm):
+    reason = _long("Why is the challenge being withdrawn?")
+
+
+# ---------------------------------------------------------------- policy, afterwards
+
+
+class PolicyIssueForm(CaseForm):
+    text = _long(
+        "What is the policy issue?",
+        help_text="A gap or problem in policy or procedure this case showed up. Do not "
+        "include the person's name or details.",
+    )
+
+
+class PolicyResponseForm(CaseForm):
+    response = _long("Your response")
+
+
+class DebriefForm(CaseForm):
+    offered_on = GovukDateField(
+        label="When was a debrief offered?",
+        label_words="the date it was offered",
+        help_text="For example, 27 3 2026.",
+        required=False,
+    )
+    held_on = GovukDateField(
+        label="When was it held? (optional)",
+        label_words="the date it was held",
+        help_text="For example, 27 3 2026.",
+        required=False,
+    )
+
+
+class LearningForm(CaseForm):
+    why_not_earlier = _long("Why was it not resolved at an earlier stage?")
+    themes = _long("Themes", help_text="One theme a line, for example: Communication.")
+    good_practice = _long("Good practice noticed (optional)")
+
+    error_aliases = {f"themes[{i}]": "themes" for i in range(20)}
+
+    def theme_list(self) -> list[str]:
+        return [t for t in (self.cleaned_data.get("themes") or "").splitlines() if t.strip()]
+
+
+# ---------------------------------------------------------------- the other professional
+
+
+class AcknowledgeForm(CaseForm):
+    pass
+
+
+class RespondForm(CaseForm):
+    response = forms.ChoiceField(
+        label="Do you agree with the challenge?",
+        widget=forms.RadioSelect,
+        choices=[("agree", "Yes, I agree"), ("disagree", "No, I disagree")],
+        required=False,
+    )
+    reason = _long(
+        "Your reason",
+        help_text="If you disagree, say why.",
+    )
+    error_aliases = {"agrees": "response"}
+
+    def clean_response(self) -> str:
+        value = self.cleaned_data.get("response") or ""
+        if not value:
+            raise forms.ValidationError("Choose whether you agree or disagree with the challenge.")
+        return value
