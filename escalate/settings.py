@@ -65,8 +65,10 @@ def _secret_key() -> str:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Created readable by its owner only, from the first byte.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -121,6 +123,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# `{{ form }}` renders GOV.UK Design System markup (escalate/core/forms.py).
+FORM_RENDERER = "escalate.core.forms.GovukFormRenderer"
 
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:
@@ -180,6 +185,17 @@ EMAIL_HOST_USER = env_str("ESCALATE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("ESCALATE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ESCALATE_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("ESCALATE_FROM_EMAIL", "Escalate <escalate@localhost>")
+
+# Notifications and reminders (escalate.notifications).
+NOTIFY_API_KEY = env_str("ESCALATE_NOTIFY_API_KEY", "")
+NOTIFY_TEMPLATE_ID = env_str("ESCALATE_NOTIFY_TEMPLATE_ID", "")
+NOTIFICATION_MAX_ATTEMPTS = env_int("ESCALATE_NOTIFICATION_MAX_ATTEMPTS", 6, 1, 50)
+NOTIFICATION_RETRY_SECONDS = env_int("ESCALATE_NOTIFICATION_RETRY_SECONDS", 60, 1, 86400)
+REMINDER_GRACE_WORKING_DAYS = env_int("ESCALATE_REMINDER_GRACE_WORKING_DAYS", 2, 0, 60)
+DIGEST_HOUR = env_int("ESCALATE_DIGEST_HOUR", 7, 0, 23)
+BACKGROUND_WORK = env_bool("ESCALATE_BACKGROUND_WORK", True)
+WORKER_POLL_SECONDS = env_int("ESCALATE_WORKER_POLL_SECONDS", 10, 1, 3600)
+REMIND_EVERY_MINUTES = env_int("ESCALATE_REMIND_EVERY_MINUTES", 5, 1, 1440)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ESCALATE_SECURE_COOKIES", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -11,22 +12,54 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 
+from escalate import clock
 from escalate.accounts.forms import (
     ChangePasswordForm,
     ChooseNewPasswordForm,
     ResetPasswordForm,
     SignInForm,
 )
+from escalate.cases import selectors as case_selectors
 from escalate.partnerships import selectors
+
+CASES_SHOWN = 50
+
+
+DUE_SOON_DAYS = 3
+
+
+def _status(due: dt.date | None, overdue: bool, today: dt.date) -> dict[str, str]:
+    """The tag shown beside something waiting: overdue, due soon, on time, or no date."""
+    if due is None:
+        return {"text": "No fixed timescale", "classes": "govuk-tag--grey"}
+    if overdue:
+        return {"text": "Overdue", "classes": "govuk-tag--red"}
+    if (due - today).days <= DUE_SOON_DAYS:
+        return {"text": "Due soon", "classes": "govuk-tag--yellow"}
+    return {"text": "On time", "classes": "govuk-tag--blue"}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: what needs the person's action, the cases they can see, raising."""
     person = request.user
+    today = clock.today()
+    actions = [
+        {"item": item, "status": _status(item.due, item.overdue, today)}
+        for item in case_selectors.needs_action(person)
+    ]
+    cases = list(case_selectors.cases_for(person).prefetch_related("stages")[:CASES_SHOWN])
+    rows = []
+    for case in cases:
+        current = next((s for s in case.stages.all() if s.number == case.current_stage), None)
+        rows.append({"case": case, "due": current.act_by if current else None})
     return render(
         request,
         "core/home.html",
         {
+            "actions": actions,
+            "cases": rows,
+            "can_raise": selectors.memberships_of(person).exists(),  # type: ignore[arg-type]
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from escalate.partnerships import views
 
 app_name = "partnerships"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/procedure/", views.procedure_page, name="procedure"),
+]

@@ -1,0 +1,317 @@
+"""The questions of the raise journey, one page each, with plain-English messages.
+
+These forms only check what was typed; the rules of raising a challenge are
+:func:`escalate.cases.services.raise_case`'s, and its errors are shown back on these pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from escalate.cases.facts import prefills_needed
+from escalate.cases.models import SubjectType
+from escalate.core.forms import GovukDateField, GovukForm
+from escalate.procedures.model import Procedure, Protects
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+SUBJECTS = {
+    Protects.ADULTS: [SubjectType.ADULT],
+    Protects.CHILDREN: [SubjectType.CHILD, SubjectType.FAMILY],
+    Protects.BOTH: list(SubjectType),
+}
+
+
+def _radios(label: str, choices: list[tuple[str, str]], required: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": required, "invalid_choice": required},
+    )
+
+
+def _text(label: str, required: str | None, *, max_length: int, **kwargs: Any) -> forms.CharField:
+    messages = {"max_length": f"{label} must be {max_length:,} characters or fewer"}
+    if required:
+        messages["required"] = required
+    return forms.CharField(
+        label=label,
+        required=bool(required),
+        max_length=max_length,
+        error_messages=messages,
+        **kwargs,
+    )
+
+
+def _long(label: str, required: str | None, **kwargs: Any) -> forms.CharField:
+    return _text(
+        label, required, max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}), **kwargs
+    )
+
+
+class WhereForm(GovukForm):
+    """Which agency (and so partnership) the challenge is raised on behalf of."""
+
+    govuk_options = {"where": {"page_heading": True}}
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["where"] = _radios(
+            "Which agency are you raising this for?",
+            choices,
+            "Choose the agency and partnership you are raising this for",
+        )
+
+
+class ImmediateRiskForm(GovukForm):
+    govuk_options = {"immediate_risk": {"page_heading": True}}
+
+    immediate_risk = _radios(
+        "Is anyone at immediate risk of harm?",
+        YES_NO,
+        "Say whether anyone is at immediate risk of harm",
+    )
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ReferralForm(GovukForm):
+    """Someone is at immediate risk: has the referral or front-door contact been made?"""
+
+    govuk_options = {"referral_made": {"legend_classes": "govuk-fieldset__legend--m"}}
+
+    referral_made = _radios(
+        "Have you made a safeguarding referral or contacted the front door?",
+        YES_NO,
+        "Say whether you have made a safeguarding referral or contacted the front door",
+    )
+    referral_made_on = GovukDateField(
+        label="When did you make it?",
+        help_text="For example, 27 3 2026. Leave this blank if you have not made one.",
+        words="the date you made the referral or contact",
+        past_only=True,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("referral_made") == "yes"
+            and not data.get("referral_made_on")
+            and "referral_made_on" not in self.errors
+        ):
+            self.add_error("referral_made_on", "Enter the date you made the referral or contact")
+        if data.get("referral_made") == "no" and data.get("referral_made_on"):
+            self.add_error(
+                "referral_made_on",
+                "Leave the date blank if you have not made a referral or contact",
+            )
+        return data
+
+
+class StartStageForm(GovukForm):
+    """Where the procedure allows it: start at a later stage, with a reason."""
+
+    govuk_options = {"start_stage": {"page_heading": True}}
+
+    def __init__(
+        self,
+        *args: Any,
+        procedure: Procedure,
+        owners: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (
+                str(s.number),
+                f"Stage {s.number}: {s.title}" + (" (the usual start)" if s.number == 1 else ""),
+            )
+            for s in procedure.stages
+        ]
+        self.fields["start_stage"] = _radios(
+            "Which stage should this start at?", choices, "Choose the stage to start at"
+        )
+        self.fields["expedite_reason"] = _long(
+            "Why start at a later stage?",
+            None,
+            help_text="Only if you chose a later stage. Say why the risk cannot wait.",
+        )
+        self.fields["owner"] = forms.ChoiceField(
+            label="Who will own that stage?",
+            required=False,
+            help_text="Only if you chose a later stage. They must hold that stage's role.",
+            choices=[("", "Choose a person")] + owners,
+            error_messages={"invalid_choice": "Choose a person from the list"},
+        )
+        self.fields["counterpart_name"] = _text(
+            "Their counterpart in the other agency (optional)",
+            None,
+            max_length=200,
+            help_text="The name of the person in the other agency they should deal with.",
+        )
+        self.fields["counterpart_email"] = forms.EmailField(
+            label="Counterpart's email address (optional)",
+            required=False,
+            error_messages={
+                "invalid": "Enter the counterpart's email address in the correct format, "
+                "like name@example.org"
+            },
+        )
+        self.fields["counterpart_email"].widget.attrs.update(
+            {"autocomplete": "email", "spellcheck": "false"}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start_stage") and data["start_stage"] != "1":
+            if not (data.get("expedite_reason") or "").strip():
+                self.add_error("expedite_reason", "Say why this should start at a later stage")
+            if not data.get("owner"):
+                self.add_error("owner", "Choose who will own the stage it starts at")
+        return data
+
+
+class ScopeForm(GovukForm):
+    govuk_options = {"situation": {"page_heading": True}}
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(i), o.situation) for i, o in enumerate(procedure.out_of_scope)]
+        choices.append(("none", "None of these"))
+        self.fields["situation"] = _radios(
+            "Is your concern about any of these?",
+            choices,
+            "Say whether your concern is about any of these, or none of them",
+        )
+        self.fields[
+            "situation"
+        ].help_text = f"{procedure.name} does not cover these. Choose one if it applies."
+
+
+class OtherAgencyForm(GovukForm):
+    govuk_options = {
+        "other_professional_name": {"classes": "govuk-!-width-two-thirds"},
+    }
+
+    def __init__(self, *args: Any, agencies: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["other_agency"] = forms.ChoiceField(
+            label="Which agency do you disagree with?",
+            choices=[("", "Choose an agency")] + agencies,
+            error_messages={
+                "required": "Choose the other agency",
+                "invalid_choice": "Choose the other agency from the list",
+            },
+        )
+        self.fields["other_professional_name"] = _text(
+            "Name of the professional you disagree with",
+            "Enter the other professional's name",
+            max_length=200,
+        )
+        self.fields["other_professional_name"].widget.attrs["spellcheck"] = "false"
+        self.fields["other_professional_email"] = forms.EmailField(
+            label="Their email address",
+            help_text="Escalate tells them about the challenge by email.",
+            error_messages={
+                "required": "Enter the other professional's email address",
+                "invalid": "Enter the other professional's email address in the correct "
+                "format, like name@example.org",
+            },
+        )
+        self.fields["other_professional_email"].widget.attrs.update(
+            {"autocomplete": "email", "spellcheck": "false"}
+        )
+
+
+class PersonForm(GovukForm):
+    govuk_options = {
+        "person_record_id": {"classes": "govuk-input--width-20"},
+    }
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        subjects = SUBJECTS[procedure.protects]
+        self.fields["subject_type"] = _radios(
+            "Who is at risk?",
+            [(s.value, s.label) for s in subjects],
+            "Say whether this is about an adult, a child or a family",
+        )
+        self.fields["person_name"] = _text(
+            "Their full name", "Enter the name of the person at risk", max_length=200
+        )
+        self.fields["person_name"].widget.attrs["spellcheck"] = "false"
+        needed = prefills_needed(procedure)
+        if "person.date_of_birth" in needed:
+            self.fields["person_date_of_birth"] = GovukDateField(
+                label="Their date of birth (optional)",
+                help_text="For example, 27 3 1950. The referral form asks for it.",
+                words="their date of birth",
+                past_only=True,
+                required=False,
+            )
+        if "person.address" in needed:
+            self.fields["person_address"] = _long(
+                "Their address (optional)", None, help_text="The referral form asks for it."
+            )
+        self.fields["person_record_id"] = _text(
+            "Your agency's record number for them (optional)",
+            None,
+            max_length=100,
+            help_text="For example, their NHS number or case record ID.",
+        )
+        self.fields["person_views"] = _long(
+            "What are their views and wishes? (optional)",
+            None,
+            help_text="What matters to them, in their own words if you can.",
+        )
+        self.fields["person_knows"] = _radios(
+            "Do they know about this disagreement?",
+            YES_NO,
+            "Say whether they know about this disagreement",
+        )
+
+
+class DisagreementForm(GovukForm):
+    govuk_options = {"disagreement": {"rows": 8}}
+
+    def __init__(self, *args: Any, procedure: Procedure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if procedure.categories:
+            self.fields["categories"] = forms.MultipleChoiceField(
+                label="What is the disagreement about?",
+                help_text="Select all that apply.",
+                choices=[(c.key, c.label) for c in procedure.categories],
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={
+                    "required": "Choose at least one thing the disagreement is about",
+                    "invalid_choice": "Choose from the list",
+                },
+            )
+        self.fields["disagreement"] = _long(
+            "Describe the disagreement",
+            "Describe the disagreement",
+            help_text="What was decided, what you think should happen instead, and why.",
+        )
+        self.fields["outcome_sought"] = _long(
+            "What outcome are you seeking?", "Enter the outcome you are seeking"
+        )
+        self.fields["concern_arose_on"] = GovukDateField(
+            label="When did the concern arise?",
+            help_text="For example, 27 3 2026. Deadlines are counted from this day.",
+            words="the date the concern arose",
+            past_only=True,
+        )
+
+
+def storable(data: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned data as it can be kept in the session (dates as ISO text)."""
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items()}

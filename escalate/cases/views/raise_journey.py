@@ -1,0 +1,586 @@
+"""Raising a professional challenge: a few short pages, answers kept in the session, then
+check your answers and :func:`escalate.cases.services.raise_case`.
+
+Nothing is saved until the person confirms on the check-your-answers page. Each page
+checks its own answers; errors the service finds are shown back on the page they belong to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from escalate.cases import raise_forms, selectors, services
+from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
+from escalate.cases.facts import procedure_of
+from escalate.cases.models import SubjectType
+from escalate.partnerships.models import Agency, Membership, Partnership, PartnershipRole
+from escalate.procedures.model import Procedure
+
+SESSION_KEY = "raise_journey"
+
+
+# ---------------------------------------------------------------- the journey's state
+
+
+@dataclass
+class Journey:
+    """Where the person is raising from, and their answers so far, page by page."""
+
+    agency: Agency
+    partnership: Partnership
+    answers: dict[str, dict[str, Any]]
+    errors: dict[str, list[str]]
+    checking: bool
+
+    @property
+    def procedure(self) -> Procedure:
+        return self.partnership.procedure
+
+    def answer(self, step: str, name: str, default: Any = None) -> Any:
+        return self.answers.get(step, {}).get(name, default)
+
+
+def _choices(person: Any) -> list[tuple[Agency, Partnership]]:
+    """The (agency, partnership) pairs a person may raise from: an agency they hold a role
+    in, in each partnership that agency belongs to."""
+    pairs: list[tuple[Agency, Partnership]] = []
+    memberships = Membership.objects.filter(person=person).select_related("agency")
+    seen: set[tuple[int, int]] = set()
+    for membership in memberships.order_by("agency__name"):
+        for partnership in membership.agency.partnerships.order_by("name"):
+            key = (membership.agency.pk, partnership.pk)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((membership.agency, partnership))
+    return pairs
+
+
+def _load(request: HttpRequest) -> Journey | None:
+    state = request.session.get(SESSION_KEY)
+    if not state:
+        return None
+    pairs = {(a.pk, p.pk): (a, p) for a, p in _choices(request.user)}
+    pair = pairs.get((state.get("agency"), state.get("partnership")))
+    if pair is None:
+        return None
+    return Journey(
+        pair[0],
+        pair[1],
+        state.get("answers", {}),
+        state.get("errors", {}),
+        bool(state.get("checking")),
+    )
+
+
+def _save(request: HttpRequest, journey: Journey) -> None:
+    request.session[SESSION_KEY] = {
+        "agency": journey.agency.pk,
+        "partnership": journey.partnership.pk,
+        "answers": journey.answers,
+        "errors": journey.errors,
+        "checking": journey.checking,
+    }
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def _owner_choices(journey: Journey) -> list[tuple[str, str]]:
+    """People who could own a later stage: those holding any later stage's owner role in
+    the raising agency or the partnership. The service checks the stage they are given."""
+    roles = {r.value for s in journey.procedure.stages[1:] for r in s.owners}
+    people: dict[int, str] = {}
+    for m in (
+        Membership.objects.filter(agency=journey.agency, role__in=roles, person__is_active=True)
+        .select_related("person")
+        .order_by("person__full_name")
+    ):
+        people.setdefault(m.person.pk, f"{m.person.full_name} ({m.get_role_display()})")
+    for r in (
+        PartnershipRole.objects.filter(
+            partnership=journey.partnership, role__in=roles, person__is_active=True
+        )
+        .select_related("person")
+        .order_by("person__full_name")
+    ):
+        people.setdefault(r.person.pk, f"{r.person.full_name} ({r.get_role_display()})")
+    return [(str(pk), label) for pk, label in people.items()]
+
+
+def _agency_choices(journey: Journey) -> list[tuple[str, str]]:
+    return [
+        (str(a.pk), a.name)
+        for a in journey.partnership.agencies.exclude(pk=journey.agency.pk).order_by("name")
+    ]
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    form: type[forms.Form]
+    fields: tuple[str, ...]
+
+    def applies(self, journey: Journey) -> bool:
+        procedure = journey.procedure
+        at_risk = journey.answer("immediate-risk", "immediate_risk") == "yes"
+        if self.slug == "referral":
+            return at_risk
+        if self.slug == "start-stage":
+            return at_risk and procedure.expedite.allowed
+        if self.slug == "scope":
+            return bool(procedure.out_of_scope)
+        return True
+
+    def make_form(self, journey: Journey, data: Any = None) -> forms.Form:
+        kwargs: dict[str, Any] = {"initial": journey.answers.get(self.slug, {})}
+        if self.form is raise_forms.OtherAgencyForm:
+            kwargs["agencies"] = _agency_choices(journey)
+        else:
+            kwargs["procedure"] = journey.procedure
+        if self.form is raise_forms.StartStageForm:
+            kwargs["owners"] = _owner_choices(journey)
+        return self.form(data, **kwargs)
+
+
+STEPS = (
+    Step("immediate-risk", "Immediate risk", raise_forms.ImmediateRiskForm, ("immediate_risk",)),
+    Step(
+        "referral",
+        "Safeguarding referral",
+        raise_forms.ReferralForm,
+        ("referral_made", "referral_made_on"),
+    ),
+    Step(
+        "start-stage",
+        "Where it starts",
+        raise_forms.StartStageForm,
+        (
+            "start_stage",
+            "expedite_reason",
+            "owner",
+            "owner_role",
+            "counterpart_name",
+            "counterpart_email",
+        ),
+    ),
+    Step("scope", "What the procedure covers", raise_forms.ScopeForm, ("situation",)),
+    Step(
+        "other-agency",
+        "The other agency",
+        raise_forms.OtherAgencyForm,
+        ("other_agency", "other_professional_name", "other_professional_email"),
+    ),
+    Step(
+        "person",
+        "The person at risk",
+        raise_forms.PersonForm,
+        (
+            "subject_type",
+            "person_name",
+            "person_date_of_birth",
+            "person_address",
+            "person_record_id",
+            "person_views",
+            "person_knows",
+        ),
+    ),
+    Step(
+        "disagreement",
+        "The disagreement",
+        raise_forms.DisagreementForm,
+        ("categories", "disagreement", "outcome_sought", "concern_arose_on"),
+    ),
+)
+BY_SLUG = {s.slug: s for s in STEPS}
+
+
+def _steps(journey: Journey) -> list[Step]:
+    return [s for s in STEPS if s.applies(journey)]
+
+
+def _first_unanswered(journey: Journey) -> Step | None:
+    return next((s for s in _steps(journey) if s.slug not in journey.answers), None)
+
+
+def _step_url(step: Step) -> str:
+    return reverse("cases:raise_step", args=[step.slug])
+
+
+def _previous_url(person: Any, journey: Journey, step: Step) -> str:
+    if journey.checking:
+        return reverse("cases:raise_check")
+    steps = _steps(journey)
+    index = steps.index(step) if step in steps else 0
+    if index == 0:
+        # The start page only asks anything of people who can raise from several agencies.
+        return reverse("cases:raise") if len(_choices(person)) > 1 else reverse("home")
+    return _step_url(steps[index - 1])
+
+
+def _cannot_raise(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "cases/raise/cannot_raise.html", {"reason": reason}, status=403)
+
+
+# ---------------------------------------------------------------- views
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """Choose where to raise from (only asked when there is more than one choice)."""
+    pairs = _choices(request.user)
+    if not pairs:
+        return _cannot_raise(request)
+    choices = [(f"{a.pk}:{p.pk}", f"{a.name}, in {p.name}") for a, p in pairs]
+    if len(pairs) == 1 and request.method == "GET":
+        agency, partnership = pairs[0]
+        return _begin(request, agency, partnership)
+    form = raise_forms.WhereForm(
+        request.POST if request.method == "POST" else None, choices=choices
+    )
+    if request.method == "POST" and form.is_valid():
+        agency_pk, partnership_pk = (int(x) for x in form.cleaned_data["where"].split(":"))
+        chosen = {(a.pk, p.pk): (a, p) for a, p in pairs}[(agency_pk, partnership_pk)]
+        return _begin(request, *chosen)
+    return render(request, "cases/raise/start.html", {"form": form})
+
+
+def _begin(request: HttpRequest, agency: Agency, partnership: Partnership) -> HttpResponse:
+    current = _load(request)
+    if current is None or current.agency != agency or current.partnership != partnership:
+        _save(request, Journey(agency, partnership, {}, {}, False))
+    return redirect("cases:raise_step", STEPS[0].slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, slug: str) -> HttpResponse:
+    journey = _load(request)
+    if journey is None:
+        return redirect("cases:raise")
+    page = BY_SLUG.get(slug)
+    if page is None:
+        raise Http404
+    if not page.applies(journey):
+        return redirect(_next_url(journey))
+    if request.method == "POST":
+        form = page.make_form(journey, request.POST)
+        if form.is_valid():
+            journey.answers[slug] = raise_forms.storable(form.cleaned_data)
+            journey.errors = {k: v for k, v in journey.errors.items() if k not in page.fields}
+            if slug == "scope" and form.cleaned_data["situation"] != "none":
+                _save(request, journey)
+                return redirect("cases:raise_out_of_scope")
+            _save(request, journey)
+            return redirect(_next_url(journey))
+    else:
+        stored = journey.answers.get(slug)
+        mine = {k: v for k, v in journey.errors.items() if k in page.fields}
+        if mine and stored is not None:
+            # The service found a problem here: show the answer with its message.
+            form = page.make_form(journey, _as_data(page.make_form(journey), stored))
+            form.is_valid()
+            for name, messages in mine.items():
+                target = name if name in form.fields else None
+                for message in messages:
+                    form.add_error(target, message)
+        else:
+            form = page.make_form(journey)
+    context = {
+        "form": form,
+        "step": page,
+        "journey": journey,
+        "procedure": journey.procedure,
+        "back_url": _previous_url(request.user, journey, page),
+    }
+    return render(request, f"cases/raise/{slug.replace('-', '_')}.html", context)
+
+
+def _as_data(form: forms.Form, stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers as the POST data the page's form reads."""
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = stored.get(name)
+        if isinstance(field, raise_forms.GovukDateField):
+            if value:
+                day = dt.date.fromisoformat(value)
+                data.update(
+                    {f"{name}-day": day.day, f"{name}-month": day.month, f"{name}-year": day.year}
+                )
+        elif isinstance(value, list) or value is not None:
+            data[name] = value
+    from django.utils.datastructures import MultiValueDict
+
+    return MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in data.items()})
+
+
+def _next_url(journey: Journey) -> str:
+    nxt = _first_unanswered(journey)
+    if nxt is not None:
+        return _step_url(nxt)
+    return reverse("cases:raise_check")
+
+
+@login_required
+def out_of_scope(request: HttpRequest) -> HttpResponse:
+    journey = _load(request)
+    if journey is None:
+        return redirect("cases:raise")
+    chosen = journey.answer("scope", "situation")
+    situations = journey.procedure.out_of_scope
+    if chosen in (None, "none") or not str(chosen).isdigit() or int(chosen) >= len(situations):
+        return redirect("cases:raise_step", "scope")
+    return render(
+        request,
+        "cases/raise/out_of_scope.html",
+        {
+            "situation": situations[int(chosen)],
+            "procedure": journey.procedure,
+            "partnership": journey.partnership,
+            "back_url": _step_url(BY_SLUG["scope"]),
+        },
+    )
+
+
+def _summary(journey: Journey) -> list[dict[str, Any]]:
+    """The check-your-answers rows, page by page, each with a Change link."""
+    procedure = journey.procedure
+    sections: list[dict[str, Any]] = []
+    agencies = dict(_agency_choices(journey))
+    owners = dict(_owner_choices(journey))
+    categories = {c.key: c.label for c in procedure.categories}
+    yes_no = {"yes": "Yes", "no": "No"}
+
+    def when(value: str | None) -> str:
+        return dt.date.fromisoformat(value).strftime("%-d %B %Y") if value else "Not given"
+
+    for page in _steps(journey):
+        a = journey.answers.get(page.slug, {})
+        rows: list[tuple[str, str]] = []
+        if page.slug == "immediate-risk":
+            rows = [("Anyone at immediate risk", yes_no.get(a.get("immediate_risk"), ""))]
+        elif page.slug == "referral":
+            rows = [
+                ("Referral or front-door contact made", yes_no.get(a.get("referral_made"), "")),
+            ]
+            if a.get("referral_made") == "yes":
+                rows.append(("Date it was made", when(a.get("referral_made_on"))))
+        elif page.slug == "start-stage":
+            number = int(a.get("start_stage") or 1)
+            rows = [("Starts at", f"Stage {number}: {procedure.stage(number).title}")]
+            if number > 1:
+                rows += [
+                    ("Why it starts there", a.get("expedite_reason", "")),
+                    ("Stage owner", owners.get(a.get("owner", ""), "")),
+                ]
+                if a.get("counterpart_name"):
+                    rows.append(
+                        ("Counterpart", f"{a['counterpart_name']}, {a.get('counterpart_email')}")
+                    )
+        elif page.slug == "scope":
+            rows = [("Covered by the procedure", "Yes: none of the exclusions apply")]
+        elif page.slug == "other-agency":
+            rows = [
+                ("Other agency", agencies.get(a.get("other_agency", ""), "")),
+                ("Other professional", a.get("other_professional_name", "")),
+                ("Their email address", a.get("other_professional_email", "")),
+            ]
+        elif page.slug == "person":
+            subject = dict(SubjectType.choices).get(a.get("subject_type", ""), "")
+            rows = [("Who is at risk", subject), ("Name", a.get("person_name", ""))]
+            if "person_date_of_birth" in a:
+                rows.append(("Date of birth", when(a.get("person_date_of_birth"))))
+            if "person_address" in a:
+                rows.append(("Address", a.get("person_address") or "Not given"))
+            rows += [
+                ("Your record number", a.get("person_record_id") or "Not given"),
+                ("Their views and wishes", a.get("person_views") or "Not given"),
+                ("They know about this", yes_no.get(a.get("person_knows"), "")),
+            ]
+        elif page.slug == "disagreement":
+            if procedure.categories:
+                rows.append(
+                    (
+                        "What it is about",
+                        ", ".join(categories.get(c, c) for c in a.get("categories", [])),
+                    )
+                )
+            rows += [
+                ("The disagreement", a.get("disagreement", "")),
+                ("Outcome sought", a.get("outcome_sought", "")),
+                ("Date the concern arose", when(a.get("concern_arose_on"))),
+            ]
+        href = _step_url(page)
+        sections.append(
+            {
+                "title": page.title,
+                "rows": [
+                    {
+                        "key": {"text": key},
+                        "value": {"text": value},
+                        "actions": {
+                            "items": [
+                                {"href": href, "text": "Change", "visuallyHiddenText": key.lower()}
+                            ]
+                        },
+                    }
+                    for key, value in rows
+                ],
+            }
+        )
+    return sections
+
+
+def _service_arguments(journey: Journey) -> dict[str, Any]:
+    a = journey.answers
+    risk = a.get("immediate-risk", {})
+    referral = a.get("referral", {}) if risk.get("immediate_risk") == "yes" else {}
+    start_at = a.get("start-stage", {}) if risk.get("immediate_risk") == "yes" else {}
+    other = a.get("other-agency", {})
+    person = a.get("person", {})
+    what = a.get("disagreement", {})
+
+    def date(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    def yes(value: str | None) -> bool | None:
+        return {"yes": True, "no": False}.get(value or "")
+
+    number = int(start_at.get("start_stage") or 1)
+    owner = None
+    if number > 1 and start_at.get("owner"):
+        from escalate.accounts.models import User
+
+        owner = User.objects.filter(pk=int(start_at["owner"])).first()
+    return {
+        "partnership": journey.partnership,
+        "raising_agency": journey.agency,
+        "other_agency": journey.partnership.agencies.get(pk=int(other["other_agency"])),
+        "other_professional_name": other.get("other_professional_name", ""),
+        "other_professional_email": other.get("other_professional_email", ""),
+        "subject_type": person.get("subject_type", ""),
+        "person_name": person.get("person_name", ""),
+        "person_knows": yes(person.get("person_knows")),
+        "person_date_of_birth": date(person.get("person_date_of_birth")),
+        "person_address": person.get("person_address", ""),
+        "person_record_id": person.get("person_record_id", ""),
+        "person_views": person.get("person_views", ""),
+        "categories": what.get("categories", []),
+        "disagreement": what.get("disagreement", ""),
+        "outcome_sought": what.get("outcome_sought", ""),
+        "concern_arose_on": date(what.get("concern_arose_on")),
+        "immediate_risk": risk.get("immediate_risk") == "yes",
+        "referral_made": yes(referral.get("referral_made")),
+        "referral_made_on": date(referral.get("referral_made_on")),
+        "start_stage": number,
+        "expedite_reason": start_at.get("expedite_reason", "") if number > 1 else "",
+        "owner": owner,
+        "counterpart_name": start_at.get("counterpart_name", "") if number > 1 else "",
+        "counterpart_email": start_at.get("counterpart_email", "") if number > 1 else "",
+    }
+
+
+FIELD_STEPS = {name: s.slug for s in STEPS for name in s.fields}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    journey = _load(request)
+    if journey is None:
+        return redirect("cases:raise")
+    missing = _first_unanswered(journey)
+    if missing is not None:
+        return redirect(_step_url(missing))
+    if journey.answer("scope", "situation") not in (None, "none"):
+        return redirect("cases:raise_out_of_scope")
+    journey.checking = True
+    _save(request, journey)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            case = services.raise_case(request.user, **_service_arguments(journey))  # type: ignore[arg-type]
+        except Invalid as invalid:
+            errors = {k: [str(m) for m in v] for k, v in invalid.errors.items()}
+            on_pages = {k: v for k, v in errors.items() if k in FIELD_STEPS}
+            if on_pages:
+                journey.errors = on_pages
+                _save(request, journey)
+                first = next(s for s in STEPS if any(FIELD_STEPS[k] == s.slug for k in on_pages))
+                return redirect(_step_url(first))
+            problems = [m for v in errors.values() for m in v]
+        except NotAllowed as refused:
+            return _cannot_raise(request, str(refused))
+        except CaseError as error:
+            problems = [str(error)]
+        else:
+            request.session.pop(SESSION_KEY, None)
+            return redirect("cases:raise_done", case.reference)
+    return render(
+        request,
+        "cases/raise/check.html",
+        {
+            "journey": journey,
+            "procedure": journey.procedure,
+            "sections": _summary(journey),
+            "problems": problems,
+            "back_url": _step_url(_steps(journey)[-1]),
+        },
+    )
+
+
+def _next_steps(case: Any, record: Any) -> list[str]:
+    """ "What happens next and by when", in words, from the stage's stored deadlines."""
+    lines: list[str] = []
+    if record is None:
+        return lines
+
+    def day(value: str | None) -> str:
+        return dt.date.fromisoformat(value).strftime("%A %-d %B %Y") if value else ""
+
+    deadlines = record.deadlines or {}
+    start = deadlines.get("start_by")
+    if start and start.get("due"):
+        if record.number == 1:
+            lines.append(f"Raise this with {case.other_agency.name} by {day(start['due'])}.")
+        else:
+            lines.append(f"Start stage {record.number} by {day(start['due'])}.")
+    conclude = deadlines.get("conclude_by")
+    if conclude and conclude.get("due"):
+        lines.append(
+            f"Resolve the disagreement at stage {record.number}, or escalate it, "
+            f"by {day(conclude['due'])}."
+        )
+    for other in deadlines.get("other") or []:
+        if other.get("due"):
+            lines.append(f"{other['label']}: by {day(other['due'])}.")
+    return lines
+
+
+@login_required
+def done(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        case = selectors.get_case(request.user, reference=reference)
+    except (NotFound, NotAllowed):
+        raise Http404 from None
+    record = selectors.stages(request.user, case).filter(number=case.current_stage).first()
+    return render(
+        request,
+        "cases/raise/done.html",
+        {
+            "case": case,
+            "record": record,
+            "stage": procedure_of(case).stage(case.current_stage),
+            "next_steps": _next_steps(case, record),
+        },
+    )

@@ -1,0 +1,192 @@
+"""A partnership's procedure, explained in full so nobody needs the PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from escalate.partnerships import selectors
+from escalate.partnerships.models import Partnership
+from escalate.procedures.model import (
+    DUTY_RECIPIENTS,
+    Anchor,
+    Procedure,
+    Recipient,
+    Stage,
+    Timescale,
+    Unit,
+)
+
+RECIPIENT_WORDS = {
+    Recipient.STAGE_OWNER: "the stage owner",
+    Recipient.RAISING_PRACTITIONER: "the practitioner who raised it",
+    Recipient.OTHER_PROFESSIONAL: "the other professional",
+    Recipient.COUNTERPART: "the counterpart in the other agency",
+    Recipient.OWNER_LINE_MANAGER: "the stage owner's line manager",
+    Recipient.SAFEGUARDING_LEADS: "both agencies' safeguarding leads",
+    Recipient.SENIOR_MANAGERS: "both agencies' senior managers",
+    Recipient.BOARD_REPRESENTATIVES: "both agencies' board representatives",
+    Recipient.BUSINESS_UNIT: "the board's business unit",
+    Recipient.INDEPENDENT_CHAIR: "the independent chair",
+    Recipient.STATUTORY_PARTNERS: "the statutory partners",
+    Recipient.ALL_INVOLVED: "everyone involved",
+}
+
+
+def timescale_words(t: Timescale | None, *, what: str) -> str:
+    """A timescale in plain words: "Start within 1 working day of the concern arising"."""
+    if t is None:
+        return ""
+    since = "the concern arising" if t.anchor is Anchor.CONCERN_AROSE else "the stage starting"
+    if t.unit is Unit.WORKING_DAYS:
+        amount = f"{t.amount} working day{'s' if t.amount != 1 else ''}"
+        return f"{what} within {amount} of {since}."
+    day_one = (
+        "the day the concern arose" if t.anchor is Anchor.CONCERN_AROSE else "the day it started"
+    )
+    words = f"{what} by day {t.amount}, counting {day_one} as day 1"
+    if t.roll_forward:
+        words += " (moved to the next working day if that falls on a weekend or bank holiday)"
+    return words + "."
+
+
+def listed(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def who(recipients: tuple[Recipient, ...]) -> str:
+    return listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
+
+
+@dataclass(frozen=True)
+class StageExplained:
+    stage: Stage
+    who_acts: str
+    timescales: list[str]
+    on_resolved: list[str]
+    on_unresolved: str
+
+
+def explain(procedure: Procedure) -> list[StageExplained]:
+    explained = []
+    for stage in procedure.stages:
+        timescales = [
+            timescale_words(stage.start_by, what="Start"),
+            timescale_words(stage.conclude_by, what="Resolve or escalate"),
+            *(timescale_words(d.timescale, what=d.label) for d in stage.other_deadlines),
+        ]
+        timescales = [t for t in timescales if t]
+        resolved = []
+        for duty in stage.on_resolved:
+            told = duty.notify or (
+                (DUTY_RECIPIENTS[duty.kind],) if duty.kind in DUTY_RECIPIENTS else ()
+            )
+            resolved.append(duty.text + (f" (Escalate tells {who(told)}.)" if told else ""))
+        unresolved = ""
+        if stage.on_unresolved is not None:
+            unresolved = stage.on_unresolved.text
+            if stage.on_unresolved.notify:
+                unresolved += f" (Escalate tells {who(stage.on_unresolved.notify)}.)"
+        explained.append(
+            StageExplained(
+                stage=stage,
+                who_acts=listed([r.label for r in stage.roles]),
+                timescales=timescales,
+                on_resolved=resolved,
+                on_unresolved=unresolved,
+            )
+        )
+    return explained
+
+
+# ---------------------------------------------------------------- the flowchart
+
+
+BOX_WIDTH = 460
+BOX_HEIGHT = 120
+GAP = 70
+LEFT = 20
+EXIT_X = LEFT + BOX_WIDTH + 60
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines
+
+
+def flowchart(procedure: Procedure, explained: list[StageExplained]) -> dict[str, Any]:
+    """Boxes for the stages, top to bottom, joined by "not resolved" arrows, each with a
+    "resolved" exit to the right. Coordinates for the template's SVG."""
+    boxes = []
+    for i, e in enumerate(explained):
+        y = 20 + i * (BOX_HEIGHT + GAP)
+        timing = e.timescales[-1] if e.timescales else "No fixed timescale."
+        boxes.append(
+            {
+                "number": e.stage.number,
+                "x": LEFT,
+                "y": y,
+                "title_lines": _wrap(f"Stage {e.stage.number}: {e.stage.title}", 48)[:2],
+                "timing_lines": _wrap(timing, 62)[:2],
+                "mid_y": y + BOX_HEIGHT // 2,
+                "bottom": y + BOX_HEIGHT,
+                "next_top": y + BOX_HEIGHT + GAP,
+                "arrow_label_y": y + BOX_HEIGHT + GAP // 2 + 5,
+                "last": i == len(explained) - 1,
+                "panel": e.stage.panel.name if e.stage.panel else "",
+            }
+        )
+    height = 20 + len(explained) * (BOX_HEIGHT + GAP)
+    return {
+        "boxes": boxes,
+        "width": EXIT_X + 150,
+        "height": height,
+        "box_width": BOX_WIDTH,
+        "box_height": BOX_HEIGHT,
+        "exit_x": EXIT_X,
+        "centre_x": LEFT + BOX_WIDTH // 2,
+        "right": LEFT + BOX_WIDTH,
+    }
+
+
+# ---------------------------------------------------------------- the page
+
+
+@login_required
+def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = get_object_or_404(Partnership, slug=slug)
+    person: Any = request.user
+    if not (
+        person.is_staff or selectors.partnerships_of(person).filter(pk=partnership.pk).exists()
+    ):
+        raise PermissionDenied
+    procedure = partnership.procedure
+    explained = explain(procedure)
+    return render(
+        request,
+        "partnerships/procedure.html",
+        {
+            "partnership": partnership,
+            "procedure": procedure,
+            "stages": explained,
+            "chart": flowchart(procedure, explained),
+            "any_timescale": any(e.timescales for e in explained),
+            "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+        },
+    )
