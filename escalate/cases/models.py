@@ -701,9 +701,22 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Delivery bookkeeping (escalate.notifications.services): a worker claims a row
+    # before sending it, so several workers never send the same email twice; a failed
+    # send is tried again from next_attempt_at.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(
+        null=True, blank=True, help_text="For a reminder: the deadline or due date."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["recipient", "created_at"], name="notification_recipient"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=NotificationStatus.values),

@@ -78,12 +78,14 @@ def _listen_error(host: str, port: int, exc: OSError) -> ServeError:
 
 
 def start_background_work() -> None:
-    """Where work beside the web server starts.
+    """Start the work beside the web server: a thread that sends the notification
+    outbox (retrying failures) and sweeps deadline reminders and daily digests every
+    few minutes, so ``escalate serve`` alone runs everything. It stops cleanly when the
+    server stops (set ESCALATE_BACKGROUND_WORK=false to run ``escalate worker`` and
+    ``escalate remind`` separately instead)."""
+    from escalate.notifications import background
 
-    A later issue starts the notification worker thread here (sending the emails the
-    engine says are owed, and reminders of deadlines), so that ``escalate serve`` alone
-    runs everything. It does nothing yet.
-    """
+    background.start()
 
 
 class Command(BaseCommand):

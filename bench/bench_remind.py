@@ -1,0 +1,227 @@
+"""Benchmark (not a test): one reminder sweep over 100,000 open cases.
+
+    .venv/bin/python bench/bench_remind.py [--cases 100000]
+
+Builds a temporary SQLite database (and, when DATABASE_URL is set, a temporary
+PostgreSQL database beside the one it names, dropped afterwards), bulk-creates open
+cases whose current stage's act-by deadline is spread over the 30 days either side of
+the sweep day, then times the first sweep (which writes every reminder due) and a second
+(which finds them all sent), reporting peak Python memory (tracemalloc) and the
+process's peak resident size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP_DAY = dt.date(2027, 1, 6)  # a Wednesday
+
+
+def populate(n_cases: int) -> None:
+    from escalate.accounts.models import User
+    from escalate.cases.models import Case, StageRecord
+    from escalate.partnerships.models import Agency, Partnership, PartnershipKind, Sector
+    from escalate.procedures import library
+
+    procedure = library.get("cheshire-east-sab")
+    partnership = Partnership.objects.create(
+        name="Bench SAB",
+        slug="bench",
+        reference_prefix="BEN",
+        kind=PartnershipKind.ADULTS,
+        procedure_key=procedure.key,
+        region=procedure.region.value,
+        business_unit_email="bu@bench.example",
+    )
+    raising = Agency.objects.create(name="Bench council", sector=Sector.OTHER)
+    other = Agency.objects.create(name="Bench trust", sector=Sector.OTHER)
+    raising.partnerships.add(partnership)
+    other.partnerships.add(partnership)
+    from django.contrib.auth.hashers import make_password
+
+    unusable = make_password(None)
+    # Bulk-created with unusable passwords: hashing 220 passwords would dominate set-up.
+    managers = User.objects.bulk_create(
+        [
+            User(email=f"manager{i}@bench.example", full_name=f"Manager {i}", password=unusable)
+            for i in range(20)
+        ]
+    )
+    managers = list(User.objects.filter(email__startswith="manager").order_by("pk"))
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"owner{i}@bench.example",
+                full_name=f"Owner {i}",
+                password=unusable,
+                line_manager=managers[i % 20],
+            )
+            for i in range(200)
+        ]
+    )
+    owners = list(User.objects.filter(email__startswith="owner").order_by("pk"))
+    now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    batch = 5000
+    for start in range(0, n_cases, batch):
+        cases = [
+            Case(
+                reference=f"BEN-2026-{i + 1:06d}",
+                partnership=partnership,
+                year=2026,
+                sequence=i + 1,
+                procedure_key=procedure.key,
+                procedure_version=procedure.version,
+                procedure_snapshot={},  # the sweep never reads it
+                subject_type="adult",
+                person_name="Bench Person",
+                person_knows=True,
+                raised_by=owners[i % 200],
+                raising_agency=raising,
+                other_agency=other,
+                other_professional_name="Other Person",
+                other_professional_email="other@bench.example",
+                disagreement="Benchmark",
+                outcome_sought="Benchmark",
+                concern_arose_on=dt.date(2026, 11, 1),
+                raised_at=now,
+                raised_on=dt.date(2026, 12, 1),
+            )
+            for i in range(start, min(start + batch, n_cases))
+        ]
+        created = Case.objects.bulk_create(cases)
+        if created[0].pk is None:  # SQLite before RETURNING: read the ids back
+            created = list(Case.objects.filter(year=2026).order_by("pk")[start : start + batch])
+        StageRecord.objects.bulk_create(
+            [
+                StageRecord(
+                    case=case,
+                    number=1,
+                    started_on=dt.date(2026, 12, 1),
+                    owner=owners[k % 200],
+                    owner_role="practitioner",
+                    act_by=SWEEP_DAY + dt.timedelta(days=(start + k) % 61 - 30),
+                )
+                for k, case in enumerate(created)
+            ]
+        )
+
+
+def run_one(n_cases: int) -> dict[str, object]:
+    """In a fresh process whose settings point at an empty database."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalate.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from escalate import clock
+    from escalate.notifications import services
+
+    call_command("migrate", verbosity=0)
+    began = time.perf_counter()
+    populate(n_cases)
+    populated = time.perf_counter() - began
+    clock.freeze(dt.datetime.combine(SWEEP_DAY, dt.time(7, 0)))
+
+    def peak_rss_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    before = peak_rss_mb()
+    began = time.perf_counter()
+    first = services.sweep_reminders()
+    first_seconds = time.perf_counter() - began
+    after_first = peak_rss_mb()
+
+    # The same sweep again finds everything sent: the steady state of a sweep every few
+    # minutes. Python's own peak allocation measured with tracemalloc (which slows it).
+    began = time.perf_counter()
+    second = services.sweep_reminders()
+    second_seconds = time.perf_counter() - began
+    tracemalloc.start()
+    services.sweep_reminders()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "database": connection.vendor,
+        "cases": n_cases,
+        "populate_seconds": round(populated, 1),
+        "first_sweep_seconds": round(first_seconds, 2),
+        "first_sweep_reminders": first.total,
+        "first_sweep_by_kind": first.counts,
+        "peak_rss_mb_before_sweep": round(before, 1),
+        "peak_rss_mb_after_first_sweep": round(after_first, 1),
+        "second_sweep_seconds": round(second_seconds, 2),
+        "second_sweep_reminders": second.total,
+        "second_sweep_traced_python_peak_mb": round(traced_peak / 2**20, 1),
+    }
+
+
+def _machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{kb / 2**20:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        ram = "RAM unknown"
+    return f"{cpus} CPUs, {ram}, Python {sys.version.split()[0]}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--child", choices=["run"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(args.cases)))
+        return
+
+    print(f"Machine: {_machine()}")
+    runs: list[tuple[str, dict[str, str]]] = []
+    with tempfile.TemporaryDirectory(prefix="escalate-bench-") as folder:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["ESCALATE_DATA_DIR"] = folder
+        runs.append(("sqlite", env))
+        url = os.environ.get("DATABASE_URL", "")
+        name = f"escalate_bench_{os.getpid()}"
+        if url:
+            import psycopg
+
+            base = url.rsplit("/", 1)[0]
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            runs.append(("postgresql", {**env, "DATABASE_URL": f"{base}/{name}"}))
+        try:
+            for label, run_env in runs:
+                result = subprocess.run(  # noqa: S603 - this script, run again
+                    [sys.executable, __file__, "--cases", str(args.cases), "--child", "run"],
+                    env=run_env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if result.returncode:
+                    print(f"{label}: failed\n{result.stderr[-3000:]}")
+                    continue
+                print(f"{label}: {result.stdout.strip().splitlines()[-1]}")
+        finally:
+            if url:
+                with psycopg.connect(url, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,96 @@
+"""Administrators see the emails that could not be sent, and can try them again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from escalate.cases.errors import NotAllowed
+from escalate.cases.models import NotificationStatus
+from escalate.notifications import services
+from escalate.notifications.models import DeliveryAttempt, FailedNotification
+
+
+def _partnerships_administered(person: Any) -> QuerySet[Any]:
+    from escalate.partnerships.models import PartnershipRole, PartnershipRoleKind
+
+    return PartnershipRole.objects.filter(
+        person=person, role=PartnershipRoleKind.ADMINISTRATOR
+    ).values("partnership_id")
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["at", "outcome", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FailedNotification)
+class FailedNotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "event", "email", "attempts", "last_error"]
+    list_filter = ["event"]
+    search_fields = ["case__reference"]
+    actions = ["retry"]
+    inlines = [DeliveryAttemptInline]
+    fields = [
+        "case",
+        "event",
+        "stage",
+        "email",
+        "recipient_kind",
+        "why",
+        "created_at",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FailedNotification]:
+        failed = FailedNotification.objects.filter(status=NotificationStatus.FAILED).select_related(
+            "case"
+        )
+        if request.user.is_superuser:
+            return failed
+        return failed.filter(case__partnership_id__in=_partnerships_administered(request.user))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    @admin.action(description="Try sending the selected notifications again", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[FailedNotification]) -> None:
+        try:
+            count = services.retry(request.user, queryset)  # type: ignore[arg-type]
+        except NotAllowed as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{count} notification{'s' if count != 1 else ''} will be sent again shortly.",
+            messages.SUCCESS,
+        )

@@ -1,0 +1,36 @@
+"""``escalate worker``: send the notification outbox, trying failed emails again later."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from escalate.notifications import background, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Send pending notification emails, retrying failures with increasing waits. "
+        "Several workers may run at once. Press Ctrl+C to stop."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="send everything due now, then exit"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            report = services.deliver_pending()
+            self.stdout.write(f"Notifications: {report}.")
+            return
+        stop = threading.Event()
+        self.stdout.write("Sending notifications — press Ctrl+C to stop")
+        try:
+            background.run(stop, poll_seconds=settings.WORKER_POLL_SECONDS, remind=False)
+        except KeyboardInterrupt:
+            stop.set()
+        self.stdout.write("Stopped sending notifications.")
