@@ -1,0 +1,255 @@
+"""Files for download: PDF (WeasyPrint), Word (python-docx), CSV and Excel (openpyxl).
+
+PDFs are rendered from the same templates as the HTML print views. WeasyPrint may only
+fetch our own static files from disk: every other address is refused, so a document
+can never make a network request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import mimetypes
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from escalate.reports.charts import shown, shown_pct
+from escalate.reports.selectors import RegisterRow, Report
+
+# WeasyPrint reports each rendering step at INFO: keep it out of the service's logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+#: The base address documents are rendered against; only its static files resolve.
+DOCUMENT_BASE = "https://escalate.invalid/"
+STATIC_PREFIX = DOCUMENT_BASE + "static/"
+
+
+class RefusedFetch(ValueError):
+    pass
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves our own static files from disk and refuses everything else."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if not url.startswith(STATIC_PREFIX):
+                raise RefusedFetch(f"documents may not fetch {url}")
+            relative = url[len(STATIC_PREFIX) :].split("?")[0].split("#")[0]
+            if ".." in relative.split("/"):
+                raise RefusedFetch(f"documents may not fetch {url}")
+            path = finders.find(relative)
+            if not path:
+                raise RefusedFetch(f"no static file {relative}")
+            with open(path, "rb") as handle:
+                body = handle.read()
+            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
+
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher() -> Any:
+    return _fetcher_class()()
+
+
+def pdf_from_template(template: str, context: dict[str, Any]) -> bytes:
+    """A tagged PDF (PDF/UA-1) of ``template`` rendered for print."""
+    from weasyprint import HTML
+
+    html = render_to_string(template, {**context, "for_pdf": True, "static_base": STATIC_PREFIX})
+    document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=static_only_fetcher())
+    return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
+
+
+# ---------------------------------------------------------------- referral form
+
+
+def referral_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str) -> bytes:
+    """The referral form as Word: title, a two-column table of label and value, and
+    where to send it — laid out like the board's own form."""
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.core_properties.title = title
+    document.add_heading(title, level=1)
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in rows:
+        cells = table.add_row().cells
+        run = cells[0].paragraphs[0].add_run(label)
+        run.bold = True
+        lines = (value or "").split("\n")
+        cells[1].paragraphs[0].add_run(lines[0])
+        for line in lines[1:]:
+            cells[1].add_paragraph(line)
+    paragraph = document.add_paragraph()
+    paragraph.add_run("Please submit this referral to: ").bold = True
+    paragraph.add_run(submit_to)
+    for p in document.paragraphs:
+        for r in p.runs:
+            r.font.size = r.font.size or Pt(11)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- register
+
+REGISTER_HEADINGS = [
+    "Reference",
+    "Stage reached",
+    "Raising agency",
+    "Raising agency sector",
+    "Other agency",
+    "Other agency sector",
+    "Categories",
+    "Date concern arose",
+    "Date raised",
+    "Stage dates",
+    "Timeliness",
+    "Status",
+    "Outcome",
+    "Date closed",
+    "Recommendation",
+]
+
+
+def _stage_dates(row: RegisterRow) -> str:
+    parts = []
+    for s in row.stages:
+        end = s.concluded_on.isoformat() if s.concluded_on else "open"
+        parts.append(f"Stage {s.number}: {s.started_on.isoformat()} to {end}")
+    return "; ".join(parts)
+
+
+def register_table(rows: Iterable[RegisterRow]) -> list[list[str]]:
+    return [
+        [
+            r.reference,
+            str(r.stage_reached),
+            r.raising_agency,
+            r.raising_sector,
+            r.other_agency,
+            r.other_sector,
+            "; ".join(r.categories),
+            r.concern_arose_on.isoformat(),
+            r.raised_on.isoformat(),
+            _stage_dates(r),
+            r.timeliness,
+            r.status_label,
+            r.outcome,
+            r.closed_on.isoformat() if r.closed_on else "",
+            r.recommendation,
+        ]
+        for r in rows
+    ]
+
+
+def _safe_cell(value: str) -> str:
+    """Stop a spreadsheet reading text as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_bytes(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headings)
+    for row in rows:
+        writer.writerow([_safe_cell(str(c)) for c in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(sheet_title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title[:31]
+    sheet.append(list(headings))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_safe_cell(str(c)) for c in row])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the report
+
+REPORT_HEADINGS = ["Section", "Item", "Value"]
+
+
+def report_table(report: Report, *, suppress: bool = True) -> list[list[str]]:
+    """The report as (section, item, value) rows; for publication counts below 5 are
+    "fewer than 5"."""
+    s = suppress
+    rows: list[list[str]] = [
+        ["Period", "From", report.period.first.isoformat()],
+        ["Period", "To", report.period.last.isoformat()],
+        ["Raised", "Cases raised", shown(report.raised, s)],
+    ]
+    for stage, resolved, withdrawn, still_open in report.by_stage_outcome:
+        rows += [
+            [f"Stage {stage} reached", "Resolved", shown(resolved, s)],
+            [f"Stage {stage} reached", "Withdrawn", shown(withdrawn, s)],
+            [f"Stage {stage} reached", "Open", shown(still_open, s)],
+        ]
+    for section, data in (
+        ("Raising agency", report.by_raising_agency),
+        ("Agency challenged", report.by_other_agency),
+        ("Raising sector", report.by_raising_sector),
+        ("Sector challenged", report.by_other_sector),
+        ("Category", report.by_category),
+        ("Timescale missed, by stage", report.missed_by_stage),
+        ("Timescale missed, by agency", report.missed_by_agency),
+        ("Policy issues", report.policy_issues),
+        ("Learning theme", report.themes),
+    ):
+        rows += [[section, label, shown(n, s)] for label, n in data]
+    rows += [
+        [
+            "Resolution",
+            "Resolved at the lowest stage",
+            shown_pct(report.resolved_at_lowest, report.resolved, s),
+        ],
+        ["Resolution", "Median working days to resolution", _days(report.median_days, report, s)],
+        [
+            "Resolution",
+            "90th percentile working days to resolution",
+            _days(report.p90_days, report, s),
+        ],
+        [
+            "Timescales",
+            "Stages concluded within their timescale",
+            shown_pct(report.stages_in_time, report.stages_timed, s),
+        ],
+        ["Now", "Open cases", shown(report.open_now, s)],
+        ["Now", "Overdue cases", shown(report.overdue_now, s)],
+        ["Afterwards", "Cases closed", shown(report.closed, s)],
+        ["Afterwards", "Debriefs offered", shown(report.debriefs_offered, s)],
+        ["Afterwards", "Debriefs held", shown(report.debriefs_held, s)],
+    ]
+    rows += [
+        ["Member agencies that raised none", name, ""] for name in report.agencies_raising_none
+    ]
+    return rows
+
+
+def _days(value: float | None, report: Report, suppress: bool) -> str:
+    if value is None:
+        return "not applicable"
+    if suppress and report.resolved < 5:
+        return "withheld (small numbers)"
+    return f"{value:g}"
