@@ -20,8 +20,10 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
-# WeasyPrint (PDFs) needs Pango and HarfBuzz from the system.
+# WeasyPrint (PDFs) needs Pango and HarfBuzz from the system, and the print stylesheet
+# uses DejaVu Sans.
 missing=""
+fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing="yes"
 for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0; do
   ldconfig -p 2>/dev/null | grep -q "$lib" || missing="yes"
 done
@@ -30,9 +32,9 @@ if [ -n "$missing" ]; then
     echo "Installing Pango and HarfBuzz for PDF output"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null
   else
-    echo "PDF output needs Pango and HarfBuzz: install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 (Debian/Ubuntu) or pango (Homebrew)." >&2
+    echo "PDF output needs Pango and HarfBuzz: install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core (Debian/Ubuntu) or pango (Homebrew)." >&2
   fi
 fi
 

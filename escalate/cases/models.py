@@ -568,6 +568,7 @@ VIEWED = "case.viewed"
 #: How each chronology action reads, for lists of what changed.
 ACTION_LABELS: dict[str, str] = {
     "case.raised": "Raised",
+    "referral.submitted": "Referral form submitted to the board",
     "invitation.accepted": "Invitation accepted",
     "case.acknowledged": "Acknowledged by the other professional",
     "case.responded": "Responded to by the other professional",

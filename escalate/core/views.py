@@ -19,6 +19,7 @@ from escalate.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from escalate.cases import permissions as case_permissions
 from escalate.cases import selectors as case_selectors
 from escalate.partnerships import selectors
 
@@ -63,6 +64,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]
+            "board_partnerships": [
+                p
+                for p in selectors.partnerships_of(person)  # type: ignore[arg-type]
+                if case_permissions.sees_statistics(person, p)
+            ],
         },
     )
 

@@ -77,6 +77,12 @@ def may_complete(user: User | Any, case: Case) -> bool:
     return s.is_current_owner or bool(s.partnership) or bool(s.raising - {Role.PRACTITIONER})
 
 
+def offered_to(user: User | Any, case: Case) -> bool:
+    """Whether the case page should offer ``user`` the referral form now."""
+    found = form_of(case)
+    return found is not None and case.current_stage >= found.stage and may_complete(user, case)
+
+
 def check_may_complete(user: User | Any, case: Case) -> None:
     if not may_complete(user, case):
         raise NotAllowed(

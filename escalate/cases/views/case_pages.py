@@ -35,6 +35,7 @@ from escalate.cases.models import (
 from escalate.cases.permissions import CaseAction
 from escalate.procedures import engine
 from escalate.procedures.calendar import format_day
+from escalate.reports import referral
 
 STATUS_TAGS: dict[engine.StageStatus, tuple[str, str]] = {
     engine.StageStatus.NOT_REACHED: ("Not reached", "govuk-tag--grey"),
@@ -259,6 +260,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "views": views,
             "sees_person": permissions.can_view(user, case),
             "is_final_stage": case.current_stage == len(procedure.stages),
+            "referral_offered": referral.offered_to(user, case),
         },
     )
 
