@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -338,3 +339,37 @@ def partnership_statistics(
             case__in=cases, done_on__isnull=True
         ).count(),
     )
+
+
+@dataclass(frozen=True)
+class OwnerCandidate:
+    person: User
+    role: Role
+    where: str
+
+
+def owner_candidates(
+    partnership: Partnership, raising_agency: Agency, roles: Iterable[Role]
+) -> list[OwnerCandidate]:
+    """People who may own a stage with these owner roles: agency roles held in the
+    raising (escalating) agency, partnership roles held in the partnership; active people
+    only, by role then name."""
+    from escalate.partnerships.models import Membership, PartnershipRole
+
+    found: list[OwnerCandidate] = []
+    for role in roles:
+        if role in permissions.PARTNERSHIP_ROLES:
+            rows = PartnershipRole.objects.filter(
+                partnership=partnership, role=role.value, person__is_active=True
+            )
+            where = partnership.name
+        else:
+            rows = Membership.objects.filter(
+                agency=raising_agency, role=role.value, person__is_active=True
+            )
+            where = raising_agency.name
+        people = sorted(
+            (r.person for r in rows.select_related("person")), key=lambda p: p.full_name
+        )
+        found += [OwnerCandidate(person, role, where) for person in people]
+    return found

@@ -466,34 +466,12 @@ def _agency(case: Case, value: str | None) -> Any:
 
 
 def owner_candidates(case: Case, number: int) -> list[tuple[str, str]]:
-    """People who may own stage ``number``: the stage's owner roles, held in the raising
-    agency (agency roles) or the partnership (partnership roles). Value ``pk:role``."""
-    from escalate.partnerships.models import Membership, PartnershipRole
-
-    procedure = procedure_of(case)
-    choices: list[tuple[str, str]] = []
-    for role in procedure.stage(number).owners:
-        if role in permissions.PARTNERSHIP_ROLES:
-            people = [
-                r.person
-                for r in PartnershipRole.objects.filter(
-                    partnership_id=case.partnership_id, role=role.value, person__is_active=True
-                ).select_related("person")
-            ]
-            where = case.partnership.name
-        else:
-            people = [
-                m.person
-                for m in Membership.objects.filter(
-                    agency_id=case.raising_agency_id, role=role.value, person__is_active=True
-                ).select_related("person")
-            ]
-            where = case.raising_agency.name
-        for person in sorted(people, key=lambda p: p.full_name):
-            choices.append(
-                (f"{person.pk}:{role.value}", f"{person.full_name}, {role.label} ({where})")
-            )
-    return choices
+    """Choices for who may own stage ``number`` (value ``pk:role``)."""
+    roles = procedure_of(case).stage(number).owners
+    return [
+        (f"{c.person.pk}:{c.role.value}", f"{c.person.full_name}, {c.role.label} ({c.where})")
+        for c in selectors.owner_candidates(case.partnership, case.raising_agency, roles)
+    ]
 
 
 def _owner(value: str | None) -> tuple[Any, str | None]:

@@ -22,7 +22,7 @@ from escalate.cases import raise_forms, selectors, services
 from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import SubjectType
-from escalate.partnerships.models import Agency, Membership, Partnership, PartnershipRole
+from escalate.partnerships.models import Agency, Membership, Partnership
 from escalate.procedures.model import Procedure
 
 SESSION_KEY = "raise_journey"
@@ -97,23 +97,11 @@ def _save(request: HttpRequest, journey: Journey) -> None:
 def _owner_choices(journey: Journey) -> list[tuple[str, str]]:
     """People who could own a later stage: those holding any later stage's owner role in
     the raising agency or the partnership. The service checks the stage they are given."""
-    roles = {r.value for s in journey.procedure.stages[1:] for r in s.owners}
+    roles = list(dict.fromkeys(r for s in journey.procedure.stages[1:] for r in s.owners))
     people: dict[int, str] = {}
-    for m in (
-        Membership.objects.filter(agency=journey.agency, role__in=roles, person__is_active=True)
-        .select_related("person")
-        .order_by("person__full_name")
-    ):
-        people.setdefault(m.person.pk, f"{m.person.full_name} ({m.get_role_display()})")
-    for r in (
-        PartnershipRole.objects.filter(
-            partnership=journey.partnership, role__in=roles, person__is_active=True
-        )
-        .select_related("person")
-        .order_by("person__full_name")
-    ):
-        people.setdefault(r.person.pk, f"{r.person.full_name} ({r.get_role_display()})")
-    return [(str(pk), label) for pk, label in people.items()]
+    for c in selectors.owner_candidates(journey.partnership, journey.agency, roles):
+        people.setdefault(c.person.pk, f"{c.person.full_name} ({c.role.label})")
+    return sorted(((str(pk), label) for pk, label in people.items()), key=lambda c: c[1])
 
 
 def _agency_choices(journey: Journey) -> list[tuple[str, str]]:
