@@ -43,7 +43,7 @@ from escalate.procedures.model import Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.partnerships.models import Partnership
+    from escalate.partnerships.models import Agency, Partnership
 
 
 class CaseAction(StrEnum):
@@ -483,3 +483,22 @@ def roles_held(user: User | Any, *, agencies: Iterable[int] = ()) -> set[Role]:
             "role", flat=True
         )
     }
+
+
+def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
+    """Where ``user`` may raise a challenge from: each (agency, partnership) pair where
+    they hold an agency role in a member agency. Nobody else may raise."""
+    from escalate.partnerships.models import Membership
+
+    if not is_active_person(user):
+        return []
+    pairs: list[tuple[Agency, Partnership]] = []
+    seen: set[tuple[int, int]] = set()
+    memberships = Membership.objects.filter(person=user).select_related("agency")
+    for membership in memberships.order_by("agency__name"):
+        for partnership in membership.agency.partnerships.order_by("name"):
+            key = (membership.agency.pk, partnership.pk)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((membership.agency, partnership))
+    return pairs

@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "actions": actions,
             "cases": rows,
-            "can_raise": selectors.memberships_of(person).exists(),  # type: ignore[arg-type]
+            "can_raise": bool(case_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]

@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from escalate.cases import raise_forms, selectors, services
+from escalate.cases import permissions, raise_forms, selectors, services
 from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import SubjectType
-from escalate.partnerships.models import Agency, Membership, Partnership
+from escalate.partnerships.models import Agency, Partnership
 from escalate.procedures.model import Procedure
 
 SESSION_KEY = "raise_journey"
@@ -50,18 +50,7 @@ class Journey:
 
 
 def _choices(person: Any) -> list[tuple[Agency, Partnership]]:
-    """The (agency, partnership) pairs a person may raise from: an agency they hold a role
-    in, in each partnership that agency belongs to."""
-    pairs: list[tuple[Agency, Partnership]] = []
-    memberships = Membership.objects.filter(person=person).select_related("agency")
-    seen: set[tuple[int, int]] = set()
-    for membership in memberships.order_by("agency__name"):
-        for partnership in membership.agency.partnerships.order_by("name"):
-            key = (membership.agency.pk, partnership.pk)
-            if key not in seen:
-                seen.add(key)
-                pairs.append((membership.agency, partnership))
-    return pairs
+    return permissions.raising_choices(person)
 
 
 def _load(request: HttpRequest) -> Journey | None:
