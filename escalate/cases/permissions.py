@@ -461,6 +461,23 @@ def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
     ).exists()
 
 
+def may_complete_referral(user: User | Any, case: Case) -> bool:
+    """Who completes a case's final-stage referral form: people who may view the case and
+    are its current stage owner, a manager in the escalating (raising) agency, or one of
+    the partnership's people."""
+    s = standing(user, case)
+    if not s.can_view:
+        return False
+    return s.is_current_owner or bool(s.partnership) or bool(s.raising - {Role.PRACTITIONER})
+
+
+def sees_procedure(user: User | Any, partnership: Partnership) -> bool:
+    """A partnership's procedure page: anyone working in it, and administrators."""
+    return sees_directory(user, partnership) or bool(
+        is_active_person(user) and getattr(user, "is_staff", False)
+    )
+
+
 def sees_directory(user: User | Any, partnership: Partnership) -> bool:
     """Anyone working in the partnership (an agency of it, or a partnership role)."""
     if not is_active_person(user):

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from escalate.partnerships import selectors
+from escalate.cases import permissions
 from escalate.partnerships.models import Partnership
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
@@ -172,9 +172,7 @@ def flowchart(procedure: Procedure, explained: list[StageExplained]) -> dict[str
 def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = get_object_or_404(Partnership, slug=slug)
     person: Any = request.user
-    if not (
-        person.is_staff or selectors.partnerships_of(person).filter(pk=partnership.pk).exists()
-    ):
+    if not permissions.sees_procedure(person, partnership):
         raise PermissionDenied
     procedure = partnership.procedure
     explained = explain(procedure)

@@ -64,27 +64,18 @@ def require_form(case: Case) -> FormAt:
     return found
 
 
-def may_view(user: User | Any, case: Case) -> bool:
-    return permissions.can_view(user, case)
-
-
-def may_complete(user: User | Any, case: Case) -> bool:
-    """The people permitted on the case at the form's stage: the stage's owner, managers
-    of the escalating (raising) agency and the partnership's people once involved."""
-    s = permissions.standing(user, case)
-    if not s.can_view:
-        return False
-    return s.is_current_owner or bool(s.partnership) or bool(s.raising - {Role.PRACTITIONER})
-
-
 def offered_to(user: User | Any, case: Case) -> bool:
     """Whether the case page should offer ``user`` the referral form now."""
     found = form_of(case)
-    return found is not None and case.current_stage >= found.stage and may_complete(user, case)
+    return (
+        found is not None
+        and case.current_stage >= found.stage
+        and permissions.may_complete_referral(user, case)
+    )
 
 
 def check_may_complete(user: User | Any, case: Case) -> None:
-    if not may_complete(user, case):
+    if not permissions.may_complete_referral(user, case):
         raise NotAllowed(
             "The referral form is completed by the stage's owner, the escalating agency's "
             "managers or the partnership."
