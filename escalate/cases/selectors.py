@@ -118,6 +118,21 @@ class ActionItem:
     agreed_action: AgreedAction | None = None
     policy_issue: PolicyIssue | None = None
 
+    def urgency(self, today: dt.date) -> str:
+        """ "none" (no fixed timescale), "overdue", "due_soon" (within DUE_SOON_DAYS) or
+        "on_time"."""
+        if self.due is None:
+            return "none"
+        if self.overdue:
+            return "overdue"
+        if (self.due - today).days <= DUE_SOON_DAYS:
+            return "due_soon"
+        return "on_time"
+
+
+#: Calendar days before its due date that something counts as due soon.
+DUE_SOON_DAYS = 3
+
 
 def needs_action(user: User | Any) -> list[ActionItem]:
     """What is waiting for ``user``, soonest due first (no due date last): stages they

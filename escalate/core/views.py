@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -26,18 +25,13 @@ from escalate.partnerships import selectors
 CASES_SHOWN = 50
 
 
-DUE_SOON_DAYS = 3
-
-
-def _status(due: dt.date | None, overdue: bool, today: dt.date) -> dict[str, str]:
-    """The tag shown beside something waiting: overdue, due soon, on time, or no date."""
-    if due is None:
-        return {"text": "No fixed timescale", "classes": "govuk-tag--grey"}
-    if overdue:
-        return {"text": "Overdue", "classes": "govuk-tag--red"}
-    if (due - today).days <= DUE_SOON_DAYS:
-        return {"text": "Due soon", "classes": "govuk-tag--yellow"}
-    return {"text": "On time", "classes": "govuk-tag--blue"}
+#: How each urgency (decided by the cases selectors) is shown.
+URGENCY_TAGS: dict[str, dict[str, str]] = {
+    "none": {"text": "No fixed timescale", "classes": "govuk-tag--grey"},
+    "overdue": {"text": "Overdue", "classes": "govuk-tag--red"},
+    "due_soon": {"text": "Due soon", "classes": "govuk-tag--yellow"},
+    "on_time": {"text": "On time", "classes": "govuk-tag--blue"},
+}
 
 
 @login_required
@@ -46,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     person = request.user
     today = clock.today()
     actions = [
-        {"item": item, "status": _status(item.due, item.overdue, today)}
+        {"item": item, "status": URGENCY_TAGS[item.urgency(today)]}
         for item in case_selectors.needs_action(person)
     ]
     cases = list(case_selectors.cases_for(person).prefetch_related("stages")[:CASES_SHOWN])
