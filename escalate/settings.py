@@ -6,6 +6,7 @@ Each variable is documented in the README's "Configuration" section.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -86,23 +87,41 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "escalate.accounts",
     "escalate.partnerships",
     "escalate.cases",
     "escalate.notifications",
     "escalate.reports",
+    "escalate.throttling",
     "escalate.core",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Headers on every response from here on (CSP, Permissions-Policy, no-store).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "escalate.core.middleware.SecurityHeadersMiddleware",
+    "escalate.core.middleware.RefuseMalformedPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "escalate.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "escalate.core.middleware.RefusalLogMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out account before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "escalate.urls"
@@ -148,8 +167,12 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "escalate.accounts.validators.NotBlankPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -196,15 +219,120 @@ DIGEST_HOUR = env_int("ESCALATE_DIGEST_HOUR", 7, 0, 23)
 BACKGROUND_WORK = env_bool("ESCALATE_BACKGROUND_WORK", True)
 WORKER_POLL_SECONDS = env_int("ESCALATE_WORKER_POLL_SECONDS", 10, 1, 3600)
 REMIND_EVERY_MINUTES = env_int("ESCALATE_REMIND_EVERY_MINUTES", 5, 1, 1440)
+# Retries go on, with backoff, until this long after the email was queued.
+NOTIFICATION_GIVE_UP_HOURS = env_int("ESCALATE_NOTIFICATION_GIVE_UP_HOURS", 72, 1, 720)
 
+# ---------------------------------------------------------------- HTTPS and headers
+# ESCALATE_HTTPS (or the older ESCALATE_SECURE_COOKIES) says Escalate is reached over
+# HTTPS: cookies are Secure and __Host- prefixed, plain HTTP is redirected and browsers
+# are told to use HTTPS only (HSTS).
+HTTPS = env_bool("ESCALATE_HTTPS", env_bool("ESCALATE_SECURE_COOKIES", False))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_NAME = "__Host-escalate-session" if HTTPS else "escalate-session"
+CSRF_COOKIE_NAME = "__Host-escalate-csrf" if HTTPS else "escalate-csrf"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("ESCALATE_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("ESCALATE_HSTS_SECONDS", 31536000, 0, 63072000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ESCALATE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("ESCALATE_HSTS_PRELOAD", True)
+# Behind a TLS-terminating proxy: the header it sets, e.g. X-Forwarded-Proto (it must
+# overwrite any such header from the client).
+_proxy_ssl_header = env_str("ESCALATE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# A strict Content-Security-Policy (django-csp): our own scripts, styles, images and
+# fonts only, no inline script or style, never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+# Nothing in Escalate needs these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# ---------------------------------------------------------------- sessions
+# Signed out after this long without a request (a warning comes first), and in any case
+# this long after signing in.
+SESSION_IDLE_TIMEOUT_SECONDS = 60 * env_int("ESCALATE_SESSION_IDLE_MINUTES", 30, 2, 720)
+SESSION_MAX_AGE_SECONDS = 3600 * env_int("ESCALATE_SESSION_MAX_HOURS", 12, 1, 168)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# ---------------------------------------------------------------- throttling
+# Sign-in (web and administration) is locked for an account after this many wrong
+# passwords in a row, for this long (django-axes); the right password does not work
+# during the lockout. Locking by account, not address: a whole trust may share one.
+AXES_FAILURE_LIMIT = env_int("ESCALATE_SIGN_IN_ATTEMPTS", 5, 1, 100)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("ESCALATE_LOCKOUT_MINUTES", 15, 1, 1440))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "escalate.accounts.signing_in.username_for_lockout"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "escalate.accounts.signing_in.locked_out"
+AXES_VERBOSE = False
+# Other limits (password reset, invitations, emails) count in the database
+# (escalate.throttling), shared by every worker and app server.
+SILENCED_SYSTEM_CHECKS = [
+    # Lockout is by account on purpose: everyone in a trust may share one address.
+    # Addresses are limited separately (escalate.throttling, escalate.core.views).
+    "axes.W006",
+]
+
+# ---------------------------------------------------------------- logging
+# One line per event: time, level, logger, then the message (security events as
+# "event.name key=value ..."). Never the person at risk's details, never a submission.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("ESCALATE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django-axes logs each failure itself; we log our own lines (escalate.security).
+        "axes": {"level": "ERROR"},
+    },
 }

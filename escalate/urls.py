@@ -24,7 +24,9 @@ urlpatterns = [
     path("board/", include("escalate.reports.urls")),
     # Signing in and out, and passwords.
     path("accounts/login/", views.SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/sessions/", views.your_sessions, name="your_sessions"),
+    path("accounts/session-status/", views.session_status, name="session_status"),
     path(
         "accounts/password_change/",
         views.ChangePasswordView.as_view(),

@@ -72,3 +72,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class SignedInSession(models.Model):
+    """One browser signed in as a person: so they can see where they are signed in and
+    sign out everywhere, and an administrator can end a person's sessions.
+
+    Written only by :mod:`escalate.accounts.sessions`. The session key is the one Django
+    keeps in its own session table; nothing about the browser is kept beyond a short
+    description of it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    browser = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_seen_at__gte=models.F("started_at")),
+                name="signed_in_session_seen_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} signed in at {self.started_at:%Y-%m-%d %H:%M}"

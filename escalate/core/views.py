@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_http_methods, require_safe
 
 from escalate import clock
+from escalate.accounts import sessions
 from escalate.accounts.forms import (
     ChangePasswordForm,
     ChooseNewPasswordForm,
@@ -21,6 +25,7 @@ from escalate.accounts.forms import (
 from escalate.cases import permissions as case_permissions
 from escalate.cases import selectors as case_selectors
 from escalate.partnerships import selectors
+from escalate.throttling import limits
 
 CASES_SHOWN = 50
 
@@ -34,6 +39,7 @@ URGENCY_TAGS: dict[str, dict[str, str]] = {
 }
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: what needs the person's action, the cases they can see, raising."""
@@ -67,6 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     return render(
@@ -79,9 +86,106 @@ def directory(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------- signing in
 
 
+#: Sign-in attempts allowed from one network address (a whole trust may share one; the
+#: per-account lockout is django-axes').
+SIGN_IN_RATE_PER_ADDRESS = "100/h"
+
+#: Why a person was signed out, shown on the sign-in page.
+SIGNED_OUT_REASONS = {
+    "idle": "You were signed out because you had not done anything for {minutes} minutes. "
+    "Sign in again to carry on.",
+    "limit": "You were signed out because you had been signed in for {hours} hours. "
+    "Sign in again to carry on.",
+}
+
+
+@method_decorator(require_http_methods(["GET", "HEAD", "POST"]), name="dispatch")
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if limits.exceeded(
+            "sign-in", limits.address_key(request), SIGN_IN_RATE_PER_ADDRESS, request=request
+        ):
+            return rate_limited(request)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        reason = SIGNED_OUT_REASONS.get(self.request.GET.get("signed_out", ""))
+        if reason:
+            context["signed_out_message"] = reason.format(
+                minutes=sessions.idle_timeout() // 60, hours=sessions.max_age() // 3600
+            )
+        return context
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out also tells the browser to forget what it kept of Escalate's pages, so
+    Back cannot show a case again."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def your_sessions(request: HttpRequest) -> HttpResponse:
+    """Where the person is signed in, with "sign out of the others" and "everywhere"."""
+    person = request.user
+    if request.method == "POST":
+        which = request.POST.get("end", "")
+        if which == "others":
+            count = sessions.end_all_sessions(
+                person,  # type: ignore[arg-type]
+                person,  # type: ignore[arg-type]
+                keep=request.session.session_key,
+            )
+            messages.success(
+                request,
+                f"You have been signed out of {count} other session{'s' if count != 1 else ''}.",
+            )
+            return redirect("your_sessions")
+        if which == "all":
+            sessions.end_all_sessions(person, person)  # type: ignore[arg-type]
+            response = redirect("login")
+            response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+            return response
+        messages.error(request, "Choose which sessions to sign out of.")
+        return redirect("your_sessions")
+    current = request.session.session_key
+    rows = [
+        {"record": record, "current": record.session_key == current}
+        for record in sessions.sessions_of(person)  # type: ignore[arg-type]
+    ]
+    return render(
+        request,
+        "core/sessions.html",
+        {
+            "rows": rows,
+            "idle_minutes": sessions.idle_timeout() // 60,
+            "max_hours": sessions.max_age() // 3600,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def session_status(request: HttpRequest) -> HttpResponse:
+    """For the timeout warning: GET says how long is left without counting as activity;
+    POST ("Stay signed in") starts the idle time again."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"seconds_left": 0}, status=401)
+    if request.method == "POST":
+        sessions.note_activity(request)
+    return JsonResponse({"seconds_left": sessions.seconds_left(request)})
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Too many tries of something in a short time: say so plainly (429)."""
+    return render(request, "core/rate_limited.html", status=429)
 
 
 class ResetPasswordView(auth_views.PasswordResetView):

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -178,7 +179,9 @@ def test_password_reset_emails_a_link_that_sets_a_new_password(client):
         {"new_password1": "brand-new-password-42", "new_password2": "brand-new-password-42"},
     )
     assert done.url == reverse("password_reset_complete")
-    assert Client().login(username="sam@example.org", password="brand-new-password-42")
+    assert Client().login(
+        request=HttpRequest(), username="sam@example.org", password="brand-new-password-42"
+    )
     # The link works once.
     assert "This link does not work" in client.get(link.group(1), follow=True).content.decode()
 

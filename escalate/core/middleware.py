@@ -1,0 +1,74 @@
+"""Middleware for every response: headers that keep personal data out of caches, a plain
+answer to malformed paths, and a log line for every refusal."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+security_log = logging.getLogger("escalate.security")
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class SecurityHeadersMiddleware:
+    """No page Escalate draws is kept by a browser or a proxy: any of them may show a
+    person at risk, and Back after signing out must not show them again. (Static files
+    are served before this, by WhiteNoise, and stay cacheable.)"""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+def _malformed(text: str) -> bool:
+    """NUL bytes and other control characters never belong in a path."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+class RefuseMalformedPathMiddleware:
+    """A path holding a NUL byte or a control character is answered "not found", the
+    same as any other address that does not exist, before any database sees it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _malformed(request.path):
+            from escalate.core.views import page_not_found
+
+            return page_not_found(request)
+        return self.get_response(request)
+
+
+class RefusalLogMiddleware:
+    """Who was refused what: every 403, 405 and 429 logged with the person's id."""
+
+    LOGGED = {403: "access.refused", 405: "method.refused", 429: "rate.limited"}
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        event = self.LOGGED.get(response.status_code)
+        if event:
+            user = getattr(request, "user", None)
+            who = user.pk if user is not None and user.is_authenticated else "anonymous"
+            security_log.warning(
+                "%s user=%s method=%s path=%s",
+                event,
+                who,
+                request.method,
+                request.path.encode("unicode_escape").decode("ascii")[:300],
+            )
+        return response
