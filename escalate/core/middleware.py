@@ -51,9 +51,10 @@ class RefuseMalformedPathMiddleware:
 
 
 class RefusalLogMiddleware:
-    """Who was refused what: every 403, 405 and 429 logged with the person's id."""
+    """Who was refused what: every 403 and 405 logged with the person's id. (Rate limits
+    and lockouts log their own lines, with what was limited.)"""
 
-    LOGGED = {403: "access.refused", 405: "method.refused", 429: "rate.limited"}
+    LOGGED = {403: "access.refused", 405: "method.refused"}
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

@@ -11,15 +11,13 @@ from django.http import HttpRequest
 from escalate.cases.errors import NotAllowed
 from escalate.cases.models import NotificationStatus
 from escalate.notifications import services
-from escalate.notifications.models import DeliveryAttempt, FailedNotification
-
-
-def _partnerships_administered(person: Any) -> QuerySet[Any]:
-    from escalate.partnerships.models import PartnershipRole, PartnershipRoleKind
-
-    return PartnershipRole.objects.filter(
-        person=person, role=PartnershipRoleKind.ADMINISTRATOR
-    ).values("partnership_id")
+from escalate.notifications.models import (
+    AccountEmailAttempt,
+    DeliveryAttempt,
+    FailedAccountEmail,
+    FailedNotification,
+)
+from escalate.notifications.selectors import administered_partnerships
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -62,7 +60,7 @@ class FailedNotificationAdmin(admin.ModelAdmin):
         )
         if request.user.is_superuser:
             return failed
-        return failed.filter(case__partnership_id__in=_partnerships_administered(request.user))
+        return failed.filter(case__partnership_id__in=administered_partnerships(request.user))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -92,5 +90,61 @@ class FailedNotificationAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             f"{count} notification{'s' if count != 1 else ''} will be sent again shortly.",
+            messages.SUCCESS,
+        )
+
+
+class AccountEmailAttemptInline(DeliveryAttemptInline):
+    model = AccountEmailAttempt  # type: ignore[assignment]
+
+
+@admin.register(FailedAccountEmail)
+class FailedAccountEmailAdmin(admin.ModelAdmin):
+    """Emails about accounts (password reset links) that could not be sent: what kind,
+    to which address, and why; never what they said (nothing of it is kept)."""
+
+    list_display = ["created_at", "kind", "email", "attempts", "last_error"]
+    list_filter = ["kind"]
+    actions = ["retry"]
+    inlines = [AccountEmailAttemptInline]
+    fields = ["kind", "email", "partnership", "created_at", "attempts", "last_error"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FailedAccountEmail]:
+        failed = FailedAccountEmail.objects.filter(status=NotificationStatus.FAILED).select_related(
+            "partnership"
+        )
+        if request.user.is_superuser:
+            return failed
+        return failed.filter(services.account_emails_seen_by(request.user)).distinct()  # type: ignore[arg-type]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    @admin.action(description="Try sending the selected emails again", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[FailedAccountEmail]) -> None:
+        try:
+            count = services.retry_account_emails(request.user, queryset)  # type: ignore[arg-type]
+        except NotAllowed as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{count} email{'s' if count != 1 else ''} will be sent again shortly.",
             messages.SUCCESS,
         )

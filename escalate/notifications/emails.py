@@ -17,11 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from escalate.cases.models import CaseStatus, RecipientKind
+from escalate.notifications.models import DELIVERY_FAILED_EVENT
 from escalate.procedures.calendar import format_day
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
     from escalate.cases.models import Case, Notification, StageRecord
+    from escalate.notifications.models import AccountEmail
 
 #: What happened, per outbox event ({stage} is the notification's stage).
 HAPPENED: dict[str, str] = {
@@ -41,6 +43,7 @@ HAPPENED: dict[str, str] = {
     "reminder.overdue": "Stage {stage} deadline has passed",
     "reminder.overdue_manager": "Stage {stage} deadline has passed: you are the owner's manager",
     "reminder.action_due": "An agreed action is due",
+    "notification.failed": "An email about this case could not be sent",
 }
 
 #: Subject lines: the reference and a few words. Never the person at risk.
@@ -61,6 +64,7 @@ SUBJECTS: dict[str, str] = {
     "reminder.overdue": "stage {stage} deadline passed",
     "reminder.overdue_manager": "stage {stage} deadline passed",
     "reminder.action_due": "agreed action due",
+    "notification.failed": "an email could not be sent",
 }
 
 
@@ -184,11 +188,113 @@ def _message(
     return message
 
 
+def hours_tried() -> str:
+    """How long a failing email is tried again before it is marked failed, in words."""
+    hours = int(getattr(settings, "NOTIFICATION_GIVE_UP_HOURS", 72))
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def admin_url(name: str) -> str:
+    """A page of the administration site, e.g. the failed notifications."""
+    try:
+        path = reverse(f"admin:{name}")
+    except NoReverseMatch:
+        path = "/admin/"
+    return f"{settings.BASE_URL}{path}"
+
+
 def build(notification: Notification, *, invitation_link: str = "") -> EmailMultiAlternatives:
     """The email for one outbox row."""
+    if notification.event == DELIVERY_FAILED_EVENT:
+        return build_delivery_failed(notification)
     context = context_for(notification, invitation_link=invitation_link)
     subject = f"Escalate {context['reference']}: {context['subject_words']}"
     return _message(subject, notification.email, "notification", context)
+
+
+def build_delivery_failed(notification: Notification) -> EmailMultiAlternatives:
+    """Tells an administrator or business unit that an email about a case could not be
+    sent: the reference, who it was for (by role) and where to try again. Never the
+    person at risk."""
+    case = notification.case
+    context = {
+        "reference": case.reference,
+        "partnership": case.partnership.name,
+        "happened": happened(notification.event, None),
+        "why": notification.why,
+        "failed_url": admin_url("notifications_failednotification_changelist"),
+    }
+    subject = f"Escalate {case.reference}: {SUBJECTS[DELIVERY_FAILED_EVENT]}"
+    return _message(subject, notification.email, "delivery_failed", context)
+
+
+# ---------------------------------------------------------------- account emails
+
+
+class NoLongerOwed(Exception):
+    """An account email that must not be sent any more (the account was switched off,
+    or its address changed): it is marked failed at once, and nobody is told."""
+
+
+def build_account_email(row: AccountEmail) -> EmailMultiAlternatives:
+    """The email for one account-email row, made now: a password reset carries a token
+    made at this moment, so none is ever stored."""
+    from escalate.notifications.models import AccountEmailKind
+
+    if row.kind == AccountEmailKind.PASSWORD_RESET:
+        return _password_reset(row)
+    if row.kind == AccountEmailKind.DELIVERY_FAILED:
+        return _account_delivery_failed(row)
+    raise NoLongerOwed(f"No email is known for {row.kind!r}.")
+
+
+def _password_reset(row: AccountEmail) -> EmailMultiAlternatives:
+    from urllib.parse import urlsplit
+
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    person = row.person
+    if person is None or not person.is_active or person.email.lower() != row.email.lower():
+        raise NoLongerOwed(
+            "The account was switched off, or its email address changed, before the email "
+            "could be sent."
+        )
+    base = urlsplit(settings.BASE_URL)
+    context = {
+        "email": row.email,
+        "domain": base.netloc,
+        "site_name": "Escalate",
+        "protocol": base.scheme,
+        "base_url": settings.BASE_URL,
+        "uid": urlsafe_base64_encode(force_bytes(person.pk)),
+        "user": person,
+        "token": default_token_generator.make_token(person),
+    }
+    subject = "".join(
+        render_to_string("registration/password_reset_subject.txt", context).splitlines()
+    )
+    body = render_to_string("registration/password_reset_email.txt", context)
+    return EmailMultiAlternatives(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.email]
+    )
+
+
+def _account_delivery_failed(row: AccountEmail) -> EmailMultiAlternatives:
+    if row.person is not None and not row.person.is_active:
+        raise NoLongerOwed("The administrator's account was switched off.")
+    context = {
+        "partnership": row.partnership.name if row.partnership else "",
+        "failed_url": admin_url("notifications_failedaccountemail_changelist"),
+        "hours": hours_tried(),
+    }
+    return _message(
+        "Escalate: an email about an account could not be sent",
+        row.email,
+        "account_delivery_failed",
+        context,
+    )
 
 
 def build_digest(person: User, notifications: list[Notification], day: dt.date) -> Any:

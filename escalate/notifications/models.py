@@ -1,8 +1,9 @@
 """Delivering the outbox: attempts, reminders claimed once, digests and preferences.
 
-The outbox rows themselves are :class:`escalate.cases.models.Notification`; only
+The outbox rows about cases are :class:`escalate.cases.models.Notification`; emails about
+a person's account (a password reset) are :class:`AccountEmail`, here. Only
 :mod:`escalate.notifications.services` writes these tables (and the delivery columns of
-the outbox).
+the case outbox).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from escalate.cases.models import Notification
+from escalate.cases.models import Notification, NotificationStatus
 
 #: Notices the procedure requires: always emailed at once, whatever the person chose.
 MANDATORY_EVENTS: frozenset[str] = frozenset(
@@ -22,13 +23,21 @@ MANDATORY_EVENTS: frozenset[str] = frozenset(
         "case.resolved",
         "case.withdrawn",
         "case.referred_to_panel",
+        # Not the procedure's, but never held back: an email could not be sent.
+        "notification.failed",
     }
 )
+
+#: The outbox event telling administrators and the business unit that an email about a
+#: case could not be sent. A failed one of these never spawns another.
+DELIVERY_FAILED_EVENT = "notification.failed"
 
 
 class AttemptOutcome(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    #: An administrator asked for a failed email to be tried again: tries start afresh.
+    RETRIED = "retried", "Tried again by an administrator"
 
 
 class DeliveryAttempt(models.Model):
@@ -164,3 +173,110 @@ class FailedNotification(Notification):
         proxy = True
         verbose_name = "failed notification"
         verbose_name_plural = "failed notifications"
+
+
+# ---------------------------------------------------------------- account emails
+
+
+class AccountEmailKind(models.TextChoices):
+    PASSWORD_RESET = "password_reset", "Password reset link"
+    #: Tells administrators an account email could not be sent; never spawns another.
+    DELIVERY_FAILED = "delivery_failed", "An account email could not be sent"
+
+
+class AccountEmail(models.Model):
+    """An email about a person's account, owed and not tied to a case: the second outbox.
+
+    It holds no secret: what the email says (a password reset link with a fresh token)
+    is made when it is sent, from the kind and the person, so a link sent after a long
+    outage still works and no token sits in the database.
+    """
+
+    kind = models.CharField(max_length=20, choices=AccountEmailKind.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="account_emails",
+        help_text="Whose account it is about, or who is told (empty: a business unit).",
+    )
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="account_emails",
+        help_text="For a notice of a failed email: the partnership it is for.",
+    )
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="account_email_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountEmailKind.values), name="account_email_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NotificationStatus.values),
+                name="account_email_status_known",
+            ),
+            models.CheckConstraint(condition=~Q(email=""), name="account_email_has_address"),
+            models.CheckConstraint(
+                condition=(Q(status=NotificationStatus.SENT) & Q(sent_at__isnull=False))
+                | (~Q(status=NotificationStatus.SENT) & Q(sent_at__isnull=True)),
+                name="account_email_sent_at_when_sent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.email}"
+
+
+class AccountEmailAttempt(models.Model):
+    """One try at sending one account email: when, how it went, and the error without
+    addresses. Never what the email said."""
+
+    account_email = models.ForeignKey(
+        AccountEmail, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=AttemptOutcome.values),
+                name="account_email_attempt_outcome_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_email_id} {self.outcome} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FailedAccountEmail(AccountEmail):
+    """The account emails that could not be sent, for administrators to see and retry."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed account email"
+        verbose_name_plural = "failed account emails"

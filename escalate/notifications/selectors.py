@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
@@ -70,6 +70,15 @@ def notifications_for(person: User, *, limit: int = PAGE) -> list[Item]:
 
 def recent_for(person: User, count: int = 5) -> list[Item]:
     return notifications_for(person, limit=count)
+
+
+def administered_partnerships(person: User) -> QuerySet[Any]:
+    """The ids of the partnerships ``person`` administers (``partnership_id`` values)."""
+    from escalate.partnerships.models import PartnershipRole, PartnershipRoleKind
+
+    return PartnershipRole.objects.filter(
+        person=person, role=PartnershipRoleKind.ADMINISTRATOR, person__is_active=True
+    ).values("partnership_id")
 
 
 def delivery_of(person: User) -> str:

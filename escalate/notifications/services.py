@@ -1,8 +1,17 @@
-"""Delivering the outbox, deadline reminders, daily digests and preferences.
+"""Delivering the outboxes, deadline reminders, daily digests and preferences.
 
 The case services write outbox rows (:class:`escalate.cases.models.Notification`) in
-the same transaction as the change they tell of; this module sends them, later, so a
-mail server that is down never blocks or undoes a change to a case.
+the same transaction as the change they tell of; the password-reset form writes an
+:class:`~escalate.notifications.models.AccountEmail` row. This module sends both, later,
+so a mail server that is down never blocks or undoes a change, and no request waits on
+it.
+
+A send that fails is tried again with backoff (doubling from
+``NOTIFICATION_RETRY_SECONDS``, at most an hour apart) until
+``NOTIFICATION_GIVE_UP_HOURS`` (72 by default) have passed since the email was queued,
+or since an administrator asked for it to be tried again. Only then is it marked
+failed, and the partnership's administrators and business unit are told (in Escalate
+and by email); a failed notice of a failure never spawns another.
 
 Safe to run on several machines at once:
 
@@ -21,14 +30,14 @@ import datetime as dt
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 
 from escalate import clock
 from escalate.cases.errors import Conflict, NotAllowed
@@ -42,8 +51,12 @@ from escalate.cases.models import (
 )
 from escalate.notifications import emails
 from escalate.notifications.models import (
+    DELIVERY_FAILED_EVENT,
     MANDATORY_EVENTS,
     REMINDER_EVENTS,
+    AccountEmail,
+    AccountEmailAttempt,
+    AccountEmailKind,
     AttemptOutcome,
     DeliveryAttempt,
     DeliveryChoice,
@@ -52,29 +65,32 @@ from escalate.notifications.models import (
     Reminder,
     ReminderKind,
 )
+from escalate.notifications.selectors import administered_partnerships
 from escalate.procedures.calendar import WorkingCalendar, format_day
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
+    from escalate.partnerships.models import Partnership
 
 logger = logging.getLogger(__name__)
 
 #: A claim older than this is taken to be from a worker that died mid-send.
 CLAIM_LEASE = dt.timedelta(minutes=10)
-#: The longest wait between two tries.
-MAX_BACKOFF = dt.timedelta(hours=6)
+#: The longest wait between two tries (unless the first wait is set longer than this).
+MAX_BACKOFF = dt.timedelta(hours=1)
 #: Stage records (or actions) looked at per query by the reminder sweep.
 SWEEP_CHUNK = 2000
 
 _ADDRESS = re.compile(r"[^\s<>\"'@,;:()]+@[^\s<>\"'@,;:()]+")
 
 
-def max_attempts() -> int:
-    return int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", 6))
-
-
 def retry_base() -> dt.timedelta:
     return dt.timedelta(seconds=int(getattr(settings, "NOTIFICATION_RETRY_SECONDS", 60)))
+
+
+def give_up_after() -> dt.timedelta:
+    """How long failed sends are tried again before the email is marked failed."""
+    return dt.timedelta(hours=int(getattr(settings, "NOTIFICATION_GIVE_UP_HOURS", 72)))
 
 
 def grace_working_days() -> int:
@@ -83,9 +99,11 @@ def grace_working_days() -> int:
 
 def backoff(attempts: int) -> dt.timedelta:
     """How long to wait after the ``attempts``-th failed try: 1, 2, 4, 8... times the
-    base, at most six hours."""
-    wait = retry_base() * (2 ** max(attempts - 1, 0))
-    return min(wait, MAX_BACKOFF)
+    base, at most an hour (or the base itself, if that is set longer)."""
+    base = int(retry_base().total_seconds())
+    cap = max(int(MAX_BACKOFF.total_seconds()), base)
+    doublings = min(max(attempts - 1, 0), 40)  # whole seconds: never overflows
+    return dt.timedelta(seconds=min(base * 2**doublings, cap))
 
 
 def describe_error(exc: BaseException) -> str:
@@ -112,20 +130,31 @@ def _unclaimed(now: dt.datetime) -> Q:
     return Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
 
 
-def deliverable(now: dt.datetime | None = None) -> QuerySet[Notification]:
-    """Pending rows due a try now and not held for a digest."""
-    now = now or clock.now()
+def _due(now: dt.datetime) -> Q:
     return (
-        Notification.objects.filter(status=NotificationStatus.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .filter(_unclaimed(now))
-        .exclude(pk__in=Notification.objects.filter(_held_for_digest()).values("pk"))
+        Q(status=NotificationStatus.PENDING)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        & _unclaimed(now)
     )
 
 
-def _claim(candidates: QuerySet[Notification], limit: int, now: dt.datetime) -> list[int]:
+def deliverable(now: dt.datetime | None = None) -> QuerySet[Notification]:
+    """Pending case notifications due a try now and not held for a digest."""
+    now = now or clock.now()
+    return Notification.objects.filter(_due(now)).exclude(
+        pk__in=Notification.objects.filter(_held_for_digest()).values("pk")
+    )
+
+
+def account_emails_deliverable(now: dt.datetime | None = None) -> QuerySet[AccountEmail]:
+    """Pending account emails due a try now."""
+    return AccountEmail.objects.filter(_due(now or clock.now()))
+
+
+def _claim(candidates: QuerySet[Any], limit: int, now: dt.datetime) -> list[int]:
     """Claim up to ``limit`` rows: only rows still pending and unclaimed are taken, in
     one conditional UPDATE, so two workers never claim the same row."""
+    model = candidates.model
     token = uuid.uuid4().hex
     with transaction.atomic():
         chosen = candidates.order_by("created_at", "id")
@@ -134,12 +163,10 @@ def _claim(candidates: QuerySet[Notification], limit: int, now: dt.datetime) -> 
         ids = list(chosen.values_list("pk", flat=True)[:limit])
         if not ids:
             return []
-        Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).filter(
+        model.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).filter(
             _unclaimed(now)
         ).update(claimed_at=now, claimed_by=token)
-    return list(
-        Notification.objects.filter(pk__in=ids, claimed_by=token).values_list("pk", flat=True)
-    )
+    return list(model.objects.filter(pk__in=ids, claimed_by=token).values_list("pk", flat=True))
 
 
 # ---------------------------------------------------------------- delivering
@@ -155,30 +182,50 @@ class DeliveryReport:
         return f"{self.sent} sent, {self.retrying} to try again, {self.failed} failed"
 
 
+@dataclass(frozen=True)
+class _Outbox:
+    """One kind of outbox: its rows, their attempts, and how to send and give up."""
+
+    rows: type[Model]
+    attempts: type[Model]
+    #: The attempt's foreign key to its row.
+    link: str
+    due: Callable[[dt.datetime], QuerySet[Any]]
+    related: tuple[str, ...]
+    build: Callable[[Any], EmailMessage]
+    #: Tell people that a row has been marked failed (in the same transaction).
+    tell: Callable[[Any, dt.datetime], None]
+    name: Callable[[Any], str]
+
+
 def deliver_pending(*, batch: int = 50, drain: bool = True) -> DeliveryReport:
-    """Send what is due now. With ``drain``, keep going until nothing is due (rows that
-    failed wait for their next try, so this ends)."""
+    """Send what is due now: account emails (password resets) first, then the case
+    notifications. With ``drain``, keep going until nothing is due (rows that failed
+    wait for their next try, so this ends)."""
     report = DeliveryReport()
     mail = get_connection(fail_silently=False)
     try:
-        while True:
-            now = clock.now()
-            ids = _claim(deliverable(now), batch, now)
-            if not ids:
-                break
-            rows = Notification.objects.filter(pk__in=ids).select_related(
-                "case", "case__partnership", "invitation"
-            )
-            for row in rows:
-                _deliver_one(row, mail, report)
-            if not drain:
-                break
+        for outbox in (_ACCOUNT_OUTBOX, _CASE_OUTBOX):
+            _drain(outbox, mail, report, batch=batch, drain=drain)
     finally:
         try:
             mail.close()
         except Exception:  # noqa: BLE001 - closing a broken connection must not hide results
             logger.warning("Could not close the mail connection cleanly")
     return report
+
+
+def _drain(outbox: _Outbox, mail: Any, report: DeliveryReport, *, batch: int, drain: bool) -> None:
+    while True:
+        now = clock.now()
+        ids = _claim(outbox.due(now), batch, now)
+        if not ids:
+            return
+        rows = outbox.rows.objects.filter(pk__in=ids).select_related(*outbox.related)  # type: ignore[attr-defined]
+        for row in rows:
+            _deliver_one(outbox, row, mail, report)
+        if not drain:
+            return
 
 
 def _invitation_link(row: Notification) -> str:
@@ -192,18 +239,21 @@ def _invitation_link(row: Notification) -> str:
         return ""  # already used: the case link is enough
 
 
-def _deliver_one(row: Notification, mail: Any, report: DeliveryReport) -> None:
+def _deliver_one(outbox: _Outbox, row: Any, mail: Any, report: DeliveryReport) -> None:
     token = row.claimed_by
     try:
-        message = emails.build(row, invitation_link=_invitation_link(row))
+        message = outbox.build(row)
         message.connection = mail
         message.send()
+    except emails.NoLongerOwed as exc:
+        _record_failure(outbox, row, token, exc, report, final=True)
+        return
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-        _record_failure(row, token, exc, report)
+        _record_failure(outbox, row, token, exc, report)
         return
     now = clock.now()
     with transaction.atomic():
-        Notification.objects.filter(pk=row.pk, claimed_by=token).update(
+        outbox.rows.objects.filter(pk=row.pk, claimed_by=token).update(  # type: ignore[attr-defined]
             status=NotificationStatus.SENT,
             sent_at=now,
             attempts=F("attempts") + 1,
@@ -212,51 +262,302 @@ def _deliver_one(row: Notification, mail: Any, report: DeliveryReport) -> None:
             claimed_at=None,
             claimed_by="",
         )
-        DeliveryAttempt.objects.create(notification=row, at=now, outcome=AttemptOutcome.SENT)
+        outbox.attempts.objects.create(  # type: ignore[attr-defined]
+            **{outbox.link: row}, at=now, outcome=AttemptOutcome.SENT
+        )
     report.sent += 1
 
 
+def gives_up_at(row: Notification | AccountEmail) -> dt.datetime:
+    """When a failing email is marked failed: the give-up time after it was queued, or
+    after an administrator last asked for it to be tried again."""
+    if isinstance(row, AccountEmail):
+        retried = AccountEmailAttempt.objects.filter(account_email=row)
+    else:
+        retried = DeliveryAttempt.objects.filter(notification=row)
+    last_retry = (
+        retried.filter(outcome=AttemptOutcome.RETRIED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    start = max(row.created_at, last_retry) if last_retry else row.created_at
+    return start + give_up_after()
+
+
 def _record_failure(
-    row: Notification, token: str, exc: BaseException, report: DeliveryReport
+    outbox: _Outbox,
+    row: Any,
+    token: str,
+    exc: BaseException,
+    report: DeliveryReport,
+    *,
+    final: bool = False,
 ) -> None:
+    """Record a failed try. It is tried again later, at the give-up time at the latest;
+    a try failing at or after that time marks it failed and tells the administrators.
+    ``final``: no longer owed (say the account was switched off), so failed at once and
+    nobody told."""
     now = clock.now()
     error = describe_error(exc)
     attempts = row.attempts + 1
-    gave_up = attempts >= max_attempts()
+    deadline = gives_up_at(row)
+    gave_up = final or now >= deadline
     with transaction.atomic():
-        Notification.objects.filter(pk=row.pk, claimed_by=token).update(
+        written = outbox.rows.objects.filter(pk=row.pk, claimed_by=token).update(  # type: ignore[attr-defined]
             status=NotificationStatus.FAILED if gave_up else NotificationStatus.PENDING,
             attempts=attempts,
             last_error=error,
-            next_attempt_at=None if gave_up else now + backoff(attempts),
+            next_attempt_at=None if gave_up else min(now + backoff(attempts), deadline),
             claimed_at=None,
             claimed_by="",
         )
-        DeliveryAttempt.objects.create(
-            notification=row, at=now, outcome=AttemptOutcome.FAILED, error=error
+        outbox.attempts.objects.create(  # type: ignore[attr-defined]
+            **{outbox.link: row}, at=now, outcome=AttemptOutcome.FAILED, error=error
         )
-    logger.warning(
-        "Notification %s (case %s) failed, try %s: %s", row.pk, row.case_id, attempts, error
-    )
+        if gave_up and written and not final:
+            outbox.tell(row, now)
     if gave_up:
+        logger.warning("%s marked failed after %s tries: %s", outbox.name(row), attempts, error)
         report.failed += 1
     else:
+        logger.warning("%s failed, try %s: %s", outbox.name(row), attempts, error)
         report.retrying += 1
 
 
-def retry(actor: User, notifications: Iterable[Notification]) -> int:
-    """An administrator asks for failed notifications to be tried again now."""
+def _administrators(partnership: Partnership) -> QuerySet[User]:
+    from django.contrib.auth import get_user_model
+
+    from escalate.partnerships.models import PartnershipRoleKind
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            partnership_roles__partnership=partnership,
+            partnership_roles__role=PartnershipRoleKind.ADMINISTRATOR,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _to_whom(recipient_kind: str) -> str:
+    """Who an email was for, by role (never by name): "the stage owner"."""
+    if recipient_kind in (RecipientKind.PERSON, RecipientKind.ALL_INVOLVED):
+        return "someone involved in the case"
+    try:
+        return f"the {RecipientKind(recipient_kind).label.lower()}"
+    except ValueError:
+        return "someone involved in the case"
+
+
+def _tell_of_failed_notification(row: Notification, now: dt.datetime) -> None:
+    """The partnership's administrators (in Escalate and by email) and its business unit
+    (by email) are told that an email about a case could not be sent: once per case and
+    address while an earlier notice is still on its way."""
+    if row.event == DELIVERY_FAILED_EVENT:
+        return  # a notice that could not be sent is listed for administrators, no more
+    case = row.case
+    partnership = case.partnership
+    to_whom = _to_whom(row.recipient_kind)
+    what = emails.happened(row.event, row.stage).rstrip(".")
+    told = (
+        f'an email to {to_whom} saying "{what}" could not be sent, though Escalate '
+        f"tried for {emails.hours_tried()}"
+    )
+    owed: list[tuple[int | None, str, str, str]] = [
+        (
+            person.pk,
+            person.email,
+            RecipientKind.PERSON,
+            f"{told}; you are an administrator of {partnership.name}",
+        )
+        for person in _administrators(partnership)
+    ]
+    owed.append(
+        (
+            None,
+            partnership.business_unit_email,
+            RecipientKind.BUSINESS_UNIT,
+            f"{told}; you are the business unit of {partnership.name}",
+        )
+    )
+    seen = set(
+        Notification.objects.filter(
+            case=case, event=DELIVERY_FAILED_EVENT, status=NotificationStatus.PENDING
+        ).values_list("email", flat=True)
+    )
+    notices = []
+    for user_id, address, kind, why in owed:
+        address = (address or "").strip().lower()
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        notices.append(
+            Notification(
+                case=case,
+                recipient_id=user_id,
+                email=address,
+                recipient_kind=kind,
+                event=DELIVERY_FAILED_EVENT,
+                why=why[:1000],
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(notices)
+
+
+def _tell_of_failed_account_email(row: AccountEmail, now: dt.datetime) -> None:
+    """The administrators and business unit of each partnership the person belongs to
+    are emailed that an email about someone's account could not be sent (not whose)."""
+    from escalate.partnerships.models import Partnership
+
+    if row.kind == AccountEmailKind.DELIVERY_FAILED or row.person_id is None:
+        return
+    partnerships = (
+        Partnership.objects.filter(
+            Q(agencies__memberships__person_id=row.person_id) | Q(people__person_id=row.person_id)
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    notices = []
+    for partnership in partnerships:
+        seen = set(
+            AccountEmail.objects.filter(
+                kind=AccountEmailKind.DELIVERY_FAILED,
+                partnership=partnership,
+                status=NotificationStatus.PENDING,
+            ).values_list("email", flat=True)
+        )
+        owed = [(p.pk, p.email) for p in _administrators(partnership)]
+        owed.append((None, partnership.business_unit_email))
+        for person_id, address in owed:
+            address = (address or "").strip().lower()
+            if not address or address in seen:
+                continue
+            seen.add(address)
+            notices.append(
+                AccountEmail(
+                    kind=AccountEmailKind.DELIVERY_FAILED,
+                    person_id=person_id,
+                    partnership=partnership,
+                    email=address,
+                    created_at=now,
+                )
+            )
+    AccountEmail.objects.bulk_create(notices)
+
+
+_CASE_OUTBOX = _Outbox(
+    rows=Notification,
+    attempts=DeliveryAttempt,
+    link="notification",
+    due=deliverable,
+    related=("case", "case__partnership", "invitation"),
+    build=lambda row: emails.build(row, invitation_link=_invitation_link(row)),
+    tell=_tell_of_failed_notification,
+    name=lambda row: f"Notification {row.pk} (case {row.case_id})",
+)
+_ACCOUNT_OUTBOX = _Outbox(
+    rows=AccountEmail,
+    attempts=AccountEmailAttempt,
+    link="account_email",
+    due=account_emails_deliverable,
+    related=("person", "partnership"),
+    build=emails.build_account_email,
+    tell=_tell_of_failed_account_email,
+    name=lambda row: f"Account email {row.pk} ({row.kind})",
+)
+
+
+# ---------------------------------------------------------------- account emails
+
+
+def queue_password_reset(person: User, email: str) -> AccountEmail | None:
+    """Owe ``person`` an email with a link to choose a new password; the worker sends it.
+
+    Nothing secret is stored: the link's token is made when the email is sent. While
+    one is still waiting to go, asking again adds nothing (it will carry a fresh link).
+    """
+    address = (email or "").strip().lower()
+    if not (person.is_active and address):
+        return None
+    with transaction.atomic():
+        waiting = AccountEmail.objects.filter(
+            kind=AccountEmailKind.PASSWORD_RESET,
+            person=person,
+            email=address,
+            status=NotificationStatus.PENDING,
+        ).exists()
+        if waiting:
+            return None
+        return AccountEmail.objects.create(
+            kind=AccountEmailKind.PASSWORD_RESET,
+            person=person,
+            email=address,
+            created_at=clock.now(),
+        )
+
+
+# ---------------------------------------------------------------- trying again
+
+
+def _may_administer(actor: User) -> None:
     if not (actor.is_active and actor.is_staff):
         raise NotAllowed("Only administrators can retry notifications.")
-    ids = [n.pk for n in notifications]
+
+
+def retry(actor: User, notifications: Iterable[Notification]) -> int:
+    """An administrator asks for failed notifications about their partnerships' cases
+    to be tried again now; the tries start afresh (for the full give-up time)."""
+    _may_administer(actor)
+    rows = Notification.objects.filter(
+        pk__in=[n.pk for n in notifications], status=NotificationStatus.FAILED
+    )
+    if not actor.is_superuser:
+        rows = rows.filter(case__partnership_id__in=administered_partnerships(actor))
+    return _retry(rows, DeliveryAttempt, "notification_id")
+
+
+def retry_account_emails(actor: User, account_emails: Iterable[AccountEmail]) -> int:
+    """Likewise for failed account emails of people in their partnerships."""
+    _may_administer(actor)
+    rows = AccountEmail.objects.filter(
+        pk__in=[e.pk for e in account_emails], status=NotificationStatus.FAILED
+    )
+    if not actor.is_superuser:
+        rows = rows.filter(account_emails_seen_by(actor))
+    return _retry(rows.distinct(), AccountEmailAttempt, "account_email_id")
+
+
+def account_emails_seen_by(actor: User) -> Q:
+    """Account emails an administrator may see: about people in (or notices for) the
+    partnerships they administer."""
+    administered = administered_partnerships(actor)
+    return (
+        Q(partnership_id__in=administered)
+        | Q(person__memberships__agency__partnerships__in=administered)
+        | Q(person__partnership_roles__partnership_id__in=administered)
+    )
+
+
+def _retry(rows: QuerySet[Any], attempts: type[Model], link: str) -> int:
+    now = clock.now()
     with transaction.atomic():
-        return Notification.objects.filter(pk__in=ids, status=NotificationStatus.FAILED).update(
+        ids = list(rows.values_list("pk", flat=True))
+        count = rows.model.objects.filter(pk__in=ids, status=NotificationStatus.FAILED).update(
             status=NotificationStatus.PENDING,
             attempts=0,
             next_attempt_at=None,
             claimed_at=None,
             claimed_by="",
         )
+        attempts.objects.bulk_create(  # type: ignore[attr-defined]
+            [attempts(**{link: pk}, at=now, outcome=AttemptOutcome.RETRIED) for pk in ids]
+        )
+    return count
 
 
 # ---------------------------------------------------------------- reminders

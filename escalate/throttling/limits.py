@@ -80,7 +80,7 @@ def exceeded(group: str, key: str, rate: str, *, request: HttpRequest | None = N
         if request is not None and getattr(request, "user", None) is not None:
             who = request.user.pk if request.user.is_authenticated else "anonymous"
         security_log.warning(
-            "rate.limited group=%s user=%s key=%s tries=%s", group, who, _safe(key), tries
+            "ratelimit.refused group=%s user=%s key=%s tries=%s", group, who, _safe(key), tries
         )
     return over
 

@@ -1,4 +1,5 @@
-"""``escalate worker``: send the notification outbox, trying failed emails again later."""
+"""``escalate worker``: send the outboxes (case notifications and account emails such as
+password resets), trying failed emails again later."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from escalate.notifications import background, services
 
 class Command(BaseCommand):
     help = (
-        "Send pending notification emails, retrying failures with increasing waits. "
+        "Send pending emails (case notifications and password resets), retrying failures "
+        "with increasing waits, at most an hour apart, for ESCALATE_NOTIFICATION_GIVE_UP_HOURS. "
         "Several workers may run at once. Press Ctrl+C to stop."
     )
 
