@@ -12,7 +12,9 @@ import time
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from escalate.accounts import sessions
 from escalate.notifications import services
+from escalate.throttling import limits
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ def run(
                     if swept.total:
                         logger.info("Reminders: %s", swept)
                     services.send_digests()
+                    # Signed-out sessions (and any journey answers they held) and old
+                    # rate-limit counts go as soon as they have run out.
+                    sessions.clear_expired()
+                    limits.clear_old()
                 report = services.deliver_pending()
                 if report.sent or report.retrying or report.failed:
                     logger.info("Notifications: %s", report)

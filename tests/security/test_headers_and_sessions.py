@@ -355,3 +355,17 @@ def test_log_lines_carry_time_level_and_logger():
     record = logging.LogRecord("escalate.security", logging.INFO, __file__, 1, "x", (), None)
     line = logging.Formatter(fmt, settings.LOGGING["formatters"]["line"]["datefmt"]).format(record)
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} level=INFO logger=escalate", line)
+
+
+def test_the_reminder_sweep_forgets_sessions_that_have_run_out(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _person()
+    _sign_in(client, "sam@example.org")
+    clock.advance(minutes=31)
+    out = StringIO()
+    call_command("remind", "--no-digest", stdout=out)
+    assert "Expired sessions forgotten: 1." in out.getvalue()
+    assert not Session.objects.exists()

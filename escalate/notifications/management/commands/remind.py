@@ -7,13 +7,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalate.accounts import sessions
 from escalate.notifications import services
+from escalate.throttling import limits
 
 
 class Command(BaseCommand):
     help = (
         "Write the deadline and agreed-action reminders due today (each once), send the "
-        "daily digests, and with --send deliver the emails now."
+        "daily digests, forget sessions that have run out, and with --send deliver the "
+        "emails now."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,5 +31,7 @@ class Command(BaseCommand):
         if not options["no_digest"]:
             digests = services.send_digests()
             self.stdout.write(f"Daily digests sent: {digests}.")
+        self.stdout.write(f"Expired sessions forgotten: {sessions.clear_expired()}.")
+        limits.clear_old()
         if options["send"]:
             self.stdout.write(f"Notifications: {services.deliver_pending()}.")
