@@ -56,6 +56,25 @@ class Conflict(CaseError):
         self.reason = reason or "conflict"
 
 
+class AlreadyDone(Conflict):
+    """The same form was sent before (its one-time token is taken): nothing was made this
+    time. ``case_reference`` and ``object_id`` point at what the first sending made, when
+    it was this person's; otherwise both are empty."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str = "",
+        case_reference: str = "",
+        object_id: int | None = None,
+    ) -> None:
+        super().__init__(message, reason="done")
+        self.what = what
+        self.case_reference = case_reference
+        self.object_id = object_id
+
+
 class Invalid(CaseError):
     """Bad input: ``errors`` maps each field to what is wrong with it."""
 

@@ -542,6 +542,39 @@ class Invitation(models.Model):
         return f"{self.case_id} invitation {self.pk}"
 
 
+# ---------------------------------------------------------------- sent once
+
+
+class Submission(models.Model):
+    """A form that was sent: its one-time token, taken in the same transaction as what
+    the form creates. The token is unique, so the same form sent twice (a double click,
+    two tabs, a resubmitted page) creates nothing the second time and the person is
+    shown what the first made. Only a hash of the token is kept."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    made_at = models.DateTimeField()
+    what = models.CharField(max_length=60, help_text="What the form did, e.g. case.raised.")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The row the form created, where there is one."
+    )
+
+    class Meta:
+        ordering = ["made_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(what__regex=r"^[a-z_]+(\.[a-z_]+)+$"),
+                name="submission_what_is_dotted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} #{self.pk}"
+
+
 # ---------------------------------------------------------------- chronology
 
 
@@ -570,6 +603,8 @@ ACTION_LABELS: dict[str, str] = {
     "case.raised": "Raised",
     "referral.submitted": "Referral form submitted to the board",
     "invitation.accepted": "Invitation accepted",
+    "invitation.refused": "Invitation link refused: followed by someone it was not sent to",
+    "invitation.resent": "Invitation sent again",
     "case.acknowledged": "Acknowledged by the other professional",
     "case.responded": "Responded to by the other professional",
     "contact.recorded": "Contact recorded",

@@ -66,6 +66,7 @@ class CaseAction(StrEnum):
     RESPOND = "respond"
     RECORD_DEBRIEF = "record_debrief"
     RECORD_LEARNING = "record_learning"
+    RESEND_INVITATION = "resend_invitation"  # the other professional's invitation email
 
 
 #: Moves the engine rules on, by case action.
@@ -298,6 +299,23 @@ def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
                 f"This case is {case.status}, so it no longer needs your response.",
                 reason="closed",
             )
+    if action is CaseAction.RESEND_INVITATION:
+        # The escalating side (the raiser, their managers, stage owners) and the business
+        # unit may send the invitation again while nobody has accepted it.
+        if not (s.raising or Role.BUSINESS_UNIT in s.partnership):
+            return NotAllowed(_NOT_ALLOWED[action])
+        if not is_open:
+            return Conflict(
+                f"This case is {case.status}, so the invitation is not sent again.",
+                reason="closed",
+            )
+        if not case.invitations.filter(accepted_at__isnull=True).exists():
+            return Conflict(
+                "The other professional has already accepted the invitation, so there is "
+                "nothing to send again.",
+                reason="done",
+            )
+        return None
     if action in (CaseAction.RECORD_DEBRIEF, CaseAction.RECORD_LEARNING):
         if not s.roles - {Role.PRACTITIONER}:
             return NotAllowed(_NOT_ALLOWED[action])
@@ -353,6 +371,10 @@ _NOT_ALLOWED: dict[CaseAction, str] = {
     ),
     CaseAction.RECORD_LEARNING: (
         "Learning is recorded by managers, safeguarding leads or the partnership."
+    ),
+    CaseAction.RESEND_INVITATION: (
+        "The invitation is sent again by the agency that raised the challenge or the "
+        "partnership's business unit."
     ),
 }
 

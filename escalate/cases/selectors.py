@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,9 +22,12 @@ from escalate.cases.models import (
     Case,
     CaseStatus,
     Event,
+    Notification,
+    NotificationStatus,
     PolicyIssue,
     PolicyIssueStatus,
     StageRecord,
+    Submission,
 )
 from escalate.cases.permissions import CaseAction
 from escalate.procedures import engine
@@ -50,9 +55,17 @@ def cases_for(
     return cases.order_by("-raised_at", "-id")
 
 
+#: What a case reference can look like ("CE-2026-0001"); anything else is not one.
+REFERENCE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+
+
 def get_case(user: User | Any, *, reference: str | None = None, pk: int | None = None) -> Case:
     """One case, if ``user`` may see it (:class:`NotFound` / :class:`NotAllowed`)."""
-    lookup = Q(reference__iexact=reference.strip()) if reference else Q(pk=pk)
+    if reference is not None:
+        reference = reference.strip()
+        if len(reference) > 20 or not REFERENCE.fullmatch(reference):
+            raise NotFound("There is no such case.")
+    lookup = Q(reference__iexact=reference) if reference else Q(pk=pk)
     case = (
         Case.objects.select_related("partnership", "raising_agency", "other_agency", "raised_by")
         .filter(lookup)
@@ -92,6 +105,36 @@ def stages(user: User | Any, case: Case) -> QuerySet[StageRecord]:
     if not permissions.can_view(user, case):
         raise NotAllowed("You do not have access to this case.")
     return case.stages.select_related("owner", "counterpart").order_by("number")
+
+
+def failed_invitation(user: User | Any, case: Case) -> Notification | None:
+    """The other professional's invitation email, when it could not be sent and nobody
+    has accepted the invitation yet: for the person who raised the case and anyone who
+    may send it again. (None: nothing to show this person.)"""
+    if not case.is_open:
+        return None
+    s = permissions.standing(user, case)
+    may_resend = permissions.refusal(s, CaseAction.RESEND_INVITATION, case) is None
+    if not (s.is_raiser or may_resend):
+        return None
+    latest = (
+        Notification.objects.filter(
+            case=case, invitation__isnull=False, invitation__accepted_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.status != NotificationStatus.FAILED:
+        return None
+    return latest
+
+
+def submitted(user: User | Any, token: str) -> Submission | None:
+    """What ``user``'s form with this one-time token made, if it was sent already."""
+    if not token or not permissions.is_active_person(user):
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return Submission.objects.filter(token_hash=digest, person=user).select_related("case").first()
 
 
 def stage_statuses(case: Case, on: dt.date | None = None) -> dict[int, engine.StageStatus]:

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from escalate import clock
 from escalate.cases import permissions
 from escalate.cases.errors import (
+    AlreadyDone,
     Conflict,
     Invalid,
     NotAllowed,
@@ -70,6 +71,7 @@ from escalate.cases.models import (
     Response,
     StageRecord,
     SubjectType,
+    Submission,
 )
 from escalate.cases.permissions import CaseAction, Standing
 from escalate.procedures import engine
@@ -80,6 +82,7 @@ if TYPE_CHECKING:
     from escalate.partnerships.models import Agency, Partnership
 
 logger = logging.getLogger(__name__)
+security_log = logging.getLogger("escalate.security")
 
 #: How long the other professional's invitation link works.
 INVITATION_DAYS = 30
@@ -197,6 +200,49 @@ class _Form:
 def _require_active(actor: User | Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise NotAllowed("Sign in to do that.")
+
+
+def _once(token: str, actor: User, what: str, case: Case | int | None = None) -> Submission | None:
+    """Take a form's one-time token, in the caller's transaction, before anything else.
+
+    The token's hash is unique in the database: a second sending of the same form waits
+    for the first to commit, then finds the token taken and raises :class:`AlreadyDone`
+    naming what the first made (so the whole second transaction is rolled back). If the
+    first is rolled back (bad input, say), the token is free again. No token (a caller
+    that is not a form): nothing is taken.
+    """
+    if not token:
+        return None
+    digest = _hash(token)
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(
+                token_hash=digest,
+                person=actor,
+                made_at=clock.now(),
+                what=what,
+                case_id=case.pk if isinstance(case, Case) else case,
+            )
+    except IntegrityError:
+        pass
+    first = Submission.objects.filter(token_hash=digest).select_related("case").first()
+    if first is None or first.person_id != actor.pk:  # pragma: no cover - a guessed token
+        raise AlreadyDone("This form has already been sent.") from None
+    raise AlreadyDone(
+        "This form has already been sent; nothing was saved twice.",
+        what=first.what,
+        case_reference=first.case.reference if first.case else "",
+        object_id=first.object_id,
+    ) from None
+
+
+def _made(submission: Submission | None, case: Case, made: Any = None) -> None:
+    """Note on a taken token what its form made, for a second sending to be shown."""
+    if submission is None:
+        return
+    submission.case = case
+    submission.object_id = getattr(made, "pk", None) if made is not None else None
+    submission.save(update_fields=["case", "object_id"])
 
 
 def _lock(
@@ -630,13 +676,15 @@ def raise_case(
     owner_role: Role | str | None = None,
     counterpart_name: str = "",
     counterpart_email: str = "",
+    once: str = "",
 ) -> Case:
     """Raise a challenge with another agency's professional, under the partnership's
     procedure as it is today (kept with the case for good).
 
     The case starts at stage 1, owned by the person raising it, with the other
     professional as counterpart; where the procedure allows it and someone is at
-    immediate risk, it may start at a later stage, owned by ``owner``.
+    immediate risk, it may start at a later stage, owned by ``owner``. ``once`` is the
+    journey's one-time token: raising twice with it makes one case (:class:`AlreadyDone`).
     """
     from escalate.accounts.models import User
     from escalate.partnerships.models import Membership
@@ -837,6 +885,7 @@ def raise_case(
         form.check()
 
     with transaction.atomic():
+        taken = _once(once, actor, "case.raised")
         year = today.year
         sequence = _next_sequence(partnership, year)
         case = Case.objects.create(
@@ -914,6 +963,7 @@ def raise_case(
             decided_at=start_stage,
             invitation=invitation,
         )
+        _made(taken, case, case)
     return case
 
 
@@ -971,11 +1021,27 @@ def new_invitation_token(invitation: Invitation) -> str:
     return token
 
 
+def mask_email(address: str) -> str:
+    """An address as it may be shown to someone it does not belong to: enough for its
+    owner to recognise it, not enough to learn it ("p***@example.org")."""
+    local, _, domain = (address or "").partition("@")
+    if not domain:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def _is_addressee(actor: User, invitation: Invitation) -> bool:
+    return actor.email.strip().lower() == invitation.email.strip().lower()
+
+
 def accept_invitation(actor: User, token: str) -> Case:
     """The other professional follows their link: tie the case to them.
 
-    Single use, before it expires, and only by someone working in the agency the
-    challenge was raised with.
+    The link is bound to the person it was sent to: only someone signed in with the
+    invitation's email address (whose account proves they own it) can accept it, and
+    only while it is unused, unexpired and they work in the agency the challenge was
+    raised with. Anyone else who follows it (a forwarded link) is refused, the attempt
+    goes in the chronology and the person who raised the challenge is told.
     """
     _require_active(actor)
     invitation = (
@@ -984,61 +1050,162 @@ def accept_invitation(actor: User, token: str) -> Case:
     if invitation is None:
         raise NotFound("This invitation link is not valid. Ask for a new one.")
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at is not None:
-            raise Conflict("This invitation link has already been used.", reason="used")
-        if clock.now() >= invitation.expires_at:
-            raise Conflict(
-                "This invitation link has expired. Ask the person who raised the challenge, "
-                "or the partnership's business unit, for a new one.",
-                reason="expired",
-            )
-        if not actor.memberships.filter(agency_id=invitation.agency_id).exists():
-            raise NotAllowed(
-                f"This invitation is for someone working in {invitation.agency}. Ask your "
-                "administrator to add you to that agency first."
-            )
-        case = Case.objects.select_for_update().get(pk=invitation.case_id)
-        if case.other_professional_id not in (None, actor.pk):
-            raise Conflict(
-                "Someone else in your agency has already taken part in this challenge. "
-                "Ask them, or the person who raised it, to involve you.",
-                reason="taken",
-            )
-        previous = case.other_professional_email
-        case.other_professional = actor
-        case.other_professional_name = actor.full_name or case.other_professional_name
-        case.other_professional_email = actor.email.lower()
-        _save(
-            case,
-            None,
-            ["other_professional", "other_professional_name", "other_professional_email"],
+        invitation = (
+            Invitation.objects.select_for_update().select_related("agency").get(pk=invitation.pk)
         )
-        now = clock.now()
-        invitation.accepted_at = now
-        invitation.accepted_by = actor
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
-        StageRecord.objects.filter(case=case, number=1, counterpart_email__iexact=previous).update(
-            counterpart=actor,
-            counterpart_name=case.other_professional_name,
-            counterpart_email=case.other_professional_email,
-        )
-        _event(
+        if _is_addressee(actor, invitation):
+            return _accept(actor, invitation)
+        # Recorded and told (committed with this transaction), then refused.
+        refused = _refuse_invitation(actor, invitation)
+    raise refused
+
+
+def _refuse_invitation(actor: User, invitation: Invitation) -> NotAllowed:
+    """Someone other than the invitation's addressee followed its link."""
+    case = Case.objects.select_for_update().get(pk=invitation.case_id)
+    told_before = (
+        Event.objects.filter(case=case, action="invitation.refused", actor=actor)
+        .filter(data__invitation=invitation.pk)
+        .exists()
+    )
+    # Not a change to the case (the version stays), but part of its record.
+    event = _event(
+        case,
+        actor,
+        "invitation.refused",
+        data={
+            "invitation": invitation.pk,
+            "tried_by": actor.email.lower(),
+            "reason": "The invitation link was followed by someone signed in with a "
+            "different email address from the one it was sent to, so it was refused.",
+        },
+    )
+    if not told_before:
+        _notify(
             case,
             actor,
-            "invitation.accepted",
-            data={"invited": previous, "accepted_by": actor.email.lower()},
+            event,
+            [
+                (
+                    Recipient.RAISING_PRACTITIONER,
+                    case.current_stage,
+                    "invitation.refused",
+                    "someone other than the professional you invited followed the invitation "
+                    "link, so it was refused: it only works for the address it was sent to",
+                )
+            ],
         )
+    security_log.warning(
+        "invitation.refused user_id=%s email=%s case=%s invitation=%s",
+        actor.pk,
+        actor.email.lower(),
+        case.reference,
+        invitation.pk,
+    )
+    return NotAllowed(
+        f"This invitation was sent to {mask_email(invitation.email)}, and only that person "
+        "can use it, signed in with that email address. You are signed in with a different "
+        "one. If it was sent to you at that address, sign out and sign in with it. If it "
+        "was passed on to you, contact the person who raised the challenge: we have told "
+        "them someone else tried to use the link."
+    )
+
+
+def _accept(actor: User, invitation: Invitation) -> Case:
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation link has already been used.", reason="used")
+    if clock.now() >= invitation.expires_at:
+        raise Conflict(
+            "This invitation link has expired. Ask the person who raised the challenge, "
+            "or the partnership's business unit, to send it again.",
+            reason="expired",
+        )
+    if not actor.memberships.filter(agency_id=invitation.agency_id).exists():
+        raise NotAllowed(
+            f"This invitation is for someone working in {invitation.agency}. Ask your "
+            "administrator to add you to that agency first."
+        )
+    case = Case.objects.select_for_update().get(pk=invitation.case_id)
+    if case.other_professional_id not in (None, actor.pk):
+        raise Conflict(
+            "Someone else in your agency has already taken part in this challenge. "
+            "Ask them, or the person who raised it, to involve you.",
+            reason="taken",
+        )
+    previous = case.other_professional_email
+    case.other_professional = actor
+    case.other_professional_name = actor.full_name or case.other_professional_name
+    case.other_professional_email = actor.email.lower()
+    _save(
+        case,
+        None,
+        ["other_professional", "other_professional_name", "other_professional_email"],
+    )
+    now = clock.now()
+    invitation.accepted_at = now
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    StageRecord.objects.filter(case=case, number=1, counterpart_email__iexact=previous).update(
+        counterpart=actor,
+        counterpart_name=case.other_professional_name,
+        counterpart_email=case.other_professional_email,
+    )
+    _event(
+        case,
+        actor,
+        "invitation.accepted",
+        data={"invited": previous, "accepted_by": actor.email.lower()},
+    )
     return case
+
+
+def resend_invitation(
+    actor: User, case: Case, *, expected_version: int, once: str = ""
+) -> Notification:
+    """Send the other professional's invitation again (when the first email could not be
+    sent, or never arrived), to the address it names. The new email carries a new link,
+    which stops any earlier one working, and gets a fresh expiry."""
+    _require_active(actor)
+    with transaction.atomic():
+        taken = _once(once, actor, "invitation.resent", case)
+        case, s = _lock(case, actor, CaseAction.RESEND_INVITATION, expected_version)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(case=case, accepted_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if invitation is None:  # pragma: no cover - permissions.refusal says so first
+            raise Conflict("The invitation has already been accepted.", reason="done")
+        _save(case, expected_version)
+        event = _event(case, actor, "invitation.resent", data={"to": invitation.email})
+        rows = _notify(
+            case,
+            actor,
+            event,
+            [
+                (
+                    Recipient.OTHER_PROFESSIONAL,
+                    case.current_stage,
+                    "case.raised",
+                    "a professional challenge has been raised with you and the invitation "
+                    "to take part has been sent again",
+                )
+            ],
+            invitation=invitation,
+        )
+        _made(taken, case, rows[0])
+    return rows[0]
 
 
 # ---------------------------------------------------------------- the other professional
 
 
-def acknowledge(actor: User, case: Case, *, expected_version: int) -> Case:
+def acknowledge(actor: User, case: Case, *, expected_version: int, once: str = "") -> Case:
     """The other professional confirms they have received the challenge."""
     _require_active(actor)
     with transaction.atomic():
+        taken = _once(once, actor, "case.acknowledged", case)
         case, s = _lock(case, actor, CaseAction.ACKNOWLEDGE, expected_version)
         _bind_other_professional(case, actor)
         case.acknowledged_at = clock.now()
@@ -1057,11 +1224,18 @@ def acknowledge(actor: User, case: Case, *, expected_version: int) -> Case:
                 )
             ],
         )
+        _made(taken, case)
     return case
 
 
 def respond(
-    actor: User, case: Case, *, agrees: bool, reason: str = "", expected_version: int
+    actor: User,
+    case: Case,
+    *,
+    agrees: bool,
+    reason: str = "",
+    expected_version: int,
+    once: str = "",
 ) -> Case:
     """The other professional agrees or disagrees with the challenge (with a reason
     when they disagree). They may change their response while the case is open."""
@@ -1075,6 +1249,7 @@ def respond(
         required=not agrees,
     )
     with transaction.atomic():
+        taken = _once(once, actor, "case.responded", case)
         case, s = _lock(case, actor, CaseAction.RESPOND, expected_version)
         form.check()
         _bind_other_professional(case, actor)
@@ -1108,6 +1283,7 @@ def respond(
                 (Recipient.STAGE_OWNER, case.current_stage, "case.responded", why_told),
             ],
         )
+        _made(taken, case)
     return case
 
 
@@ -1129,6 +1305,7 @@ def record_contact(
     with_whom: str = "",
     corrects: Event | None = None,
     expected_version: int,
+    once: str = "",
 ) -> Event:
     """Record a contact, meeting or note in the chronology; ``corrects`` points at an
     earlier entry this one puts right (entries are never edited). Open or closed."""
@@ -1144,6 +1321,8 @@ def record_contact(
         "with_whom", with_whom, label="who it was with", limit=SHORT_TEXT_MAX, required=False
     )
     with transaction.atomic():
+        what = f"{kind}.recorded" if kind in ContactKind.values else "contact.recorded"
+        taken = _once(once, actor, what, case)
         case, s = _lock(case, actor, CaseAction.RECORD_CONTACT, expected_version)
         when = form.date(
             "occurred_on",
@@ -1159,7 +1338,7 @@ def record_contact(
         permissions.acting_role(s, CaseAction.RECORD_CONTACT, case, facts_of(case))
         _save(case, expected_version)
         assert when is not None
-        return _event(
+        event = _event(
             case,
             actor,
             f"{kind}.recorded",
@@ -1171,12 +1350,17 @@ def record_contact(
             },
             corrects=corrects,
         )
+        _made(taken, case, event)
+        return event
 
 
-def tick_required_action(actor: User, case: Case, *, item: str, expected_version: int) -> Case:
+def tick_required_action(
+    actor: User, case: Case, *, item: str, expected_version: int, once: str = ""
+) -> Case:
     """Tick off one of the current stage's required actions."""
     _require_active(actor)
     with transaction.atomic():
+        taken = _once(once, actor, "checklist.ticked", case)
         case, s = _lock(case, actor, CaseAction.TICK, expected_version)
         procedure, records = procedure_of(case), _stage_records(case)
         facts = facts_of(case, records.values())
@@ -1192,6 +1376,7 @@ def tick_required_action(actor: User, case: Case, *, item: str, expected_version
         _event(
             case, actor, "checklist.ticked", data={"item": item, "text": text, "role": role.value}
         )
+        _made(taken, case)
     return case
 
 
@@ -1255,11 +1440,13 @@ def add_agreed_action(
     owner: User | None = None,
     owner_name: str = "",
     expected_version: int,
+    once: str = "",
 ) -> AgreedAction:
     """Record an action agreed between the agencies, to be checked back on."""
     _require_active(actor)
     today = clock.today()
     with transaction.atomic():
+        taken = _once(once, actor, "action.agreed", case)
         case, s = _lock(case, actor, CaseAction.ADD_AGREED_ACTION, expected_version)
         form = _Form()
         _validate_actions(
@@ -1275,6 +1462,7 @@ def add_agreed_action(
         )
         _save(case, expected_version)
         _event(case, actor, "action.agreed", data=_action_data(action))
+        _made(taken, case, action)
     return action
 
 
@@ -1295,11 +1483,13 @@ def complete_agreed_action(
     done_on: dt.date | None = None,
     note: str = "",
     expected_version: int,
+    once: str = "",
 ) -> AgreedAction:
     """Check back: record that an agreed action was done (also after the case closed)."""
     _require_active(actor)
     today = clock.today()
     with transaction.atomic():
+        taken = _once(once, actor, "action.completed", action.case_id)
         case, s = _lock(action.case_id, actor, CaseAction.COMPLETE_AGREED_ACTION, expected_version)
         action = AgreedAction.objects.select_for_update().get(pk=action.pk, case=case)
         if action.done_on is not None:
@@ -1331,6 +1521,7 @@ def complete_agreed_action(
             stage=action.stage,
             data={**_action_data(action), "done_on": when.isoformat(), "note": text},
         )
+        _made(taken, case, action)
     return action
 
 
@@ -1344,6 +1535,7 @@ def resolve(
     outcome: str,
     agreed_actions: Sequence[ActionInput] = (),
     expected_version: int,
+    once: str = "",
 ) -> Case:
     """Record that the current stage resolved the disagreement, with the outcome and any
     actions agreed. Closes the case."""
@@ -1352,6 +1544,7 @@ def resolve(
     form = _Form()
     result = form.text("outcome", outcome, label="the outcome", limit=LONG_TEXT_MAX)
     with transaction.atomic():
+        taken = _once(once, actor, "case.resolved", case)
         case, s = _lock(case, actor, CaseAction.RESOLVE, expected_version)
         procedure, records = procedure_of(case), _stage_records(case)
         facts = facts_of(case, records.values())
@@ -1378,6 +1571,7 @@ def resolve(
             },
         )
         _notify(case, actor, event, _owed(moved.notices, "case.resolved"), decided_at=here)
+        _made(taken, case)
     return case
 
 
@@ -1392,6 +1586,7 @@ def escalate(
     counterpart_email: str = "",
     to_stage: int | None = None,
     expected_version: int,
+    once: str = "",
 ) -> Case:
     """Move an unresolved case to the next stage, naming its new owner (who must hold
     one of that stage's owner roles) and, optionally, the counterpart opposite them.
@@ -1410,6 +1605,7 @@ def escalate(
         counterpart_email=counterpart_email,
         to_stage=to_stage,
         expected_version=expected_version,
+        once=once,
     )
 
 
@@ -1424,6 +1620,7 @@ def expedite(
     counterpart_name: str = "",
     counterpart_email: str = "",
     expected_version: int,
+    once: str = "",
 ) -> Case:
     """Skip to a later stage because someone is at immediate risk, where the procedure
     allows it; ``reason`` says why."""
@@ -1441,6 +1638,7 @@ def expedite(
         counterpart_email=counterpart_email,
         to_stage=to_stage,
         expected_version=expected_version,
+        once=once,
     )
 
 
@@ -1459,11 +1657,13 @@ def _move(
     counterpart_email: str,
     to_stage: int | None,
     expected_version: int,
+    once: str = "",
 ) -> Case:
     _require_active(actor)
     today = clock.today()
     form = _Form()
     with transaction.atomic():
+        taken = _once(once, actor, STAGE_EVENTS[move], case)
         case, s = _lock(case, actor, action, expected_version)
         procedure, records = procedure_of(case), _stage_records(case)
         facts = facts_of(case, records.values())
@@ -1535,6 +1735,7 @@ def _move(
             _owed(moved.notices, NOTICE_EVENTS[f"case.{move.value}"]),
             decided_at=here,
         )
+        _made(taken, case)
     return case
 
 
@@ -1552,7 +1753,9 @@ def _apply(
         raise from_refusal(refused) from None
 
 
-def refer_to_panel(actor: User, case: Case, *, details: str, expected_version: int) -> Case:
+def refer_to_panel(
+    actor: User, case: Case, *, details: str, expected_version: int, once: str = ""
+) -> Case:
     """Refer the case to the current stage's panel (the High-Risk Panel, say)."""
     _require_active(actor)
     form = _Form()
@@ -1560,6 +1763,7 @@ def refer_to_panel(actor: User, case: Case, *, details: str, expected_version: i
         "details", details, label="why the case is being referred", limit=SHORT_TEXT_MAX
     )
     with transaction.atomic():
+        taken = _once(once, actor, "panel.referred", case)
         case, s = _lock(case, actor, CaseAction.REFER_TO_PANEL, expected_version)
         procedure, records = procedure_of(case), _stage_records(case)
         facts = facts_of(case, records.values())
@@ -1583,10 +1787,13 @@ def refer_to_panel(actor: User, case: Case, *, details: str, expected_version: i
             _owed(moved.notices, "case.referred_to_panel"),
             decided_at=case.current_stage,
         )
+        _made(taken, case)
     return case
 
 
-def withdraw(actor: User, case: Case, *, reason: str, expected_version: int) -> Case:
+def withdraw(
+    actor: User, case: Case, *, reason: str, expected_version: int, once: str = ""
+) -> Case:
     """Withdraw the challenge, saying why. Closes the case."""
     _require_active(actor)
     today = clock.today()
@@ -1595,6 +1802,7 @@ def withdraw(actor: User, case: Case, *, reason: str, expected_version: int) -> 
         "reason", reason, label="why the challenge is being withdrawn", limit=SHORT_TEXT_MAX
     )
     with transaction.atomic():
+        taken = _once(once, actor, "case.withdrawn", case)
         case, s = _lock(case, actor, CaseAction.WITHDRAW, expected_version)
         procedure, records = procedure_of(case), _stage_records(case)
         facts = facts_of(case, records.values())
@@ -1613,18 +1821,22 @@ def withdraw(actor: User, case: Case, *, reason: str, expected_version: int) -> 
             case, actor, "case.withdrawn", stage=here, data={"reason": words, "role": role.value}
         )
         _notify(case, actor, event, _owed(moved.notices, "case.withdrawn"), decided_at=here)
+        _made(taken, case)
     return case
 
 
 # ---------------------------------------------------------------- policy issues
 
 
-def flag_policy_issue(actor: User, case: Case, *, text: str, expected_version: int) -> PolicyIssue:
+def flag_policy_issue(
+    actor: User, case: Case, *, text: str, expected_version: int, once: str = ""
+) -> PolicyIssue:
     """Flag a gap in policy or procedure the case showed up, for the chair."""
     _require_active(actor)
     form = _Form()
     body = form.text("text", text, label="the policy issue", limit=LONG_TEXT_MAX)
     with transaction.atomic():
+        taken = _once(once, actor, "policy_issue.flagged", case)
         case, s = _lock(case, actor, CaseAction.FLAG_POLICY_ISSUE, expected_version)
         form.check()
         issue = PolicyIssue.objects.create(
@@ -1650,11 +1862,17 @@ def flag_policy_issue(actor: User, case: Case, *, text: str, expected_version: i
             (Recipient.BUSINESS_UNIT, case.current_stage, "policy_issue.flagged", why),
         ]
         _notify(case, actor, event, owed)
+        _made(taken, case, issue)
     return issue
 
 
 def respond_to_policy_issue(
-    actor: User, issue: PolicyIssue, *, response: str, expected_version: int | None = None
+    actor: User,
+    issue: PolicyIssue,
+    *,
+    response: str,
+    expected_version: int | None = None,
+    once: str = "",
 ) -> PolicyIssue:
     """The chair (or statutory partners) respond to a flagged policy issue.
 
@@ -1665,6 +1883,7 @@ def respond_to_policy_issue(
     form = _Form()
     body = form.text("response", response, label="the response", limit=LONG_TEXT_MAX)
     with transaction.atomic():
+        taken = _once(once, actor, "policy_issue.responded", issue.case_id)
         case, s = _lock(issue.case_id, actor, CaseAction.RESPOND_TO_POLICY_ISSUE, None)
         issue = PolicyIssue.objects.select_for_update().get(pk=issue.pk, case=case)
         if issue.status != PolicyIssueStatus.OPEN:
@@ -1692,6 +1911,7 @@ def respond_to_policy_issue(
             ],
             resolver=lambda _r, _s: _people([raised_by], RecipientKind.PERSON.value),
         )
+        _made(taken, case, issue)
     return issue
 
 
@@ -1705,11 +1925,13 @@ def record_debrief(
     offered_on: dt.date | None = None,
     held_on: dt.date | None = None,
     expected_version: int,
+    once: str = "",
 ) -> Case:
     """Record that the staff involved were offered, or had, a debrief."""
     _require_active(actor)
     today = clock.today()
     with transaction.atomic():
+        taken = _once(once, actor, "debrief.recorded", case)
         case, s = _lock(case, actor, CaseAction.RECORD_DEBRIEF, expected_version)
         form = _Form()
         if offered_on is None and held_on is None:
@@ -1755,6 +1977,7 @@ def record_debrief(
                 "held_on": held.isoformat() if held else None,
             },
         )
+        _made(taken, case)
     return case
 
 
@@ -1766,6 +1989,7 @@ def record_learning(
     themes: Sequence[str],
     good_practice: str = "",
     expected_version: int,
+    once: str = "",
 ) -> Case:
     """At closure: why it was not resolved earlier, its themes and good practice seen."""
     _require_active(actor)
@@ -1793,6 +2017,7 @@ def record_learning(
         required=False,
     )
     with transaction.atomic():
+        taken = _once(once, actor, "learning.recorded", case)
         case, s = _lock(case, actor, CaseAction.RECORD_LEARNING, expected_version)
         form.check()
         case.learning_why_not_earlier = why
@@ -1817,6 +2042,7 @@ def record_learning(
             "learning.recorded",
             data={"why_not_earlier": why, "themes": cleaned, "good_practice": good},
         )
+        _made(taken, case)
     return case
 
 

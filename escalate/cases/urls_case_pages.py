@@ -30,4 +30,9 @@ urlpatterns = [
     path("<str:reference>/learning/", views.LearningView.as_view(), name="learning"),
     path("<str:reference>/acknowledge/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("<str:reference>/respond/", views.RespondView.as_view(), name="respond"),
+    path(
+        "<str:reference>/invitation/send-again/",
+        views.ResendInvitationView.as_view(),
+        name="resend_invitation",
+    ),
 ]

@@ -44,6 +44,9 @@ HAPPENED: dict[str, str] = {
     "reminder.overdue_manager": "Stage {stage} deadline has passed: you are the owner's manager",
     "reminder.action_due": "An agreed action is due",
     "notification.failed": "An email about this case could not be sent",
+    "invitation.refused": (
+        "Someone other than the professional you invited tried to use the invitation link"
+    ),
 }
 
 #: Subject lines: the reference and a few words. Never the person at risk.
@@ -65,6 +68,7 @@ SUBJECTS: dict[str, str] = {
     "reminder.overdue_manager": "stage {stage} deadline passed",
     "reminder.action_due": "agreed action due",
     "notification.failed": "an email could not be sent",
+    "invitation.refused": "invitation link refused",
 }
 
 
@@ -136,6 +140,11 @@ def expected_of(notification: Notification) -> Expected:
             "Check with the stage owner, who reports to you, that the disagreement is "
             "resolved or escalated now.",
             act_by,
+        )
+    if event == "invitation.refused":
+        return Expected(
+            "Check that the professional you invited has the email: the link works only for "
+            "their address. If someone else should take part, contact them."
         )
     is_owner = (
         current is not None

@@ -23,8 +23,10 @@ MANDATORY_EVENTS: frozenset[str] = frozenset(
         "case.resolved",
         "case.withdrawn",
         "case.referred_to_panel",
-        # Not the procedure's, but never held back: an email could not be sent.
+        # Not the procedure's, but never held back: an email could not be sent, or
+        # someone other than the invited professional tried their invitation link.
         "notification.failed",
+        "invitation.refused",
     }
 )
 

@@ -19,13 +19,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(cheshire: factories.World) -> Case:
-    newcomer = factories.user("Dr Other")
-    factories.member(newcomer, cheshire.other, Role.PRACTITIONER)
-    return factories.raise_case(
+    # Invited at an address with no account yet; the account is made afterwards (the
+    # person proves the address by setting their password from the reset email).
+    raised = factories.raise_case(
         cheshire,
         other_professional_name="Dr Other (invited)",
         other_professional_email="dr.other.personal@example.org",
     )
+    newcomer = factories.user("Dr Other", email="dr.other.personal@example.org")
+    factories.member(newcomer, cheshire.other, Role.PRACTITIONER)
+    return raised
 
 
 def test_raising_invites_the_other_professional(cheshire: factories.World, case: Case) -> None:
@@ -86,12 +89,26 @@ def test_an_expired_invitation_is_refused(case: Case) -> None:
     assert Case.objects.get(pk=case.pk).other_professional is None
 
 
-def test_the_invitation_is_only_for_the_other_agency(cheshire: factories.World, case: Case) -> None:
+def test_the_invitation_is_only_for_the_person_it_was_sent_to(
+    cheshire: factories.World, case: Case
+) -> None:
     token = services.new_invitation_token(Invitation.objects.get(case=case))
-    with pytest.raises(NotAllowed, match="for someone working in"):
+    with pytest.raises(NotAllowed, match="only that person can use it"):
         services.accept_invitation(cheshire.person(Role.LINE_MANAGER), token)
     with pytest.raises(NotFound):
         services.accept_invitation(cheshire.other_professional, "not-a-token")
+    assert Invitation.objects.get(case=case).accepted_at is None
+
+
+def test_the_invitation_is_only_for_the_other_agency(cheshire: factories.World) -> None:
+    case = factories.raise_case(
+        cheshire, other_professional_name="Sam Moved", other_professional_email="sam@example.org"
+    )
+    moved = factories.user("Sam Moved", email="sam@example.org")
+    factories.member(moved, cheshire.raising, Role.PRACTITIONER)  # not the agency invited
+    token = services.new_invitation_token(Invitation.objects.get(case=case))
+    with pytest.raises(NotAllowed, match="for someone working in"):
+        services.accept_invitation(moved, token)
     assert Invitation.objects.get(case=case).accepted_at is None
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from escalate import clock
 from escalate.cases import selectors, services
-from escalate.cases.errors import Conflict
+from escalate.cases.errors import NotAllowed
 from escalate.cases.models import Case, Invitation, PolicyIssueStatus
 from escalate.procedures.model import Role
 
@@ -31,7 +31,8 @@ def test_a_second_person_cannot_take_over_a_challenge_already_taken_part_in(
     colleague = factories.user("Forwarded Colleague")
     factories.member(colleague, cheshire.other, Role.PRACTITIONER)
     token = services.new_invitation_token(invitation)
-    with pytest.raises(Conflict, match="already taken part"):
+    # The link is bound to the address it was sent to: a forwarded link is refused.
+    with pytest.raises(NotAllowed, match="only that person can use it"):
         services.accept_invitation(colleague, token)
     assert Case.objects.get(pk=case.pk).other_professional == cheshire.other_professional
 
@@ -43,7 +44,7 @@ def test_a_resent_invitation_link_gets_a_fresh_expiry(cheshire: factories.World)
     invitation = Invitation.objects.get(case=case)
     clock.advance(days=40)
     token = services.new_invitation_token(invitation)
-    newcomer = factories.user("Dr New")
+    newcomer = factories.user("Dr New", email="new@example.org")
     factories.member(newcomer, cheshire.other, Role.PRACTITIONER)
     assert services.accept_invitation(newcomer, token).other_professional == newcomer
 

@@ -72,12 +72,14 @@ def test_a_used_link_says_so_kindly(client, invited):
     assert "already been used" in response.content.decode()
 
 
-def test_someone_outside_the_invited_agency_cannot_use_it(client, invited):
-    w, case, _, link = invited
+def test_someone_it_was_not_sent_to_cannot_use_it(client, invited):
+    w, case, newcomer, link = invited
     client.force_login(w.raiser)
     response = client.get(link)
     assert response.status_code == 403
-    assert "Ask your administrator" in response.content.decode()
+    assert "only that person can use it" in response.content.decode()
+    case.refresh_from_db()
+    assert case.other_professional == newcomer  # as it was when raised
 
 
 def test_a_made_up_link_is_not_found(client):

@@ -111,7 +111,7 @@ def test_practitioner_line_manager_and_business_unit_are_offered_different_actio
     assert "resolve" in chair
 
 
-def test_someone_outside_the_case_gets_a_friendly_403(client):
+def test_someone_outside_the_case_gets_the_same_404_as_for_no_such_case(client):
     w = factories.world("cheshire-east-sab")
     case = factories.raise_case(w)
     outsider = factories.user("Outsider")
@@ -119,9 +119,9 @@ def test_someone_outside_the_case_gets_a_friendly_403(client):
 
     response = client.get(reverse("cases:case", args=[case.reference]))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     html = response.content.decode()
-    assert "You cannot do this" in html
+    assert "Case not found" in html
     assert "Alex Example" not in html
     assert case.disagreement not in html
 
@@ -162,7 +162,7 @@ def test_person_at_risk_details_hidden_from_those_not_on_the_case(client):
 
     response = client.get(reverse("cases:case", args=[case.reference]))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert "Alex Example" not in response.content.decode()
 
 

@@ -5,6 +5,12 @@ Thin views: they read through :mod:`escalate.cases.selectors`, ask
 :mod:`escalate.cases.services`, and turn its errors into friendly pages: Invalid puts
 the problems back on the form (what was typed kept), StaleCase shows what changed,
 NotAllowed a 403 page and other Conflicts a message on the case page.
+
+A case that does not exist and one the person may not see get the same answer (404,
+the same page), so nobody can count another board's cases; 403 is kept for a case the
+person can see but an action they may not take. Each view answers only the methods it
+handles (405 otherwise). Every form that changes a case carries a one-time token
+(:mod:`escalate.cases.once`): sent twice, it acts once and shows what the first did.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.http import require_GET, require_safe
 
-from escalate.cases import case_forms, permissions, selectors, services
-from escalate.cases.errors import Conflict, Invalid, NotAllowed, NotFound, StaleCase
+from escalate.cases import case_forms, once, permissions, selectors, services
+from escalate.cases.errors import AlreadyDone, Conflict, Invalid, NotAllowed, NotFound, StaleCase
 from escalate.cases.facts import calendar_for, facts_of, procedure_of
 from escalate.cases.models import (
     VIEWED,
@@ -33,6 +40,7 @@ from escalate.cases.models import (
     PolicyIssueStatus,
 )
 from escalate.cases.permissions import CaseAction
+from escalate.cases.views import limits
 from escalate.procedures import engine
 from escalate.procedures.calendar import format_day
 from escalate.reports import referral
@@ -90,12 +98,12 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _load(request: HttpRequest, reference: str) -> Case | HttpResponse:
+    """The case, or the not-found page: the same for a case that does not exist and for
+    one this person may not see."""
     try:
         return selectors.get_case(request.user, reference=reference)
-    except NotFound:
+    except (NotFound, NotAllowed):
         return _not_found(request)
-    except NotAllowed as refused:
-        return _forbidden(request, refused.message)
 
 
 # ---------------------------------------------------------------- the case page
@@ -222,6 +230,7 @@ def _event_rows(events: list[Event]) -> list[dict[str, Any]]:
     return rows
 
 
+@require_safe
 @login_required
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     loaded = _load(request, reference)
@@ -261,6 +270,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "sees_person": permissions.can_view(user, case),
             "is_final_stage": case.current_stage == len(procedure.stages),
             "referral_offered": referral.offered_to(user, case),
+            "failed_invitation": selectors.failed_invitation(user, case),
+            "may_resend_invitation": CaseAction.RESEND_INVITATION in allowed,
         },
     )
 
@@ -319,9 +330,15 @@ class ActionView(View):
     submit = "Continue"
     done_message = "Saved."
     warning = ""
+    #: The form's one-time token (issued with the page, read back from the post).
+    once = ""
+    #: What these pages answer (PUT, DELETE, PATCH, TRACE, OPTIONS: 405).
+    http_method_names = ["get", "head", "post"]
 
     @method_decorator(login_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method is None or request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
         loaded = _load(request, kwargs["reference"])
         if isinstance(loaded, HttpResponse):
             return loaded
@@ -378,12 +395,16 @@ class ActionView(View):
         return None
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        self.once = once.issue()
         form = self.form_class(
             initial={"version": self.case.version, **self.initial()}, **self.form_kwargs()
         )
         return self.show(form)
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # A page sent without a token (an old page) still works: the case's version stops
+        # it acting twice; the token makes a second sending land on what the first did.
+        self.once = once.posted(request.POST)
         form = self.form_class(request.POST, **self.form_kwargs())
         if not form.is_valid():
             if "version" in form.errors:
@@ -400,6 +421,13 @@ class ActionView(View):
             self.perform(form)
         except StaleCase as stale:
             return self.stale(form, stale)
+        except AlreadyDone as already:
+            # The same form was sent twice: the first did it; show what it did.
+            if already.case_reference:
+                messages.success(request, self.done_message)
+                return self.done()
+            messages.error(request, already.message)
+            return redirect("cases:case", self.case.reference)
         except Invalid as invalid:
             form.add_service_errors(invalid.errors)
             return self.show(form, status=400)
@@ -427,6 +455,8 @@ class ActionView(View):
         return self.show(refreshed, status=409, changes=changes, stale=True)
 
     def show(self, form: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
+        if not self.once:
+            self.once = once.issue()
         return render(
             self.request,
             "cases/case/action.html",
@@ -439,6 +469,8 @@ class ActionView(View):
                 "submit": self.submit,
                 "warning": self.warning,
                 "action": self.action.value,
+                "once": self.once,
+                "once_field": once.FIELD,
                 **self.context(),
                 **extra,
             },
@@ -516,6 +548,7 @@ class RecordContactView(ActionView):
             with_whom=data.get("with_whom") or "",
             corrects=corrects,
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -540,6 +573,7 @@ class TickView(ActionView):
             self.case,
             item=form.cleaned_data.get("item") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -564,6 +598,7 @@ class AddActionView(ActionView):
             due_on=data.get("due_on"),  # type: ignore[arg-type]
             owner_name=data.get("owner_name") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -589,6 +624,7 @@ class CompleteActionView(ActionView):
             done_on=form.cleaned_data.get("done_on"),
             note=form.cleaned_data.get("note") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -634,6 +670,7 @@ class ResolveView(ActionView):
             outcome=data.get("outcome") or "",
             agreed_actions=actions,
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -666,6 +703,7 @@ class EscalateView(ActionView):
             counterpart_name=data.get("counterpart_name") or "",
             counterpart_email=data.get("counterpart_email") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -710,6 +748,7 @@ class ExpediteView(ActionView):
             counterpart_name=data.get("counterpart_name") or "",
             counterpart_email=data.get("counterpart_email") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -735,6 +774,7 @@ class PanelView(ActionView):
             self.case,
             details=form.cleaned_data.get("details") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -752,6 +792,7 @@ class WithdrawView(ActionView):
             self.case,
             reason=form.cleaned_data.get("reason") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -769,6 +810,7 @@ class PolicyIssueView(ActionView):
             self.case,
             text=form.cleaned_data.get("text") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -781,6 +823,8 @@ class PolicyResponseView(ActionView):
 
     @method_decorator(login_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method is None or request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
         # The chair and statutory partners respond to issues flagged on any case of their
         # partnership, including cases they cannot see yet: load the issue, not the case.
         self.issue = (
@@ -810,6 +854,7 @@ class PolicyResponseView(ActionView):
             self.issue,
             response=form.cleaned_data.get("response") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -828,6 +873,7 @@ class DebriefView(ActionView):
             offered_on=form.cleaned_data.get("offered_on"),
             held_on=form.cleaned_data.get("held_on"),
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -847,6 +893,7 @@ class LearningView(ActionView):
             themes=form.theme_list(),
             good_practice=form.cleaned_data.get("good_practice") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
@@ -862,7 +909,9 @@ class AcknowledgeView(ActionView):
     done_message = "You have acknowledged the challenge."
 
     def perform(self, form: Any) -> None:
-        services.acknowledge(self.request.user, self.case, expected_version=self.expected(form))
+        services.acknowledge(
+            self.request.user, self.case, expected_version=self.expected(form), once=self.once
+        )
 
 
 class RespondView(ActionView):
@@ -879,20 +928,26 @@ class RespondView(ActionView):
             agrees=form.cleaned_data["response"] == "agree",
             reason=form.cleaned_data.get("reason") or "",
             expected_version=self.expected(form),
+            once=self.once,
         )
 
 
 # ---------------------------------------------------------------- the invitation link
 
 
+@require_GET
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The other professional's emailed link: sign in, then land on the case."""
+    """The other professional's emailed link: sign in, then land on the case. Only the
+    person it was sent to can use it (see :func:`services.accept_invitation`)."""
     if not request.user.is_authenticated:
         return render(
             request,
             "cases/invitation/sign_in.html",
             {"login_url": f"{reverse('login')}?next={request.path}"},
         )
+    limited = limits.refused(request, limits.ACCEPT)
+    if limited is not None:
+        return limited
     try:
         case = services.accept_invitation(request.user, token)  # type: ignore[arg-type]
     except (NotFound, Conflict, NotAllowed) as problem:
@@ -904,3 +959,38 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
     messages.success(request, "You are now taking part in this case.")
     return redirect("cases:case", case.reference)
+
+
+# ---------------------------------------------------------------- sending the invitation again
+
+
+class ResendInvitationForm(case_forms.CaseForm):
+    """Nothing to ask: the case version (and the one-time token, on the page)."""
+
+
+class ResendInvitationView(ActionView):
+    action = CaseAction.RESEND_INVITATION
+    form_class = ResendInvitationForm
+    title = "Send the invitation again"
+    submit = "Send the invitation again"
+    done_message = "The invitation will be sent again."
+
+    @property
+    def intro(self) -> str:  # type: ignore[override]
+        return (
+            f"Escalate will email {self.case.other_professional_name} at "
+            f"{self.case.other_professional_email} a new link to take part in this case. "
+            "Any earlier link will stop working. If the address is wrong, or emails to it "
+            "keep failing, contact them another way and ask them to sign in to Escalate."
+        )
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        limited = limits.refused(request, limits.RESEND)
+        if limited is not None:
+            return limited
+        return super().post(request, **kwargs)
+
+    def perform(self, form: Any) -> None:
+        services.resend_invitation(
+            self.request.user, self.case, expected_version=self.expected(form), once=self.once
+        )

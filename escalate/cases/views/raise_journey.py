@@ -3,25 +3,36 @@ check your answers and :func:`escalate.cases.services.raise_case`.
 
 Nothing is saved until the person confirms on the check-your-answers page. Each page
 checks its own answers; errors the service finds are shown back on the page they belong to.
+
+The answers identify someone at risk, so the session holds no more than the journey
+needs (only the questions that apply, only their fields) and not for long: they are
+deleted when the case is raised, when the person cancels or starts again, and once the
+journey has been left alone for longer than the session idle timeout. The journey has
+a one-time token, so raising it twice (a double click, two tabs) makes one case.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from escalate.cases import permissions, raise_forms, selectors, services
-from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
+from escalate import clock
+from escalate.cases import once, permissions, raise_forms, selectors, services
+from escalate.cases.errors import AlreadyDone, CaseError, Invalid, NotAllowed, NotFound
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import SubjectType
+from escalate.cases.views import limits
 from escalate.partnerships.models import Agency, Partnership
 from escalate.procedures.model import Procedure
 
@@ -40,6 +51,8 @@ class Journey:
     answers: dict[str, dict[str, Any]]
     errors: dict[str, list[str]]
     checking: bool
+    #: The journey's one-time token: raising with it a second time makes no new case.
+    once: str = dataclasses.field(default_factory=once.issue)
 
     @property
     def procedure(self) -> Procedure:
@@ -53,30 +66,70 @@ def _choices(person: Any) -> list[tuple[Agency, Partnership]]:
     return permissions.raising_choices(person)
 
 
+def idle_timeout() -> int:
+    """Seconds a journey's answers are kept without the person doing anything."""
+    return int(getattr(settings, "SESSION_IDLE_TIMEOUT_SECONDS", 1800))
+
+
+def _forget(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
 def _load(request: HttpRequest) -> Journey | None:
+    """The journey in progress, or None. Answers left alone for longer than the idle
+    timeout (or kept without a time, by an older version) are deleted, and the person is
+    told why they are starting again."""
     state = request.session.get(SESSION_KEY)
     if not state:
+        return None
+    touched = state.get("touched")
+    if not isinstance(touched, (int, float)) or clock.now().timestamp() - touched > idle_timeout():
+        _forget(request)
+        minutes = max(idle_timeout() // 60, 1)
+        messages.info(
+            request,
+            "Your answers were deleted because nothing was done for "
+            f"{minutes} minute{'s' if minutes != 1 else ''}, to keep the details of the "
+            "person at risk safe. Start again.",
+        )
         return None
     pairs = {(a.pk, p.pk): (a, p) for a, p in _choices(request.user)}
     pair = pairs.get((state.get("agency"), state.get("partnership")))
     if pair is None:
+        _forget(request)
         return None
-    return Journey(
+    journey = Journey(
         pair[0],
         pair[1],
         state.get("answers", {}),
         state.get("errors", {}),
         bool(state.get("checking")),
+        str(state.get("once") or "") or once.issue(),
     )
+    _save(request, journey)  # the person is using it: keep it for another idle timeout
+    return journey
 
 
 def _save(request: HttpRequest, journey: Journey) -> None:
+    """Keep the journey: only the answers to questions that apply now, and only those
+    questions' fields, with the time, so it can expire."""
+    steps = {s.slug: s for s in _steps(journey)}
+    answers = {
+        slug: {k: v for k, v in given.items() if k in steps[slug].fields}
+        for slug, given in journey.answers.items()
+        if slug in steps
+    }
+    journey.answers = answers
+    fields = {name for s in steps.values() for name in s.fields}
+    journey.errors = {k: v for k, v in journey.errors.items() if k in fields}
     request.session[SESSION_KEY] = {
         "agency": journey.agency.pk,
         "partnership": journey.partnership.pk,
-        "answers": journey.answers,
+        "answers": answers,
         "errors": journey.errors,
         "checking": journey.checking,
+        "once": journey.once,
+        "touched": clock.now().timestamp(),
     }
 
 
@@ -211,8 +264,8 @@ def _cannot_raise(request: HttpRequest, reason: str = "") -> HttpResponse:
 # ---------------------------------------------------------------- views
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-@require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """Choose where to raise from (only asked when there is more than one choice)."""
     pairs = _choices(request.user)
@@ -239,8 +292,8 @@ def _begin(request: HttpRequest, agency: Agency, partnership: Partnership) -> Ht
     return redirect("cases:raise_step", STEPS[0].slug)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-@require_http_methods(["GET", "POST"])
 def step(request: HttpRequest, slug: str) -> HttpResponse:
     journey = _load(request)
     if journey is None:
@@ -308,6 +361,7 @@ def _next_url(journey: Journey) -> str:
     return reverse("cases:raise_check")
 
 
+@require_safe
 @login_required
 def out_of_scope(request: HttpRequest) -> HttpResponse:
     journey = _load(request)
@@ -470,11 +524,29 @@ def _service_arguments(journey: Journey) -> dict[str, Any]:
 FIELD_STEPS = {name: s.slug for s in STEPS for name in s.fields}
 
 
+@require_POST
 @login_required
-@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest) -> HttpResponse:
+    """Delete the journey's answers and start again."""
+    _forget(request)
+    messages.info(request, "Your answers have been deleted.")
+    return redirect("cases:raise")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
 def check(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        limited = limits.refused(request, limits.RAISE)
+        if limited is not None:
+            return limited
+    posted = once.posted(request.POST) if request.method == "POST" else ""
     journey = _load(request)
     if journey is None:
+        # Sent again after the case was raised (Back, then Raise): show that case.
+        earlier = selectors.submitted(request.user, posted)
+        if earlier is not None and earlier.case is not None:
+            return redirect("cases:raise_done", earlier.case.reference)
         return redirect("cases:raise")
     missing = _first_unanswered(journey)
     if missing is not None:
@@ -484,9 +556,26 @@ def check(request: HttpRequest) -> HttpResponse:
     journey.checking = True
     _save(request, journey)
     problems: list[str] = []
-    if request.method == "POST":
+    if request.method == "POST" and posted and posted != journey.once:
+        # A check page of an earlier journey: show what it raised, or these answers to
+        # check; never raise this journey from a page that did not show it.
+        earlier = selectors.submitted(request.user, posted)
+        if earlier is not None and earlier.case is not None:
+            return redirect("cases:raise_done", earlier.case.reference)
+    elif request.method == "POST":
         try:
-            case = services.raise_case(request.user, **_service_arguments(journey))  # type: ignore[arg-type]
+            # One case per journey, whichever of its pages (tabs) sends it.
+            case = services.raise_case(
+                request.user,  # type: ignore[arg-type]
+                **_service_arguments(journey),
+                once=journey.once,
+            )
+        except AlreadyDone as already:
+            # Raised already with this journey (two clicks, two tabs): show that case.
+            _forget(request)
+            if already.case_reference:
+                return redirect("cases:raise_done", already.case_reference)
+            problems = [already.message]
         except Invalid as invalid:
             errors = {k: [str(m) for m in v] for k, v in invalid.errors.items()}
             on_pages = {k: v for k, v in errors.items() if k in FIELD_STEPS}
@@ -501,7 +590,7 @@ def check(request: HttpRequest) -> HttpResponse:
         except CaseError as error:
             problems = [str(error)]
         else:
-            request.session.pop(SESSION_KEY, None)
+            _forget(request)
             return redirect("cases:raise_done", case.reference)
     return render(
         request,
@@ -512,6 +601,8 @@ def check(request: HttpRequest) -> HttpResponse:
             "sections": _summary(journey),
             "problems": problems,
             "back_url": _step_url(_steps(journey)[-1]),
+            "once": journey.once,
+            "once_field": once.FIELD,
         },
     )
 
@@ -544,12 +635,14 @@ def _next_steps(case: Any, record: Any) -> list[str]:
     return lines
 
 
+@require_safe
 @login_required
 def done(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         case = selectors.get_case(request.user, reference=reference)
     except (NotFound, NotAllowed):
-        raise Http404 from None
+        # The same answer as the case page's for a case that does not exist.
+        return render(request, "cases/case/not_found.html", status=404)
     record = selectors.stages(request.user, case).filter(number=case.current_stage).first()
     return render(
         request,
