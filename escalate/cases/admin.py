@@ -66,7 +66,8 @@ class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline):
 @admin.register(Case)
 class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["reference", "partnership", "status", "current_stage", "raised_on"]
-    list_filter = ["status", "partnership"]
+    # Only the partnerships of cases the person may see.
+    list_filter = ["status", ("partnership", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference"]
     inlines = [StageRecordInline, AgreedActionInline, PolicyIssueInline]
     exclude = ["procedure_snapshot"]

@@ -1,33 +1,477 @@
-"""Administering partnerships, their member agencies, roles and non-working days."""
+"""Administering partnerships, their member agencies, roles and non-working days.
+
+What each person may administer is decided by :mod:`escalate.partnerships.administration`
+(superusers: everything; a partnership administrator: their own partnerships, the
+agencies that belong only to them, and the roles in those). Every page here limits its
+lists, its choices and its saving to that scope: a crafted POST naming something out of
+scope is refused by the form, and again by :mod:`escalate.partnerships.services`, which
+makes and records every change of role.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.db import models
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+from escalate.cases.errors import NotAllowed
+from escalate.partnerships import administration, services
 from escalate.partnerships.models import (
     Agency,
     Membership,
     NonWorkingDay,
     Partnership,
     PartnershipRole,
+    PartnershipRoleKind,
+    RoleGrant,
 )
+
+# ---------------------------------------------------------------- shared pieces
+
+
+def is_superuser(request: HttpRequest) -> bool:
+    return administration.is_superuser(request.user)
+
+
+def remembered(request: HttpRequest, key: tuple[Any, ...], check: Callable[[], bool]) -> bool:
+    """A permission answer, worked out once per request (the admin asks the same
+    question many times while drawing one page)."""
+    answers = request.__dict__.setdefault("_escalate_admin_answers", {})
+    if key not in answers:
+        answers[key] = bool(check())
+    return bool(answers[key])
+
+
+def administers_anything(request: HttpRequest) -> bool:
+    return remembered(
+        request, ("anything",), lambda: administration.administers_anything(request.user)
+    )
+
+
+def may_administer(request: HttpRequest, what: str, obj: Any) -> bool:
+    """``what`` is "person", "agency" or "partnership"."""
+    check = {
+        "person": administration.may_administer_person,
+        "agency": administration.may_administer_agency,
+        "partnership": administration.may_administer_partnership,
+    }[what]
+    return remembered(request, (what, obj.pk), lambda: check(request.user, obj))
+
+
+def scoped_choices(queryset: QuerySet[Any], current: Any = None) -> QuerySet[Any]:
+    """``queryset``, plus the value a field holds now (so an unchanged form still
+    validates); anything else sent is "Select a valid choice"."""
+    if current is None:
+        return queryset
+    model = queryset.model
+    return model.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
+
+
+def is_autocomplete_for(request: HttpRequest, *fields: tuple[str, str]) -> bool:
+    """Whether this is the admin's autocomplete asking for one of ``fields``, given as
+    (model name, field name)."""
+    if not request.path.rstrip("/").endswith("/autocomplete"):
+        return False
+    asked = (request.GET.get("model_name", ""), request.GET.get("field_name", ""))
+    return asked in fields
+
+
+class RoleForm(forms.ModelForm):
+    """A role in an agency or a partnership. ``clean`` asks the administration rules
+    whether the person signed in may give (and, for a change, take away) the role."""
+
+    actor: Any = None
+    place_field = "agency"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.actor is None or cleaned.get("DELETE"):
+            return cleaned
+        person = cleaned.get("person", getattr(self.instance, "person", None))
+        place = cleaned.get(self.place_field, getattr(self.instance, self.place_field, None))
+        role = cleaned.get("role")
+        if person is None or place is None or not role:
+            return cleaned
+        model = type(self.instance)
+        before = (
+            model.objects.select_related("person", self.place_field)
+            .filter(pk=self.instance.pk)
+            .first()
+            if self.instance.pk
+            else None
+        )
+        if before is not None:
+            unchanged = (
+                before.person_id == person.pk
+                and getattr(before, f"{self.place_field}_id") == place.pk
+                and before.role == role
+            )
+            if unchanged:
+                return cleaned
+            reason = administration.why_not_revoke(self.actor, before)
+            if reason:
+                raise ValidationError(reason)
+        # (A new agency has no id yet: its own form keeps its partnerships in scope, and
+        # the service checks again once it is saved.)
+        reason = administration.why_not_grant(self.actor, place, role, person)
+        if reason:
+            raise ValidationError(reason)
+        return cleaned
+
+
+class MembershipForm(RoleForm):
+    place_field = "agency"
+
+    class Meta:
+        model = Membership
+        fields = ["person", "agency", "role"]
+
+
+class PartnershipRoleForm(RoleForm):
+    place_field = "partnership"
+
+    class Meta:
+        model = PartnershipRole
+        fields = ["person", "partnership", "role"]
+
+
+class RoleFormSet(BaseInlineFormSet):
+    """Refuses taking away a role the person signed in may not take away."""
+
+    actor: Any = None
+
+    def clean(self) -> None:
+        super().clean()
+        if self.actor is None:
+            return
+        for form in self.forms:
+            if not (self.can_delete and self._should_delete_form(form)):
+                continue
+            if form.instance.pk is None:
+                continue
+            before = type(form.instance).objects.filter(pk=form.instance.pk).first()
+            if before is None:
+                continue
+            reason = administration.why_not_revoke(self.actor, before)
+            if reason:
+                raise ValidationError(reason)
+
+
+def save_role_formset(request: HttpRequest, formset: Any) -> None:
+    """Save an inline formset of roles through the role services, so every change is
+    checked and recorded."""
+    instances = formset.save(commit=False)
+    try:
+        for held in formset.deleted_objects:
+            services.revoke_role(request.user, held)  # type: ignore[arg-type]
+        for held in instances:
+            services.save_role(request.user, held)  # type: ignore[arg-type]
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    formset.save_m2m()
+
+
+def editable_memberships(actor: Any) -> QuerySet[Membership]:
+    """Agency roles ``actor`` may change or take away."""
+    if administration.is_superuser(actor):
+        return Membership.objects.all()
+    return Membership.objects.filter(
+        agency__in=administration.administered_agencies(actor),
+        person__in=administration.grantable_people(actor),
+    )
+
+
+def visible_memberships(actor: Any) -> QuerySet[Membership]:
+    if administration.is_superuser(actor):
+        return Membership.objects.all()
+    return Membership.objects.filter(agency__in=administration.visible_agencies(actor))
+
+
+def editable_partnership_roles(actor: Any) -> QuerySet[PartnershipRole]:
+    """Partnership roles ``actor`` may change or take away."""
+    if administration.is_superuser(actor):
+        return PartnershipRole.objects.all()
+    return PartnershipRole.objects.filter(
+        partnership__in=administration.administered_partnerships(actor),
+        person__in=administration.grantable_people(actor),
+    ).exclude(role=administration.ADMINISTRATOR)
+
+
+def visible_partnership_roles(actor: Any) -> QuerySet[PartnershipRole]:
+    return PartnershipRole.objects.filter(
+        partnership__in=administration.administered_partnerships(actor)
+    )
+
+
+def partnership_role_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    choices = list(PartnershipRoleKind.choices)
+    if not is_superuser(request):
+        choices = [(v, label) for v, label in choices if v != administration.ADMINISTRATOR]
+    return choices
+
+
+class ScopedRoleInline(admin.TabularInline):
+    """An editable inline of roles: only the rows the person signed in may change, and
+    choices limited to what they may give."""
+
+    extra = 0
+    formset = RoleFormSet
+    parent_check: str = ""  # "person", "agency" or "partnership"
+
+    def _rows(self, actor: Any) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        return queryset.filter(pk__in=self._rows(request.user).values("pk"))
+
+    def may_edit_parent(self, request: HttpRequest, obj: Any) -> bool:
+        if is_superuser(request):
+            return True
+        if obj is None:
+            return administers_anything(request)
+        return may_administer(request, self.parent_check, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self.may_edit_parent(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self.may_edit_parent(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self.may_edit_parent(request, obj)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        kwargs["formset"] = type("ScopedFormSet", (self.formset,), {"actor": request.user})
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        actor = request.user
+        if db_field.name == "person":
+            kwargs["queryset"] = administration.grantable_people(actor)
+        elif db_field.name == "agency":
+            kwargs["queryset"] = administration.administered_agencies(actor)
+        elif db_field.name == "partnership":
+            kwargs["queryset"] = administration.administered_partnerships(actor)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if self.model is PartnershipRole and db_field.name == "role":
+            kwargs["choices"] = partnership_role_choices(request)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class ReadOnlyRoleInline(admin.TabularInline):
+    """Roles the person signed in can see but not change (in an agency shared with
+    another partnership, administrators' roles, their own)."""
+
+    extra = 0
+    can_delete = False
+
+    def _rows(self, actor: Any) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(pk__in=self._rows(request.user).values("pk"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipRowsMixin:
+    def _rows(self, actor: Any) -> QuerySet[Membership]:
+        return editable_memberships(actor)
+
+
+class ReadOnlyMembershipRowsMixin:
+    def _rows(self, actor: Any) -> QuerySet[Membership]:
+        return visible_memberships(actor).exclude(pk__in=editable_memberships(actor).values("pk"))
+
+
+class PartnershipRoleRowsMixin:
+    def _rows(self, actor: Any) -> QuerySet[PartnershipRole]:
+        return editable_partnership_roles(actor)
+
+
+class ReadOnlyPartnershipRoleRowsMixin:
+    def _rows(self, actor: Any) -> QuerySet[PartnershipRole]:
+        return visible_partnership_roles(actor).exclude(
+            pk__in=editable_partnership_roles(actor).values("pk")
+        )
+
+
+class ScopedRoleAdmin(admin.ModelAdmin):
+    """The list pages of roles: the rows in scope; adding and changing only what the
+    administration rules allow; every save and deletion through the services."""
+
+    def _visible(self, actor: Any) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(pk__in=self._visible(request.user).values("pk"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and administers_anything(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return remembered(
+            request,
+            ("revoke", type(obj).__name__, obj.pk),
+            lambda: administration.may_revoke(request.user, obj),
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return remembered(
+            request,
+            ("revoke", type(obj).__name__, obj.pk),
+            lambda: administration.may_revoke(request.user, obj),
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        actor = request.user
+        if db_field.name == "person":
+            kwargs["queryset"] = administration.grantable_people(actor)
+        elif db_field.name == "agency":
+            kwargs["queryset"] = administration.administered_agencies(actor)
+        elif db_field.name == "partnership":
+            kwargs["queryset"] = administration.administered_partnerships(actor)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if self.model is PartnershipRole and db_field.name == "role":
+            kwargs["choices"] = partnership_role_choices(request)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            services.save_role(request.user, obj)  # type: ignore[arg-type]
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        try:
+            services.revoke_role(request.user, obj)  # type: ignore[arg-type]
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+# ---------------------------------------------------------------- list filters
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A filter by agency or partnership offering only those in the person's scope."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
+        actor = request.user
+        model = field.related_model
+        if model is Agency:
+            scope = administration.visible_agencies(actor)
+        elif model is Partnership:
+            scope = administration.administered_partnerships(actor)
+        else:
+            return super().field_choices(field, request, model_admin)
+        return [(item.pk, str(item)) for item in scope.order_by("name")]
+
+
+# ---------------------------------------------------------------- partnerships
+
+
+class MemberAgencyForm(forms.ModelForm):
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        agency = cleaned.get("agency")
+        if self.actor is None or agency is None or cleaned.get("DELETE"):
+            return cleaned
+        if self.instance.pk and self.instance.agency_id == agency.pk:
+            return cleaned
+        if not administration.may_administer_agency(self.actor, agency):
+            raise ValidationError(
+                "You can only add agencies that belong only to partnerships you administer."
+            )
+        return cleaned
 
 
 class MemberAgencyInline(admin.TabularInline):
     model = Agency.partnerships.through
+    form = MemberAgencyForm
     extra = 0
     autocomplete_fields = ["agency"]
     verbose_name = "member agency"
     verbose_name_plural = "member agencies"
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        return super().get_formset(request, obj, **kwargs)
 
-class PartnershipPeopleInline(admin.TabularInline):
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "agency":
+            kwargs["queryset"] = administration.visible_agencies(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is None or may_administer(request, "partnership", obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._may(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may(request, obj)
+
+
+class PartnershipPeopleInline(PartnershipRoleRowsMixin, ScopedRoleInline):
     model = PartnershipRole
-    extra = 0
+    form = PartnershipRoleForm
     autocomplete_fields = ["person"]
+    parent_check = "partnership"
     verbose_name = "person with a role in the partnership"
     verbose_name_plural = "people with roles in the partnership"
+
+
+class PartnershipPeopleReadOnlyInline(ReadOnlyPartnershipRoleRowsMixin, ReadOnlyRoleInline):
+    model = PartnershipRole
+    verbose_name = "role only a superuser can change"
+    verbose_name_plural = "roles only a superuser can change"
 
 
 @admin.register(Partnership)
@@ -44,45 +488,240 @@ class PartnershipAdmin(admin.ModelAdmin):
         ("Business unit", {"fields": ("business_unit_email", "business_unit_phone", "website")}),
     )
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        if obj is None or is_superuser(request):
+            return list(self.inlines)
+        return [*self.inlines, PartnershipPeopleReadOnlyInline]
 
-class AgencyMembershipInline(admin.TabularInline):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(
+            pk__in=administration.administered_partnerships(request.user).values("pk")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A partnership is set up by a superuser (who also names its administrators).
+        return super().has_add_permission(request) and is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return may_administer(request, "partnership", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str):  # type: ignore[no-untyped-def]
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if not is_superuser(request):
+            queryset = queryset.filter(
+                pk__in=administration.administered_partnerships(request.user).values("pk")
+            )
+        return queryset, distinct
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is PartnershipRole:
+            save_role_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+# ---------------------------------------------------------------- agencies
+
+
+class AgencyMembershipInline(MembershipRowsMixin, ScopedRoleInline):
     model = Membership
-    extra = 0
+    form = MembershipForm
     autocomplete_fields = ["person"]
+    parent_check = "agency"
     verbose_name = "person with a role in the agency"
     verbose_name_plural = "people with roles in the agency"
 
 
+class AgencyMembershipReadOnlyInline(ReadOnlyMembershipRowsMixin, ReadOnlyRoleInline):
+    model = Membership
+    verbose_name = "role only a superuser can change"
+    verbose_name_plural = "roles only a superuser can change"
+
+
+class AgencyForm(forms.ModelForm):
+    actor: Any = None
+
+    class Meta:
+        model = Agency
+        fields = ["name", "sector", "partnerships", "safeguarding_email"]
+
+    def clean_partnerships(self) -> Any:
+        chosen = self.cleaned_data.get("partnerships")
+        if self.actor is None or administration.is_superuser(self.actor):
+            return chosen
+        if not chosen:
+            raise ValidationError("Choose at least one of the partnerships you administer.")
+        mine = set(
+            administration.administered_partnerships(self.actor).values_list("pk", flat=True)
+        )
+        if any(p.pk not in mine for p in chosen):
+            raise ValidationError("Choose only partnerships you administer.")
+        return chosen
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyForm
     list_display = ("name", "sector", "safeguarding_email")
-    list_filter = ("sector", "partnerships")
+    list_filter = ("sector", ("partnerships", ScopedRelatedFilter))
     search_fields = ("name", "safeguarding_email")
     filter_horizontal = ("partnerships",)
     inlines = [AgencyMembershipInline]
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        if obj is None or is_superuser(request):
+            return list(self.inlines)
+        return [*self.inlines, AgencyMembershipReadOnlyInline]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "partnerships":
+            kwargs["queryset"] = administration.administered_partnerships(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(pk__in=administration.visible_agencies(request.user).values("pk"))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str):  # type: ignore[no-untyped-def]
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if is_superuser(request):
+            return queryset, distinct
+        if is_autocomplete_for(
+            request, ("membership", "agency"), ("agency_partnerships", "agency")
+        ):
+            # Choosing where to give a role: only agencies the person administers.
+            scope = administration.administered_agencies(request.user)
+        else:
+            scope = administration.visible_agencies(request.user)
+        return queryset.filter(pk__in=scope.values("pk")), distinct
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and administers_anything(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return may_administer(request, "agency", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Membership:
+            save_role_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+# ---------------------------------------------------------------- roles
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedRoleAdmin):
+    form = MembershipForm
     list_display = ("person", "role", "agency")
-    list_filter = ("role", "agency__partnerships", "agency")
+    list_filter = (
+        "role",
+        ("agency__partnerships", ScopedRelatedFilter),
+        ("agency", ScopedRelatedFilter),
+    )
     list_select_related = ("person", "agency")
     search_fields = ("person__full_name", "person__email", "agency__name")
     autocomplete_fields = ("person", "agency")
 
+    def _visible(self, actor: Any) -> QuerySet[Membership]:
+        return visible_memberships(actor)
+
 
 @admin.register(PartnershipRole)
-class PartnershipRoleAdmin(admin.ModelAdmin):
+class PartnershipRoleAdmin(ScopedRoleAdmin):
+    form = PartnershipRoleForm
     list_display = ("person", "role", "partnership")
-    list_filter = ("role", "partnership")
+    list_filter = ("role", ("partnership", ScopedRelatedFilter))
     list_select_related = ("person", "partnership")
     search_fields = ("person__full_name", "person__email", "partnership__name")
     autocomplete_fields = ("person", "partnership")
 
+    def _visible(self, actor: Any) -> QuerySet[PartnershipRole]:
+        return visible_partnership_roles(actor)
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """The record of roles given and taken away: read-only, append-only."""
+
+    list_display = ("at", "actor_label", "change", "role_label", "place_label", "person_label")
+    list_filter = ("change",)
+    search_fields = ("person_label", "actor_label", "place_label")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoleGrant]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        actor = request.user
+        return queryset.filter(
+            Q(partnership__in=administration.administered_partnerships(actor))
+            | Q(agency__in=administration.visible_agencies(actor))
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in RoleGrant._meta.fields]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(
+            request.user.is_active and request.user.is_staff and administers_anything(request)
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# ---------------------------------------------------------------- days off
+
 
 @admin.register(NonWorkingDay)
 class NonWorkingDayAdmin(admin.ModelAdmin):
+    """A day off applies to every partnership in its region, so only superusers add,
+    change or remove one; administrators can see them."""
+
     list_display = ("date", "region", "reason")
     list_filter = ("region",)
     search_fields = ("reason",)
     date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and is_superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)

@@ -198,3 +198,71 @@ class NonWorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %B %Y}: {self.reason}"
+
+
+class RoleChange(models.TextChoices):
+    GRANTED = "granted", "Given"
+    REVOKED = "revoked", "Taken away"
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from escalate import clock
+
+    return clock.now()
+
+
+class RoleGrant(models.Model):
+    """Append-only record of every role given or taken away: who did it, to whom, which
+    role where, and when. Written by :mod:`escalate.partnerships.services` in the same
+    transaction as the change. The labels keep the names as they were, so the record
+    still reads right after a person, agency or partnership is renamed or deleted."""
+
+    at = models.DateTimeField(default=_now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="role_changes_made",
+    )
+    actor_label = models.CharField("changed by", max_length=300)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="role_history",
+    )
+    person_label = models.CharField("person", max_length=300)
+    change = models.CharField(max_length=10, choices=RoleChange.choices)
+    role = models.CharField(max_length=30)
+    role_label = models.CharField(max_length=100)
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.SET_NULL, related_name="+")
+    partnership = models.ForeignKey(
+        Partnership, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    place_label = models.CharField("where", max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(change__in=RoleChange.values), name="role_grant_change_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(agency__isnull=False, partnership__isnull=False),
+                name="role_grant_one_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.at:%d %B %Y %H:%M}: {self.actor_label} – {self.get_change_display()} "
+            f"{self.role_label}, {self.place_label}, {self.person_label}"
+        )
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise ValueError("The record of role changes is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("The record of role changes is append-only.")

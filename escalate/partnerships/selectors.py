@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from escalate.partnerships.models import Agency, Membership, Partnership, PartnershipRole
+from escalate.partnerships.models import (
+    Agency,
+    Membership,
+    Partnership,
+    PartnershipRole,
+    RoleGrant,
+)
 from escalate.procedures.model import Role
 
 if TYPE_CHECKING:
@@ -95,3 +101,16 @@ def directory_for(person: User) -> list[DirectoryPartnership]:
             entries.append(entry)
         result.append(DirectoryPartnership(partnership=partnership, agencies=entries))
     return result
+
+
+def role_history(partnership: Partnership) -> QuerySet[RoleGrant]:
+    """Roles given and taken away in ``partnership`` and its member agencies, newest
+    first. (An agency's record shows in every partnership it belongs to now.)"""
+    return RoleGrant.objects.filter(
+        Q(partnership=partnership)
+        | Q(
+            agency__in=Agency.partnerships.through.objects.filter(partnership=partnership).values(
+                "agency_id"
+            )
+        )
+    ).order_by("-at", "-id")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from escalate.cases import permissions
-from escalate.partnerships.models import Partnership
+from escalate.partnerships import administration, selectors
+from escalate.partnerships.models import Partnership, RoleChange
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
     Anchor,
@@ -168,6 +173,7 @@ def flowchart(procedure: Procedure, explained: list[StageExplained]) -> dict[str
 # ---------------------------------------------------------------- the page
 
 
+@require_safe
 @login_required
 def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = get_object_or_404(Partnership, slug=slug)
@@ -186,5 +192,64 @@ def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
             "chart": flowchart(procedure, explained),
             "any_timescale": any(e.timescales for e in explained),
             "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+            "sees_role_history": administration.sees_role_history(person, partnership),
+        },
+    )
+
+
+# ---------------------------------------------------------------- who was given which role
+
+ROLE_CHANGES_PER_PAGE = 50
+
+
+def when_words(at: dt.datetime) -> str:
+    """A moment in GOV.UK style: "1 December 2026 at 9:05am"."""
+    local = timezone.localtime(at)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+@require_safe
+@login_required
+def role_history_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every role given and taken away in the partnership and its member agencies: for
+    the business unit, the partnership's administrators and superusers."""
+    partnership = get_object_or_404(Partnership, slug=slug)
+    if not administration.sees_role_history(request.user, partnership):
+        raise PermissionDenied
+    page = Paginator(
+        selectors.role_history(partnership).only(
+            "at", "actor_label", "person_label", "change", "role_label", "place_label"
+        ),
+        ROLE_CHANGES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    rows = [
+        [
+            {"text": when_words(entry.at)},
+            {"text": entry.actor_label},
+            {
+                "text": "Given" if entry.change == RoleChange.GRANTED else "Taken away",
+            },
+            {"text": entry.role_label},
+            {"text": entry.place_label},
+            {"text": entry.person_label},
+        ]
+        for entry in page
+    ]
+    return render(
+        request,
+        "partnerships/role_history.html",
+        {
+            "partnership": partnership,
+            "page": page,
+            "head": [
+                {"text": "When"},
+                {"text": "Changed by"},
+                {"text": "Change"},
+                {"text": "Role"},
+                {"text": "Where"},
+                {"text": "Person"},
+            ],
+            "rows": rows,
         },
     )

@@ -76,3 +76,34 @@ def test_a_practitioner_cannot_use_the_admin(client, demo_data):
     response = client.get("/admin/partnerships/agency/")
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+def test_a_partnership_administrator_opens_the_pages_of_their_own_partnership(client, demo_data):
+    administrator = User.objects.get(email="administrator.ce@demo.escalate.test")
+    client.force_login(administrator)
+    partnership = Partnership.objects.get(reference_prefix="CE")
+    agency = partnership.agencies.first()
+    person = User.objects.get(email="practitioner.ce@demo.escalate.test")
+    for url in [
+        "/admin/",
+        "/admin/partnerships/partnership/",
+        f"/admin/partnerships/partnership/{partnership.pk}/change/",
+        "/admin/partnerships/agency/",
+        "/admin/partnerships/agency/add/",
+        f"/admin/partnerships/agency/{agency.pk}/change/",
+        "/admin/partnerships/membership/",
+        "/admin/partnerships/membership/add/",
+        "/admin/partnerships/partnershiprole/",
+        "/admin/partnerships/partnershiprole/add/",
+        "/admin/partnerships/nonworkingday/",
+        "/admin/partnerships/rolegrant/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
+        f"/admin/accounts/user/{person.pk}/change/",
+        f"/admin/accounts/user/{administrator.pk}/change/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    html = client.get("/admin/partnerships/partnership/").content.decode()
+    assert partnership.name in html
+    assert Partnership.objects.exclude(pk=partnership.pk).first().name not in html
