@@ -66,6 +66,16 @@ class ResetPasswordForm(PasswordResetForm):
             "Enter an email address in the correct format, like name@example.org"
         )
 
+    def get_users(self, email: str) -> Any:
+        """Everyone active with this address, those with no password yet included: a
+        person added by an administrator chooses their first password this way."""
+        wanted = _normalise_email(email)
+        return (
+            user
+            for user in User.objects.filter(email__iexact=wanted, is_active=True)
+            if user.email.lower() == wanted
+        )
+
     def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         email = self.cleaned_data["email"]
         if self._rate_limited(request) and ratelimits.password_reset_refused(request, email):

@@ -73,12 +73,11 @@ def recent_for(person: User, count: int = 5) -> list[Item]:
 
 
 def administered_partnerships(person: User) -> QuerySet[Any]:
-    """The ids of the partnerships ``person`` administers (``partnership_id`` values)."""
-    from escalate.partnerships.models import PartnershipRole, PartnershipRoleKind
+    """The ids of the partnerships ``person`` administers, as
+    :mod:`escalate.partnerships.administration` (the one place for that rule) decides."""
+    from escalate.partnerships import administration
 
-    return PartnershipRole.objects.filter(
-        person=person, role=PartnershipRoleKind.ADMINISTRATOR, person__is_active=True
-    ).values("partnership_id")
+    return administration.administered_partnerships(person).values("pk")
 
 
 def delivery_of(person: User) -> str:

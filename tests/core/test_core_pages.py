@@ -158,6 +158,20 @@ def test_sign_out_is_a_post_from_the_menu(client):
 # ------------------------------------------------------------- password reset
 
 
+def test_a_person_added_without_a_password_chooses_one_by_resetting_it(client):
+    User.objects.create_user("new.starter@example.org", None, full_name="New Starter")
+    client.post("/accounts/password_reset/", {"email": "new.starter@example.org"})
+    call_command("worker", "--once")
+    assert [m.to for m in mail.outbox] == [["new.starter@example.org"]]
+    link = re.search(r"https://escalate\.example\.org(/accounts/reset/\S+/)", mail.outbox[0].body)
+    page = client.get(link.group(1), follow=True)
+    done = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "first-password-of-mine", "new_password2": "first-password-of-mine"},
+    )
+    assert done.url == reverse("password_reset_complete")
+
+
 def test_password_reset_emails_a_link_that_sets_a_new_password(client):
     person("sam@example.org")
     response = client.post("/accounts/password_reset/", {"email": "SAM@example.org"})
