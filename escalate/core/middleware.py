@@ -7,7 +7,7 @@ import logging
 import unicodedata
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 security_log = logging.getLogger("escalate.security")
@@ -36,8 +36,14 @@ def _malformed(text: str) -> bool:
 
 
 class RefuseMalformedPathMiddleware:
-    """A path holding a NUL byte or a control character is answered "not found", the
-    same as any other address that does not exist, before any database sees it."""
+    """Requests no page of Escalate's takes, refused before any view or database sees
+    them: a path holding a NUL byte or a control character is "not found", like any
+    other address that does not exist; TRACE and CONNECT are never handled; and the
+    administration site (Django's, whose views take any method) takes only GET, HEAD
+    and POST. Escalate's own views each name the methods they handle."""
+
+    NEVER = frozenset({"TRACE", "CONNECT"})
+    ADMIN_METHODS = ("GET", "HEAD", "POST")
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -47,6 +53,11 @@ class RefuseMalformedPathMiddleware:
             from escalate.core.views import page_not_found
 
             return page_not_found(request)
+        method = (request.method or "").upper()
+        if method in self.NEVER or (
+            request.path.startswith("/admin/") and method not in self.ADMIN_METHODS
+        ):
+            return HttpResponseNotAllowed(self.ADMIN_METHODS)
         return self.get_response(request)
 
 

@@ -8,10 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_safe
 
 from escalate import clock
@@ -86,6 +85,21 @@ def directory(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------- signing in
 
 
+#: The methods a form page handles (Django's form views also take PUT as POST).
+FORM_METHODS = ["get", "head", "post"]
+
+
+class FormMethodsOnly:
+    """GET, HEAD and POST only, refused before anything else the view does first (the
+    sign-in page's redirect, the reset link's check)."""
+
+    http_method_names = FORM_METHODS
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method is None or request.method.lower() not in FORM_METHODS:
+            return HttpResponseNotAllowed([m.upper() for m in FORM_METHODS])
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
 #: Sign-in attempts allowed from one network address (a whole trust may share one; the
 #: per-account lockout is django-axes').
 SIGN_IN_RATE_PER_ADDRESS = "100/h"
@@ -99,8 +113,7 @@ SIGNED_OUT_REASONS = {
 }
 
 
-@method_decorator(require_http_methods(["GET", "HEAD", "POST"]), name="dispatch")
-class SignInView(auth_views.LoginView):
+class SignInView(FormMethodsOnly, auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
@@ -188,7 +201,7 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
     return render(request, "core/rate_limited.html", status=429)
 
 
-class ResetPasswordView(auth_views.PasswordResetView):
+class ResetPasswordView(FormMethodsOnly, auth_views.PasswordResetView):
     form_class = ResetPasswordForm
     subject_template_name = "registration/password_reset_subject.txt"
     email_template_name = "registration/password_reset_email.txt"
@@ -199,11 +212,11 @@ class ResetPasswordView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class ChooseNewPasswordView(auth_views.PasswordResetConfirmView):
+class ChooseNewPasswordView(FormMethodsOnly, auth_views.PasswordResetConfirmView):
     form_class = ChooseNewPasswordForm
 
 
-class ChangePasswordView(auth_views.PasswordChangeView):
+class ChangePasswordView(FormMethodsOnly, auth_views.PasswordChangeView):
     form_class = ChangePasswordForm
 
 
