@@ -14,7 +14,20 @@ from typing import Any
 
 from django import forms
 
-from escalate.cases.models import ContactKind
+from escalate.cases.models import (
+    EMAIL_MAX,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    THEME_MAX,
+    THEMES_MAX,
+    ContactKind,
+)
+from escalate.core import forms as core_forms
+
+#: The largest version or id a form accepts: anything bigger cannot be a row (and would
+#: overflow the database's integers).
+MAX_ID = 2**63 - 1
 
 
 class GovukDateWidget(forms.Widget):
@@ -33,43 +46,29 @@ class GovukDateWidget(forms.Widget):
             return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
         if isinstance(value, dict):
             return {part: value.get(part, "") for part in self.parts}
+        if isinstance(value, str) and value:
+            try:
+                return self.format_value(dt.date.fromisoformat(value))
+            except ValueError:
+                pass
         return {part: "" for part in self.parts}
 
 
-class GovukDateField(forms.Field):
+class GovukDateField(core_forms.GovukDateField):
+    """The shared GOV.UK date field (:func:`escalate.core.forms.parse_date` reads it),
+    drawn by the case pages' own templates. ``label_words`` names it in messages."""
+
     widget = GovukDateWidget
 
     def __init__(self, *, label_words: str = "the date", **kwargs: Any) -> None:
         self.label_words = label_words
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, dt.date):
-            return value
-        parts = value or {}
-        day, month, year = (parts.get(p, "") for p in GovukDateWidget.parts)
-        if not (day or month or year):
-            return None
-        missing = [p for p, v in (("day", day), ("month", month), ("year", year)) if not v]
-        if missing:
-            raise forms.ValidationError(
-                f"{self.label_words[:1].upper()}{self.label_words[1:]} must include a "
-                + " and a ".join(missing)
-                + "."
-            )
-        try:
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise forms.ValidationError(
-                f"{self.label_words[:1].upper()}{self.label_words[1:]} must be a real date, "
-                "like 27 3 2026."
-            ) from None
+        super().__init__(words=label_words, **kwargs)
 
 
 class CaseForm(forms.Form):
     """Every action form: the version of the case the person saw."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Put a service's :class:`~escalate.cases.errors.Invalid` errors on the fields."""
@@ -143,16 +142,41 @@ class FieldRow:
         return result
 
 
-def _text(label: str, *, help_text: str = "", required: bool = False, **kw: Any) -> forms.Field:
-    return forms.CharField(label=label, help_text=help_text, required=required, strip=False, **kw)
-
-
-def _long(label: str, *, help_text: str = "", required: bool = False) -> forms.Field:
-    return forms.CharField(
+def _text(
+    label: str,
+    *,
+    words: str,
+    max_length: int = NAME_MAX,
+    help_text: str = "",
+    required: bool = False,
+    **kw: Any,
+) -> forms.Field:
+    """A line of text: its limit that of the case record, said in plain words."""
+    return core_forms.GovukTextField(
         label=label,
+        words=words,
+        max_length=max_length,
         help_text=help_text,
         required=required,
         strip=False,
+        **kw,
+    )
+
+
+def _long(
+    label: str,
+    *,
+    words: str,
+    max_length: int = LONG_TEXT_MAX,
+    help_text: str = "",
+    required: bool = False,
+) -> forms.Field:
+    return _text(
+        label,
+        words=words,
+        max_length=max_length,
+        help_text=help_text,
+        required=required,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -167,14 +191,16 @@ class RecordContactForm(CaseForm):
         widget=forms.RadioSelect,
         required=False,
     )
-    text = _long("What happened, or what you want to note")
+    text = _long("What happened, or what you want to note", words="what happened")
     occurred_on = GovukDateField(
         label="When did it happen?",
         label_words="the date it happened",
         help_text="For example, 27 3 2026. Leave blank for today.",
         required=False,
     )
-    with_whom = _text("Who was it with? (optional)")
+    with_whom = _text(
+        "Who was it with? (optional)", words="who it was with", max_length=SHORT_TEXT_MAX
+    )
     corrects = forms.ChoiceField(
         label="Does this correct an earlier entry? (optional)",
         required=False,
@@ -197,9 +223,11 @@ class TickForm(CaseForm):
 
 
 class AgreedActionForm(CaseForm):
-    what = _long("What was agreed?")
+    what = _long("What was agreed?", words="what was agreed", max_length=SHORT_TEXT_MAX)
     agency = forms.ChoiceField(label="Which agency will do it?", required=False)
-    owner_name = _text("Who will do it?", help_text="Their name, or their team.")
+    owner_name = _text(
+        "Who will do it?", words="who will do it", help_text="Their name, or their team."
+    )
     due_on = GovukDateField(
         label="When is it due?",
         label_words="the date it is due",
@@ -219,7 +247,12 @@ class CompleteActionForm(CaseForm):
         help_text="For example, 27 3 2026. Leave blank for today.",
         required=False,
     )
-    note = _long("Note (optional)", help_text="How you checked it was done, for example.")
+    note = _long(
+        "Note (optional)",
+        words="the note",
+        max_length=SHORT_TEXT_MAX,
+        help_text="How you checked it was done, for example.",
+    )
 
 
 # ---------------------------------------------------------------- stage moves
@@ -228,14 +261,17 @@ class CompleteActionForm(CaseForm):
 class ResolveForm(CaseForm):
     outcome = _long(
         "What was the outcome?",
+        words="the outcome",
         help_text="What was agreed or recommended, and who was told.",
     )
     action_what = _long(
         "Action agreed (optional)",
+        words="the action agreed",
+        max_length=SHORT_TEXT_MAX,
         help_text="Something one of the agencies will do, to be checked back on.",
     )
     action_agency = forms.ChoiceField(label="Agency doing it", required=False)
-    action_owner_name = _text("Who will do it")
+    action_owner_name = _text("Who will do it", words="who will do it")
     action_due_on = GovukDateField(
         label="When it is due",
         label_words="the date it is due",
@@ -271,10 +307,15 @@ class MoveForm(CaseForm):
     owner = forms.ChoiceField(label="Who will own the next stage?", widget=forms.RadioSelect)
     counterpart_name = _text(
         "Their counterpart in the other agency (optional)",
+        words="the counterpart's name",
         help_text="Leave blank and Escalate names the other agency's person in the same "
         "role, if there is just one, or tells its safeguarding address.",
     )
-    counterpart_email = _text("Counterpart's email address (optional)")
+    counterpart_email = _text(
+        "Counterpart's email address (optional)",
+        words="the counterpart's email address",
+        max_length=EMAIL_MAX,
+    )
 
     def __init__(self, *args: Any, owners: list[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -286,6 +327,8 @@ class MoveForm(CaseForm):
 class EscalateForm(MoveForm):
     summary = _long(
         "What was tried, and why did it not resolve the disagreement?",
+        words="what was tried",
+        max_length=SHORT_TEXT_MAX,
     )
     field_order = ["owner", "summary", "counterpart_name", "counterpart_email"]
 
@@ -294,7 +337,9 @@ class ExpediteForm(MoveForm):
     to_stage = forms.ChoiceField(
         label="Which stage should the case go to?", widget=forms.RadioSelect, required=False
     )
-    reason = _long("Why is someone at immediate risk?")
+    reason = _long(
+        "Why is someone at immediate risk?", words="the reason", max_length=SHORT_TEXT_MAX
+    )
     field_order = ["to_stage", "reason", "owner", "counterpart_name", "counterpart_email"]
 
     def __init__(self, *args: Any, stages: list[tuple[str, str]] = (), **kwargs: Any) -> None:
@@ -310,11 +355,19 @@ class ExpediteForm(MoveForm):
 
 
 class PanelForm(CaseForm):
-    details = _long("Why is the case being referred?")
+    details = _long(
+        "Why is the case being referred?",
+        words="why the case is being referred",
+        max_length=SHORT_TEXT_MAX,
+    )
 
 
 class WithdrawForm(CaseForm):
-    reason = _long("Why is the challenge being withdrawn?")
+    reason = _long(
+        "Why is the challenge being withdrawn?",
+        words="why the challenge is being withdrawn",
+        max_length=SHORT_TEXT_MAX,
+    )
 
 
 # ---------------------------------------------------------------- policy, afterwards
@@ -323,13 +376,14 @@ class WithdrawForm(CaseForm):
 class PolicyIssueForm(CaseForm):
     text = _long(
         "What is the policy issue?",
+        words="the policy issue",
         help_text="A gap or problem in policy or procedure this case showed up. Do not "
         "include the person's name or details.",
     )
 
 
 class PolicyResponseForm(CaseForm):
-    response = _long("Your response")
+    response = _long("Your response", words="your response")
 
 
 class DebriefForm(CaseForm):
@@ -348,9 +402,17 @@ class DebriefForm(CaseForm):
 
 
 class LearningForm(CaseForm):
-    why_not_earlier = _long("Why was it not resolved at an earlier stage?")
-    themes = _long("Themes", help_text="One theme a line, for example: Communication.")
-    good_practice = _long("Good practice noticed (optional)")
+    why_not_earlier = _long(
+        "Why was it not resolved at an earlier stage?",
+        words="why it was not resolved at an earlier stage",
+    )
+    themes = _long(
+        "Themes",
+        words="the themes",
+        max_length=THEMES_MAX * (THEME_MAX + 2),
+        help_text="One theme a line, for example: Communication.",
+    )
+    good_practice = _long("Good practice noticed (optional)", words="the good practice noticed")
 
     error_aliases = {f"themes[{i}]": "themes" for i in range(20)}
 
@@ -374,6 +436,7 @@ class RespondForm(CaseForm):
     )
     reason = _long(
         "Your reason",
+        words="your reason",
         help_text="If you disagree, say why.",
     )
     error_aliases = {"agrees": "response"}

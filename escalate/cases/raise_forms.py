@@ -12,8 +12,16 @@ from typing import Any
 from django import forms
 
 from escalate.cases.facts import prefills_needed
-from escalate.cases.models import SubjectType
-from escalate.core.forms import GovukDateField, GovukForm
+from escalate.cases.models import (
+    ADDRESS_MAX,
+    EMAIL_MAX,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    RECORD_ID_MAX,
+    SHORT_TEXT_MAX,
+    SubjectType,
+)
+from escalate.core.forms import GovukDateField, GovukForm, GovukTextField
 from escalate.procedures.model import Procedure, Protects
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -34,23 +42,36 @@ def _radios(label: str, choices: list[tuple[str, str]], required: str) -> forms.
     )
 
 
-def _text(label: str, required: str | None, *, max_length: int, **kwargs: Any) -> forms.CharField:
-    messages = {"max_length": f"{label} must be {max_length:,} characters or fewer"}
-    if required:
-        messages["required"] = required
-    return forms.CharField(
+def _text(
+    label: str, required: str | None, *, max_length: int, words: str, **kwargs: Any
+) -> forms.CharField:
+    """A text answer, its limit the same as the case record's (said in the message)."""
+    messages = {"required": required} if required else {}
+    return GovukTextField(
         label=label,
         required=bool(required),
         max_length=max_length,
+        words=words,
         error_messages=messages,
         **kwargs,
     )
 
 
-def _long(label: str, required: str | None, **kwargs: Any) -> forms.CharField:
+def _long(
+    label: str, required: str | None, *, words: str, max_length: int = LONG_TEXT_MAX, **kwargs: Any
+) -> forms.CharField:
     return _text(
-        label, required, max_length=10_000, widget=forms.Textarea(attrs={"rows": 5}), **kwargs
+        label,
+        required,
+        max_length=max_length,
+        words=words,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        **kwargs,
     )
+
+
+def _email(label: str, **kwargs: Any) -> forms.EmailField:
+    return forms.EmailField(label=label, max_length=EMAIL_MAX, **kwargs)
 
 
 class WhereForm(GovukForm):
@@ -143,6 +164,8 @@ class StartStageForm(GovukForm):
         self.fields["expedite_reason"] = _long(
             "Why start at a later stage?",
             None,
+            words="the reason",
+            max_length=SHORT_TEXT_MAX,
             help_text="Only if you chose a later stage. Say why the risk cannot wait.",
         )
         self.fields["owner"] = forms.ChoiceField(
@@ -155,15 +178,18 @@ class StartStageForm(GovukForm):
         self.fields["counterpart_name"] = _text(
             "Their counterpart in the other agency (optional)",
             None,
-            max_length=200,
+            max_length=NAME_MAX,
+            words="the counterpart's name",
             help_text="The name of the person in the other agency they should deal with.",
         )
-        self.fields["counterpart_email"] = forms.EmailField(
-            label="Counterpart's email address (optional)",
+        self.fields["counterpart_email"] = _email(
+            "Counterpart's email address (optional)",
             required=False,
             error_messages={
                 "invalid": "Enter the counterpart's email address in the correct format, "
-                "like name@example.org"
+                "like name@example.org",
+                "max_length": f"The counterpart's email address must be {EMAIL_MAX} "
+                "characters or fewer",
             },
         )
         self.fields["counterpart_email"].widget.attrs.update(
@@ -215,16 +241,19 @@ class OtherAgencyForm(GovukForm):
         self.fields["other_professional_name"] = _text(
             "Name of the professional you disagree with",
             "Enter the other professional's name",
-            max_length=200,
+            max_length=NAME_MAX,
+            words="the other professional's name",
         )
         self.fields["other_professional_name"].widget.attrs["spellcheck"] = "false"
-        self.fields["other_professional_email"] = forms.EmailField(
-            label="Their email address",
+        self.fields["other_professional_email"] = _email(
+            "Their email address",
             help_text="Escalate tells them about the challenge by email.",
             error_messages={
                 "required": "Enter the other professional's email address",
                 "invalid": "Enter the other professional's email address in the correct "
                 "format, like name@example.org",
+                "max_length": f"The other professional's email address must be {EMAIL_MAX} "
+                "characters or fewer",
             },
         )
         self.fields["other_professional_email"].widget.attrs.update(
@@ -246,7 +275,10 @@ class PersonForm(GovukForm):
             "Say whether this is about an adult, a child or a family",
         )
         self.fields["person_name"] = _text(
-            "Their full name", "Enter the name of the person at risk", max_length=200
+            "Their full name",
+            "Enter the name of the person at risk",
+            max_length=NAME_MAX,
+            words="their name",
         )
         self.fields["person_name"].widget.attrs["spellcheck"] = "false"
         needed = prefills_needed(procedure)
@@ -260,17 +292,23 @@ class PersonForm(GovukForm):
             )
         if "person.address" in needed:
             self.fields["person_address"] = _long(
-                "Their address (optional)", None, help_text="The referral form asks for it."
+                "Their address (optional)",
+                None,
+                words="their address",
+                max_length=ADDRESS_MAX,
+                help_text="The referral form asks for it.",
             )
         self.fields["person_record_id"] = _text(
             "Your agency's record number for them (optional)",
             None,
-            max_length=100,
+            max_length=RECORD_ID_MAX,
+            words="the record number",
             help_text="For example, their NHS number or case record ID.",
         )
         self.fields["person_views"] = _long(
             "What are their views and wishes? (optional)",
             None,
+            words="their views and wishes",
             help_text="What matters to them, in their own words if you can.",
         )
         self.fields["person_knows"] = _radios(
@@ -299,10 +337,13 @@ class DisagreementForm(GovukForm):
         self.fields["disagreement"] = _long(
             "Describe the disagreement",
             "Describe the disagreement",
+            words="the description of the disagreement",
             help_text="What was decided, what you think should happen instead, and why.",
         )
         self.fields["outcome_sought"] = _long(
-            "What outcome are you seeking?", "Enter the outcome you are seeking"
+            "What outcome are you seeking?",
+            "Enter the outcome you are seeking",
+            words="the outcome you are seeking",
         )
         self.fields["concern_arose_on"] = GovukDateField(
             label="When did the concern arise?",

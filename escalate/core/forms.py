@@ -8,12 +8,18 @@ heading label, input widths, autocomplete, hints on radio items) in ``govuk_opti
 
 :class:`GovukDateField` is a GOV.UK date input (day, month, year) whose errors are plain
 English: "The date the concern arose must include a month", "... must be a real date",
-"... must be today or in the past".
+"... must be today or in the past". It reads only ASCII (and full-width) digits of the
+right length, so no typing can cause a server error; every date input is this field.
+
+:class:`GovukTextField` is text typed or pasted in: Word's line and page breaks become new
+lines, and NUL bytes and other control characters are refused ("Remove the unusual
+characters from the outcome"), as :mod:`escalate.core.text` decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from escalate import clock
+from escalate.core import text as characters
 
 FORM_TEMPLATE = "django/forms/govuk/form.html"
 FIELD_TEMPLATE = "django/forms/govuk/field.html"
@@ -65,36 +72,88 @@ def _listed(parts: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def date_problem(
-    values: list[str] | tuple[str, ...], *, words: str, past_only: bool = False
-) -> tuple[str, list[str]] | None:
-    """What is wrong with a typed date, and which of its parts to highlight."""
-    day, month, year = ((v or "").strip() for v in values)
-    typed = {"day": day, "month": month, "year": year}
+#: Full-width digits (typed by Japanese and Chinese input methods) look like 0 to 9 and
+#: are read as them. Nothing else counts as a digit: not superscripts (²), fractions or
+#: other scripts' digits (Arabic-Indic ٣, or Bengali ৪, which looks like 8 but is 4), so
+#: a date can never be read as something other than what the person saw on screen.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+#: What each part may hold once trimmed: a day or month of one or two digits, a year of
+#: four. Anything longer is refused before it is turned into a number.
+_PART_DIGITS = {"day": re.compile(r"[0-9]{1,2}"), "month": re.compile(r"[0-9]{1,2}")}
+_YEAR_DIGITS = re.compile(r"[0-9]+")
+_PART_MAX = 20
+
+
+def _typed_parts(value: Any) -> dict[str, str]:
+    """The day, month and year as typed (a list or tuple in that order, or a dict keyed
+    by part), trimmed, each at most a few characters long."""
+    if isinstance(value, dict):
+        values = [value.get(part) for part in DATE_PARTS]
+    elif isinstance(value, list | tuple):
+        values = [*list(value)[:3], None, None, None][:3]
+    else:
+        values = [None, None, None]
+    return {
+        part: (v if isinstance(v, str) else "" if v is None else str(v)).strip()[: _PART_MAX + 1]
+        for part, v in zip(DATE_PARTS, values, strict=True)
+    }
+
+
+def parse_date(
+    value: Any, *, words: str, past_only: bool = False
+) -> tuple[dt.date | None, tuple[str, list[str]] | None]:
+    """A typed date and what is wrong with it: ``(date, None)`` when it is a real date,
+    ``(None, (message, parts to highlight))`` when not, ``(None, None)`` when blank.
+
+    Never raises: every part is checked to be digits of the right length before it is
+    turned into a number, so no typing (huge numbers, ², control characters) can cause
+    a server error."""
+    typed = _typed_parts(value)
+    digits = {part: text.translate(FULL_WIDTH_DIGITS) for part, text in typed.items()}
     missing = [part for part in DATE_PARTS if not typed[part]]
     subject = words[:1].upper() + words[1:]
     if len(missing) == 3:
-        return f"Enter {words}", list(DATE_PARTS)
+        return None, None
     if missing:
-        return f"{subject} must include {_listed(missing)}", missing
-    if not all(v.isdigit() for v in typed.values()):
-        wrong = [part for part in DATE_PARTS if not typed[part].isdigit()]
-        return f"{subject} must be a real date", wrong
-    if len(year) != 4:
-        return "Year must include 4 numbers", ["year"]
+        return None, (f"{subject} must include {_listed(missing)}", missing)
+    wrong = [
+        part
+        for part in DATE_PARTS
+        if not (_PART_DIGITS.get(part) or _YEAR_DIGITS).fullmatch(digits[part])
+    ]
+    if wrong:
+        return None, (f"{subject} must be a real date", wrong)
+    if len(digits["year"]) != 4:
+        return None, ("Year must include 4 numbers", ["year"])
+    day, month, year = (int(digits[part]) for part in DATE_PARTS)
+    if not 1 <= month <= 12:
+        return None, (f"{subject} must be a real date", ["month"])
+    if year < dt.MINYEAR:
+        return None, (f"{subject} must be a real date", ["year"])
     try:
-        value = dt.date(int(year), int(month), int(day))
+        parsed = dt.date(year, month, day)
     except ValueError:
-        wrong = ["month"] if not 1 <= int(month) <= 12 else ["day"]
-        return f"{subject} must be a real date", wrong
-    if past_only and value > clock.today():
-        return f"{subject} must be today or in the past", list(DATE_PARTS)
-    return None
+        return None, (f"{subject} must be a real date", ["day"])
+    if past_only and parsed > clock.today():
+        return None, (f"{subject} must be today or in the past", list(DATE_PARTS))
+    return parsed, None
+
+
+def date_problem(
+    values: Any, *, words: str, past_only: bool = False
+) -> tuple[str, list[str]] | None:
+    """What is wrong with a typed date, and which of its parts to highlight."""
+    parsed, problem = parse_date(values, words=words, past_only=past_only)
+    if parsed is None and problem is None:
+        return f"Enter {words}", list(DATE_PARTS)
+    return problem
 
 
 class GovukDateField(forms.Field):
     """A date typed as day, month and year. ``words`` names it in messages ("the date the
-    concern arose"); ``past_only`` refuses dates after today."""
+    concern arose"); ``past_only`` refuses dates after today. Every GOV.UK date input in
+    Escalate is this field (or a subclass): its parsing is :func:`parse_date`."""
 
     widget = GovukDateWidget
 
@@ -106,14 +165,10 @@ class GovukDateField(forms.Field):
     def to_python(self, value: Any) -> dt.date | None:
         if isinstance(value, dt.date):
             return value
-        values = list(value) if isinstance(value, list | tuple) else ["", "", ""]
-        if not any((v or "").strip() for v in values):
-            return None
-        problem = date_problem(values, words=self.words, past_only=self.past_only)
+        parsed, problem = parse_date(value, words=self.words, past_only=self.past_only)
         if problem:
             raise forms.ValidationError(problem[0], code="invalid")
-        day, month, year = (int(v) for v in values)
-        return dt.date(year, month, day)
+        return parsed
 
     def validate(self, value: Any) -> None:
         if value is None and self.required:
@@ -124,6 +179,43 @@ class GovukDateField(forms.Field):
 
     def prepare_value(self, value: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else value
+
+
+# ---------------------------------------------------------------- text
+
+
+class GovukTextField(forms.CharField):
+    """Text typed or pasted in, with messages that name it (``words``: "the outcome").
+
+    Characters are decided on by :mod:`escalate.core.text`: other programs' line and
+    page breaks (Word's vertical tab, a form feed) become new lines; NUL bytes and other
+    control characters are refused with "Remove the unusual characters from the
+    outcome", so nothing stored can break a Word or Excel file. ``max_length`` is said
+    in the message in plain words ("The outcome must be 5,000 characters or fewer").
+    """
+
+    def __init__(self, *, words: str = "this answer", **kwargs: Any) -> None:
+        self.words = words
+        subject = words[:1].upper() + words[1:]
+        messages = {}
+        if kwargs.get("max_length") is not None:
+            messages["max_length"] = (
+                f"{subject} must be {kwargs['max_length']:,} characters or fewer"
+            )
+        messages.update(kwargs.pop("error_messages", None) or {})
+        super().__init__(error_messages=messages, **kwargs)
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = characters.tidy(value)
+        return super().to_python(value)
+
+    def validate(self, value: Any) -> None:
+        if isinstance(value, str) and characters.has_unusual_characters(value):
+            raise forms.ValidationError(
+                f"Remove the unusual characters from {self.words}", code="unusual_characters"
+            )
+        super().validate(value)
 
 
 # ---------------------------------------------------------------- bound fields

@@ -3,6 +3,11 @@
 PDFs are rendered from the same templates as the HTML print views. WeasyPrint may only
 fetch our own static files from disk: every other address is refused, so a document
 can never make a network request.
+
+Every text written into a file goes through :func:`escalate.core.text.printable`: text
+stored before input refused control characters (or written by other programs) can
+hold characters XML forbids, and one of them would stop the Word or Excel file being
+made for everyone. Spreadsheet cells are also kept from being read as formulas.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from escalate.core.text import printable
 from escalate.reports.charts import shown, shown_pct
 from escalate.reports.selectors import RegisterRow, Report
 
@@ -64,7 +70,9 @@ def pdf_from_template(template: str, context: dict[str, Any]) -> bytes:
     """A tagged PDF (PDF/UA-1) of ``template`` rendered for print."""
     from weasyprint import HTML
 
-    html = render_to_string(template, {**context, "for_pdf": True, "static_base": STATIC_PREFIX})
+    html = printable(
+        render_to_string(template, {**context, "for_pdf": True, "static_base": STATIC_PREFIX})
+    )
     document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=static_only_fetcher())
     return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
 
@@ -78,16 +86,17 @@ def referral_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str) -
     from docx import Document
     from docx.shared import Pt
 
+    title, submit_to = printable(title), printable(submit_to)
     document = Document()
-    document.core_properties.title = title
+    document.core_properties.title = title[:255]
     document.add_heading(title, level=1)
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in rows:
         cells = table.add_row().cells
-        run = cells[0].paragraphs[0].add_run(label)
+        run = cells[0].paragraphs[0].add_run(printable(label))
         run.bold = True
-        lines = (value or "").split("\n")
+        lines = printable(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
         cells[1].paragraphs[0].add_run(lines[0])
         for line in lines[1:]:
             cells[1].add_paragraph(line)
@@ -154,17 +163,20 @@ def register_table(rows: Iterable[RegisterRow]) -> list[list[str]]:
     ]
 
 
-def _safe_cell(value: str) -> str:
-    """Stop a spreadsheet reading text as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _safe_cell(value: Any) -> str:
+    """Text a spreadsheet can hold and will not read as a formula (CSV injection): what
+    XML cannot hold left out, and a cell starting = + - @ (or a tab or carriage return
+    before them) starting with ' instead."""
+    text = printable("" if value is None else str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_bytes(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headings)
+    writer.writerow([_safe_cell(h) for h in headings])
     for row in rows:
-        writer.writerow([_safe_cell(str(c)) for c in row])
+        writer.writerow([_safe_cell(c) for c in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -174,12 +186,12 @@ def xlsx_bytes(sheet_title: str, headings: Sequence[str], rows: Iterable[Sequenc
 
     book = Workbook()
     sheet = book.active
-    sheet.title = sheet_title[:31]
-    sheet.append(list(headings))
+    sheet.title = printable(sheet_title)[:31]
+    sheet.append([_safe_cell(h) for h in headings])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe_cell(str(c)) for c in row])
+        sheet.append([_safe_cell(c) for c in row])
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -16,6 +16,7 @@ from escalate.cases import permissions
 from escalate.cases.errors import Conflict, NotAllowed
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import Case, ContactKind, Event, StageRecord
+from escalate.core import text as characters
 from escalate.procedures.calendar import format_day
 from escalate.procedures.model import FieldKind, Prefill, ReferralForm, Role
 
@@ -254,11 +255,14 @@ def parse_day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(t)
     except ValueError:
         pass
-    m = re.fullmatch(r"(\d{1,2})[ /.-]+(\d{1,2})[ /.-]+(\d{4})", t)
+    # ASCII digits only (re.ASCII), as every date field: never another script's digits.
+    m = re.fullmatch(r"(\d{1,2})[ /.-]+(\d{1,2})[ /.-]+(\d{4})", t, re.ASCII)
     try:
         if m:
             return dt.date(int(m[3]), int(m[2]), int(m[1]))
-        m = re.fullmatch(r"(?:[a-z]+ )?(\d{1,2}) +([a-z]+) +(\d{4})", re.sub(r"\s+", " ", t))
+        m = re.fullmatch(
+            r"(?:[a-z]+ )?(\d{1,2}) +([a-z]+) +(\d{4})", re.sub(r"\s+", " ", t), re.ASCII
+        )
         if m:
             month = next((n for name, n in _MONTHS.items() if name.startswith(m[2][:3])), None)
             if month and len(m[2]) >= 3:
@@ -276,6 +280,10 @@ def field_errors(found: FormAt, values: dict[str, str]) -> dict[str, list[str]]:
         label = f.label[:1].lower() + f.label[1:]
         if f.required and not value:
             errors.setdefault(f.key, []).append(f"Enter the {label.removeprefix('the ')}.")
+        elif characters.has_unusual_characters(characters.tidy(value)):
+            # NUL bytes and control characters: PostgreSQL cannot store the one, and Word
+            # files cannot hold the others (see escalate.core.text).
+            errors.setdefault(f.key, []).append(f"Remove the unusual characters from {label}.")
         elif len(value) > 5000:
             errors.setdefault(f.key, []).append(
                 f"{f.label} must be 5,000 characters or fewer; it is {len(value):,}."

@@ -81,7 +81,8 @@ def parse_period(
     if not text:
         year = clock.today().year
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), str(year), str(year))
-    m = re.fullmatch(r"(\d{4})(?:-?Q([1-4]))?", text)
+    # ASCII digits only (re.ASCII): never another script's digits, as the date fields.
+    m = re.fullmatch(r"(\d{4})(?:-?Q([1-4]))?", text, re.ASCII)
     if not m or not 2000 <= int(m[1]) <= 2100:
         raise Invalid(
             {"period": ["Enter the period as a year, like 2026, or a quarter, like 2026-Q3."]}
@@ -342,7 +343,7 @@ def register(
     cases = Case.objects.filter(partnership=partnership)
     if filters.reached == "final":
         cases = cases.filter(current_stage__gte=_final_stage(partnership))
-    elif filters.reached.isdigit():
+    elif filters.reached.isascii() and filters.reached.isdigit():
         cases = cases.filter(current_stage=int(filters.reached))
     if filters.period is not None:
         cases = cases.filter(

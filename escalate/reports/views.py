@@ -7,7 +7,9 @@ message with what was typed kept.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +21,12 @@ from escalate import clock
 from escalate.cases import selectors as case_selectors
 from escalate.cases import services as case_services
 from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
-from escalate.cases.models import Case, CaseStatus, PolicyIssue
+from escalate.cases.models import Case, PolicyIssue
 from escalate.cases.permissions import CaseAction, can
 from escalate.partnerships.models import Partnership
-from escalate.reports import exports, presenting, referral, selectors, services
+from escalate.reports import exports, forms, presenting, referral, selectors, services
+
+security_log = logging.getLogger("escalate.security")
 
 
 def _refused(request: HttpRequest, error: CaseError) -> HttpResponse:
@@ -39,6 +43,26 @@ def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------- logs
+
+
+def _log_export(request: HttpRequest, what: str, fmt: str, **where: str) -> None:
+    """Who downloaded which file: never anything the file holds."""
+    security_log.info(
+        "export.downloaded user=%s what=%s format=%s %s",
+        request.user.pk,
+        what,
+        fmt,
+        " ".join(f"{k}={v}" for k, v in where.items()),
+    )
+
+
+def _record_read(request: HttpRequest, case: Case) -> None:
+    """The referral form shows the person's name, date of birth and address: each
+    page or file of it is in the case's read log, as the case page is."""
+    case_services.record_case_viewed(request.user, case)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- referral form
@@ -69,19 +93,28 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
         return _refused(request, error)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = {f.key: request.POST.get(f.key, "") for f in found.form.fields}
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = case.version
-        try:
-            services.submit_referral(request.user, case, values=values, expected_version=version)
-        except Invalid as invalid:
-            errors = {k: list(v) for k, v in invalid.errors.items()}
-        except CaseError as error:
-            return _refused(request, error)
+        form = forms.ReferralSubmitForm(request.POST, definition=found.form)
+        form.is_valid()
+        errors = {k: [str(m) for m in v] for k, v in form.errors.items() if k != "version"}
+        if not errors:
+            values = {key: form.cleaned_data.get(key) or "" for key in form.typed()}
+            # A missing or tampered version: checked against the case as it is now.
+            version = form.cleaned_data.get("version") or case.version
+            try:
+                services.submit_referral(
+                    request.user, case, values=values, expected_version=version
+                )
+            except Invalid as invalid:
+                errors = {k: list(v) for k, v in invalid.errors.items()}
+            except CaseError as error:
+                return _refused(request, error)
+            else:
+                return redirect(reverse("reports:referral_form", args=[case.reference]) + "?sent=1")
         else:
-            return redirect(reverse("reports:referral_form", args=[case.reference]) + "?sent=1")
+            # The service's own checks for the other answers, so every problem shows at once.
+            checked = referral.field_errors(found, form.typed())
+            errors.update({k: v for k, v in checked.items() if k not in errors})
+        values = form.typed()
     else:
         submission = selectors.latest_submission(case)
         values = dict(submission.values) if submission else referral.prefill(case, found)
@@ -97,6 +130,9 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
         }
         for f in found.form.fields
     ]
+    shown = forms.ReferralPageForm(request.GET)
+    sent = bool(shown.is_valid() and shown.cleaned_data["sent"]) and not errors
+    _record_read(request, case)
     return render(
         request,
         "reports/referral_form.html",
@@ -107,7 +143,7 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
             "fields": fields,
             "has_errors": bool(errors),
             "submission": selectors.latest_submission(case),
-            "sent": request.GET.get("sent") == "1" and not errors,
+            "sent": sent,
         },
         status=400 if errors else 200,
     )
@@ -116,6 +152,7 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
 def _referral_document_context(request: HttpRequest, reference: str) -> dict[str, Any]:
     case, found = _referral_case(request, reference)
     rows, submission = _referral_rows(case, found)
+    _record_read(request, case)
     return {
         "case": case,
         "title": submission.title if submission else found.form.title,
@@ -141,7 +178,9 @@ def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     except CaseError as error:
         return _refused(request, error)
     body = exports.pdf_from_template("reports/referral_document.html", context)
-    return _download(body, "application/pdf", f"{context['case'].reference}-referral.pdf")
+    case = context["case"]
+    _log_export(request, "referral", "pdf", case=case.reference, partnership=case.partnership.slug)
+    return _download(body, "application/pdf", f"{case.reference}-referral.pdf")
 
 
 @login_required
@@ -151,25 +190,23 @@ def referral_docx(request: HttpRequest, reference: str) -> HttpResponse:
     except CaseError as error:
         return _refused(request, error)
     body = exports.referral_docx(context["title"], context["rows"], context["submit_to"])
+    case = context["case"]
+    _log_export(request, "referral", "docx", case=case.reference, partnership=case.partnership.slug)
     return _download(
         body,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        f"{context['case'].reference}-referral.docx",
+        f"{case.reference}-referral.docx",
     )
 
 
 # ---------------------------------------------------------------- register
 
 
-def _period_from(request: HttpRequest, *, default_all: bool) -> selectors.Period | None:
-    text, since, until = (request.GET.get(k, "").strip() for k in ("period", "from", "to"))
-    if default_all and not (text or since or until):
-        return None
-    return selectors.parse_period(text, since=since or None, until=until or None)
-
-
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+def _period(form: forms.FilterForm, *, default_all: bool) -> tuple[Any, dict[str, list[str]]]:
+    try:
+        return form.period(default_all=default_all), {}
+    except Invalid as invalid:
+        return None, {k: list(v) for k, v in invalid.errors.items()}
 
 
 @login_required
@@ -180,51 +217,45 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     except CaseError as error:
         return _refused(request, error)
     choices = selectors.filter_choices(partnership)
-    g = request.GET
-    reached = g.get("reached", "final")
-    if reached not in {"final", "all"} and not (
-        reached.isdigit() and 1 <= int(reached) <= choices["final_stage"]
-    ):
-        reached = "final"
-    status = g.get("status", "")
-    status = status if status in CaseStatus.values else ""
-    category = g.get("category", "")
-    category = category if category in {k for k, _ in choices["categories"]} else ""
-    sort = g.get("sort", "-raised")
-    sort = sort if sort.lstrip("-") in selectors.SORTS else "-raised"
-    errors: dict[str, list[str]] = {}
-    try:
-        period = _period_from(request, default_all=True)
-    except Invalid as invalid:
-        errors, period = dict(invalid.errors), None
+    form = forms.RegisterFilterForm(request.GET, choices=choices)
+    errors = form.problems()
+    reached = form.value("reached", "final")
+    status = form.value("status")
+    category = form.value("category")
+    sort = form.value("sort", "-raised")
+    period, period_errors = _period(form, default_all=True)
+    errors.update(period_errors)
     filters = selectors.RegisterFilters(
         period=period,
         reached=reached,
-        agency=_int(g.get("agency", "")),
+        agency=form.agency(),
         category=category,
         status=status,
         sort=sort,
     )
     rows = selectors.register(request.user, partnership, filters)
-    fmt = g.get("format", "")
+    fmt = form.value("format")
     if fmt in ("csv", "xlsx") and not errors:
         table = exports.register_table(rows)
         stamp = clock.today().isoformat()
         if fmt == "csv":
-            return _download(
-                exports.csv_bytes(exports.REGISTER_HEADINGS, table),
-                "text/csv; charset=utf-8",
-                f"{partnership.slug}-register-{stamp}.csv",
-            )
-        return _download(
-            exports.xlsx_bytes("Escalation register", exports.REGISTER_HEADINGS, table),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"{partnership.slug}-register-{stamp}.xlsx",
-        )
-    query = g.copy()
-    query.pop("format", None)
-    query.pop("sort", None)
-    base = query.urlencode()
+            body = exports.csv_bytes(exports.REGISTER_HEADINGS, table)
+            kind = "text/csv; charset=utf-8"
+        else:
+            body = exports.xlsx_bytes("Escalation register", exports.REGISTER_HEADINGS, table)
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        _log_export(request, "register", fmt, partnership=partnership.slug)
+        return _download(body, kind, f"{partnership.slug}-register-{stamp}.{fmt}")
+    kept = {
+        "period": form.typed("period"),
+        "from": form.typed("from"),
+        "to": form.typed("to"),
+        "reached": reached,
+        "agency": str(form.agency() or ""),
+        "category": category,
+        "status": status,
+    }
+    base = urlencode({k: v for k, v in kept.items() if v})
     columns = []
     for key, label in (
         ("reference", "Reference"),
@@ -246,8 +277,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 "aria_sort": (("descending" if descending else "ascending") if current else "none"),
             }
         )
-    export_query = g.copy()
-    export_query.pop("format", None)
+    export_query = urlencode(
+        {k: v for k, v in {**kept, "sort": "" if sort == "-raised" else sort}.items() if v}
+    )
     return render(
         request,
         "reports/register.html",
@@ -255,19 +287,12 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             "partnership": partnership,
             "rows": rows,
             "choices": choices,
-            "values": {
-                "period": g.get("period", ""),
-                "from": g.get("from", ""),
-                "to": g.get("to", ""),
-                "reached": reached,
-                "agency": g.get("agency", ""),
-                "category": category,
-                "status": status,
-            },
+            "values": kept,
             "errors": errors,
+            "unboxed": form.unboxed,
             "columns": columns,
             "sort": sort,
-            "export_query": export_query.urlencode(),
+            "export_query": export_query,
         },
         status=400 if errors else 200,
     )
@@ -283,41 +308,39 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         selectors.require_statistics(request.user, partnership)
     except CaseError as error:
         return _refused(request, error)
-    g = request.GET
-    errors: dict[str, list[str]] = {}
-    try:
-        period = _period_from(request, default_all=False)
-    except Invalid as invalid:
-        errors = dict(invalid.errors)
+    form = forms.ReportFilterForm(request.GET)
+    errors = form.problems()
+    period, period_errors = _period(form, default_all=False)
+    errors.update(period_errors)
+    if period is None:
         period = selectors.parse_period()
-    assert period is not None
     data = selectors.board_report(request.user, partnership, period)
-    fmt = g.get("format", "")
+    fmt = form.value("format")
     if fmt == "csv" and not errors:
+        body = exports.csv_bytes(exports.REPORT_HEADINGS, exports.report_table(data))
+        _log_export(request, "report", "csv", partnership=partnership.slug)
         return _download(
-            exports.csv_bytes(exports.REPORT_HEADINGS, exports.report_table(data)),
-            "text/csv; charset=utf-8",
-            f"{partnership.slug}-report-{period.key}.csv",
+            body, "text/csv; charset=utf-8", f"{partnership.slug}-report-{period.key}.csv"
         )
     if fmt == "pdf" and not errors:
         body = exports.pdf_from_template(
             "reports/report_document.html",
             {**presenting.report_context(data, True), "partnership": partnership},
         )
+        _log_export(request, "report", "pdf", partnership=partnership.slug)
         return _download(body, "application/pdf", f"{partnership.slug}-report-{period.key}.pdf")
-    suppress = g.get("suppress") == "1"
-    export_query = g.copy()
-    export_query.pop("format", None)
-    export_query.pop("suppress", None)
+    suppress = bool(form.value("suppress", False))
+    values = {k: form.typed(k) for k in ("period", "from", "to")}
     return render(
         request,
         "reports/report.html",
         {
             **presenting.report_context(data, suppress),
             "partnership": partnership,
-            "values": {k: g.get(k, "") for k in ("period", "from", "to")},
+            "values": values,
             "errors": errors,
-            "export_query": export_query.urlencode(),
+            "unboxed": form.unboxed,
+            "export_query": urlencode({k: v for k, v in values.items() if v}),
         },
         status=400 if errors else 200,
     )
@@ -337,28 +360,33 @@ def policy_issues(request: HttpRequest, slug: str) -> HttpResponse:
     errors: dict[int, list[str]] = {}
     typed: dict[int, str] = {}
     if request.method == "POST":
+        form = forms.PolicyResponseForm(request.POST)
+        form.is_valid()
         issue = get_object_or_404(
             PolicyIssue.objects.select_related("case"),
-            pk=_int(request.POST.get("issue", "")) or 0,
+            pk=form.cleaned_data.get("issue") or 0,
             case__partnership=partnership,
         )
-        text = request.POST.get("response", "")
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = issue.case.version
-        try:
-            case_services.respond_to_policy_issue(
-                request.user, issue, response=text, expected_version=version
-            )
-        except Invalid as invalid:
-            errors[issue.pk] = [m for ms in invalid.errors.values() for m in ms]
-            typed[issue.pk] = text
-        except CaseError as error:
-            errors[issue.pk] = [error.message]
-            typed[issue.pk] = text
+        typed[issue.pk] = form.typed_response()
+        if "response" in form.errors:
+            errors[issue.pk] = [str(m) for m in form.errors["response"]]
         else:
-            return redirect(reverse("reports:policy_issues", args=[slug]) + f"#issue-{issue.pk}")
+            version = form.cleaned_data.get("version") or issue.case.version
+            try:
+                case_services.respond_to_policy_issue(
+                    request.user,
+                    issue,
+                    response=form.cleaned_data["response"],
+                    expected_version=version,
+                )
+            except Invalid as invalid:
+                errors[issue.pk] = [m for ms in invalid.errors.values() for m in ms]
+            except CaseError as error:
+                errors[issue.pk] = [error.message]
+            else:
+                return redirect(
+                    reverse("reports:policy_issues", args=[slug]) + f"#issue-{issue.pk}"
+                )
         issues = list(selectors.policy_issues(request.user, partnership))
     entries = [
         {
@@ -366,7 +394,7 @@ def policy_issues(request: HttpRequest, slug: str) -> HttpResponse:
             "may_respond": i.status == "open"
             and can(request.user, CaseAction.RESPOND_TO_POLICY_ISSUE, i.case),
             "errors": errors.get(i.pk, []),
-            "typed": typed.get(i.pk, ""),
+            "typed": typed.get(i.pk, "") if i.pk in errors else "",
         }
         for i in issues
     ]

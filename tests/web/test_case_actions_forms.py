@@ -410,11 +410,12 @@ def test_the_other_agency_cannot_escalate(client, w, case):
     assert case.current_stage == 1
 
 
-def test_an_outsider_gets_403_on_every_action_page(client, w, case):
+def test_an_outsider_is_told_every_action_page_is_not_found(client, w, case):
+    # The same answer as for a case that does not exist: nobody can count a board's cases.
     client.force_login(factories.user("Outsider"))
     for name in ("record", "tick", "resolve", "escalate", "withdraw", "respond"):
         response = client.get(url(name, case))
-        assert response.status_code == 403, name
+        assert response.status_code == 404, name
         assert case.disagreement not in response.content.decode()
 
 
