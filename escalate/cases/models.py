@@ -597,6 +597,14 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 
 VIEWED = "case.viewed"
+#: Pages and files other than the case page that show the person at risk: a view of
+#: one of them is in the read log with its kind (``data["what"]``).
+VIEWED_WHAT: dict[str, str] = {
+    "referral.form": "the referral form",
+    "referral.print": "the referral form's print view",
+    "referral.pdf": "the referral form as PDF",
+    "referral.docx": "the referral form as Word",
+}
 
 #: How each chronology action reads, for lists of what changed.
 ACTION_LABELS: dict[str, str] = {
@@ -682,6 +690,11 @@ class Event(models.Model):
     @property
     def label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def what_words(self) -> str:
+        """For a view: what was opened, when not the case page itself."""
+        return VIEWED_WHAT.get(str((self.data or {}).get("what", "")), "")
 
     def describe(self) -> str:
         """'Escalated (stage 2) by Sam Patel on Thu 24 Dec 2026 at 10:02'."""

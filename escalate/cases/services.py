@@ -56,6 +56,7 @@ from escalate.cases.models import (
     THEME_MAX,
     THEMES_MAX,
     VIEWED,
+    VIEWED_WHAT,
     AgreedAction,
     Case,
     CaseStatus,
@@ -74,6 +75,7 @@ from escalate.cases.models import (
     Submission,
 )
 from escalate.cases.permissions import CaseAction, Standing
+from escalate.core import text as characters
 from escalate.procedures import engine
 from escalate.procedures.model import Procedure, Protects, Recipient, Role
 
@@ -143,9 +145,13 @@ class _Form:
     def text(
         self, name: str, value: str | None, *, label: str, limit: int, required: bool = True
     ) -> str:
-        text = (value or "").strip()
+        text = characters.tidy((value or "").strip())
         if required and not text:
             self.add(name, f"Enter {label}.")
+        elif characters.has_unusual_characters(text):
+            # The forms refuse these first; this keeps callers that skip them (an API,
+            # a command) from storing what would break exports or PostgreSQL.
+            self.add(name, f"Remove the unusual characters from {label}.")
         elif len(text) > limit:
             self.add(
                 name,
@@ -2049,8 +2055,11 @@ def record_learning(
 # ---------------------------------------------------------------- viewing
 
 
-def record_case_viewed(actor: User, case: Case) -> Event:
-    """Note who opened the case and when (not a change: the version stays)."""
+def record_case_viewed(actor: User, case: Case, *, what: str = "") -> Event:
+    """Note who opened the case (or, with ``what``, which other page or file showing
+    the person at risk) and when (not a change: the version stays)."""
+    if what and what not in VIEWED_WHAT:
+        raise ValueError(f"unknown kind of view: {what!r}")
     _require_active(actor)
     if not permissions.can_view(actor, case):
         raise NotAllowed("You do not have access to this case.")
@@ -2061,7 +2070,7 @@ def record_case_viewed(actor: User, case: Case) -> Event:
         actor=actor,
         action=VIEWED,
         stage=case.current_stage,
-        data={},
+        data={"what": what} if what else {},
         version=current,
     )
     event.save()

@@ -27,7 +27,7 @@ class PreferenceForm(forms.Form):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
     person = request.user
     if request.method == "POST":

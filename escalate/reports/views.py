@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from escalate import clock
 from escalate.cases import selectors as case_selectors
@@ -59,17 +59,22 @@ def _log_export(request: HttpRequest, what: str, fmt: str, **where: str) -> None
     )
 
 
-def _record_read(request: HttpRequest, case: Case) -> None:
+def _record_read(request: HttpRequest, case: Case, what: str) -> None:
     """The referral form shows the person's name, date of birth and address: each
-    page or file of it is in the case's read log, as the case page is."""
-    case_services.record_case_viewed(request.user, case)  # type: ignore[arg-type]
+    page or file of it is in the case's read log, as the case page is, saying which."""
+    case_services.record_case_viewed(request.user, case, what=what)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- referral form
 
 
 def _referral_case(request: HttpRequest, reference: str) -> tuple[Case, referral.FormAt]:
-    case = case_selectors.get_case(request.user, reference=reference)
+    """The case and its referral form. A case this person may not see is "not found",
+    exactly like one that does not exist, so nobody can count another board's cases."""
+    try:
+        case = case_selectors.get_case(request.user, reference=reference)
+    except NotAllowed:
+        raise NotFound("There is no such case.") from None
     return case, referral.require_form(case)
 
 
@@ -83,8 +88,8 @@ def _referral_rows(case: Case, found: referral.FormAt) -> tuple[list[tuple[str, 
     return [(f.label, values.get(f.key, "")) for f in found.form.fields], None
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-@require_http_methods(["GET", "POST"])
 def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         case, found = _referral_case(request, reference)
@@ -132,7 +137,7 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
     ]
     shown = forms.ReferralPageForm(request.GET)
     sent = bool(shown.is_valid() and shown.cleaned_data["sent"]) and not errors
-    _record_read(request, case)
+    _record_read(request, case, "referral.form")
     return render(
         request,
         "reports/referral_form.html",
@@ -149,10 +154,10 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _referral_document_context(request: HttpRequest, reference: str) -> dict[str, Any]:
+def _referral_document_context(request: HttpRequest, reference: str, what: str) -> dict[str, Any]:
     case, found = _referral_case(request, reference)
     rows, submission = _referral_rows(case, found)
-    _record_read(request, case)
+    _record_read(request, case, what)
     return {
         "case": case,
         "title": submission.title if submission else found.form.title,
@@ -162,19 +167,21 @@ def _referral_document_context(request: HttpRequest, reference: str) -> dict[str
     }
 
 
+@require_safe
 @login_required
 def referral_print(request: HttpRequest, reference: str) -> HttpResponse:
     try:
-        context = _referral_document_context(request, reference)
+        context = _referral_document_context(request, reference, "referral.print")
     except CaseError as error:
         return _refused(request, error)
     return render(request, "reports/referral_document.html", context)
 
 
+@require_safe
 @login_required
 def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     try:
-        context = _referral_document_context(request, reference)
+        context = _referral_document_context(request, reference, "referral.pdf")
     except CaseError as error:
         return _refused(request, error)
     body = exports.pdf_from_template("reports/referral_document.html", context)
@@ -183,10 +190,11 @@ def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     return _download(body, "application/pdf", f"{case.reference}-referral.pdf")
 
 
+@require_safe
 @login_required
 def referral_docx(request: HttpRequest, reference: str) -> HttpResponse:
     try:
-        context = _referral_document_context(request, reference)
+        context = _referral_document_context(request, reference, "referral.docx")
     except CaseError as error:
         return _refused(request, error)
     body = exports.referral_docx(context["title"], context["rows"], context["submit_to"])
@@ -209,6 +217,7 @@ def _period(form: forms.FilterForm, *, default_all: bool) -> tuple[Any, dict[str
         return None, {k: list(v) for k, v in invalid.errors.items()}
 
 
+@require_safe
 @login_required
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
@@ -301,6 +310,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- report
 
 
+@require_safe
 @login_required
 def report(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
@@ -349,8 +359,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- policy issues
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-@require_http_methods(["GET", "POST"])
 def policy_issues(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
     try:

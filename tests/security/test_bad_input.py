@@ -16,6 +16,7 @@ import factories
 import pytest
 from django import forms
 from django.test import Client
+from django.utils.html import escape
 from docx import Document
 from openpyxl import load_workbook
 
@@ -704,6 +705,12 @@ def test_each_referral_page_and_file_is_in_the_read_log(w, route):
     response = signed_in(owner).get(f"/board/cases/{case.reference}/{route}")
     assert response.status_code == 200
     assert Event.objects.filter(case=case, action=VIEWED, actor=owner).count() == before + 1
+    latest = Event.objects.filter(case=case, action=VIEWED, actor=owner).latest("id")
+    assert latest.what_words.startswith("the referral form")
+    # The business unit's "who has viewed" list says what was opened.
+    business_unit = w.person(Role.BUSINESS_UNIT)
+    page = signed_in(business_unit).get(f"/cases/{case.reference}/").content.decode()
+    assert f"({escape(latest.what_words)})" in page
 
 
 def test_a_refused_referral_page_is_not_in_the_read_log(w):
@@ -775,3 +782,19 @@ def test_each_referral_download_is_logged_without_its_contents(w, fmt, security_
     assert f"user={owner.pk}" in line and f"format={fmt}" in line and "what=referral" in line
     for identity in IDENTITY:
         assert identity not in line
+
+
+def test_the_case_services_refuse_control_characters_even_without_a_form(w):
+    from escalate.cases import services
+    from escalate.cases.errors import Invalid
+
+    case = factories.raise_case(w)
+    for text in ("Phoned\x01 them.", "Phoned\x00 them."):
+        with pytest.raises(Invalid, match="Remove the unusual characters"):
+            services.record_contact(
+                w.raiser, case, kind="contact", text=text, expected_version=case.version
+            )
+    services.record_contact(
+        w.raiser, case, kind="contact", text="Line one\x0bline two", expected_version=case.version
+    )
+    assert "Line one\nline two" in [e.data.get("text") for e in case.events.all()]

@@ -562,6 +562,23 @@ def test_a_case_you_may_not_see_gets_the_same_answer_as_one_that_does_not_exist(
             assert case.disagreement not in seen.content.decode()
 
 
+@pytest.mark.parametrize(
+    "route", ["referral_form", "referral_print", "referral_pdf", "referral_docx"]
+)
+def test_another_boards_referral_form_is_not_found_like_one_that_does_not_exist(
+    busy_case, route
+) -> None:
+    w, case, _, _, _ = busy_case
+    elsewhere = factories.world("warrington-sab")
+    client = signed_in(elsewhere.person(Role.BUSINESS_UNIT))
+    seen = client.get(reverse(f"reports:{route}", args=[case.reference]))
+    missing = client.get(
+        reverse(f"reports:{route}", args=[f"{w.partnership.reference_prefix}-2026-9999"])
+    )
+    assert seen.status_code == missing.status_code == 404
+    assert _same_page(seen.content.decode()) == _same_page(missing.content.decode())
+
+
 def test_an_action_of_another_case_is_not_found_on_a_case_you_can_see(busy_case) -> None:
     w, case, action, issue, _ = busy_case
     mine = factories.raise_case(w)
