@@ -199,7 +199,8 @@ def test_people_outside_the_final_stage_cannot_complete_or_download_the_form(fro
 
     for url in ("referral/", "referral.pdf", "referral.docx", "referral/print/"):
         response = _client(stranger).get(f"/board/cases/{case.reference}/{url}")
-        assert response.status_code == 403, url
+        # Not found, as for a case that does not exist: nobody can count others' cases.
+        assert response.status_code == 404, url
         assert b"Alex Example" not in response.content
     # The other professional sees the case but does not complete the escalating side's form.
     response = _client(other_practitioner).get(f"/board/cases/{case.reference}/referral/")

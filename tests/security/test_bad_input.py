@@ -451,28 +451,21 @@ def test_word_export_leaves_out_what_xml_cannot_hold():
 
 
 def _stored_outcome(w: factories.World) -> Case:
-    """Text stored before input refused control characters (the services take it)."""
+    """Text stored before input refused control characters: written straight to the
+    row, as the services refuse it now (PostgreSQL refuses NUL bytes outright)."""
     case = factories.raise_case(w)
-    return services.resolve(
-        w.raiser,
-        case,
-        outcome="Agreed a joint visit.\x01\x0bReview in a month.\x00",
-        expected_version=case.version,
+    case = services.resolve(
+        w.raiser, case, outcome="Agreed a joint visit.", expected_version=case.version
     )
+    StageRecord.objects.filter(case=case, outcome="Agreed a joint visit.").update(
+        outcome="Agreed a joint visit.\x01\x0bReview in a month."
+    )
+    return case
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_stored_control_characters_do_not_break_the_register_download(w, fmt):
-    try:
-        _stored_outcome(w)
-    except Exception:  # noqa: BLE001 - a database that refuses NUL outright
-        case = factories.raise_case(w)
-        services.resolve(
-            w.raiser,
-            case,
-            outcome="Agreed a joint visit.\x01\x0bReview in a month.",
-            expected_version=case.version,
-        )
+    _stored_outcome(w)
     response = _board(w).get(f"/board/{w.partnership.slug}/register/?reached=all&format={fmt}")
     assert response.status_code == 200
     if fmt == "xlsx":
