@@ -295,26 +295,27 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 SESSION_IDLE_TIMEOUT_SECONDS = 60 * env_int("ESCALATE_SESSION_IDLE_MINUTES", 30, 2, 720)
 SESSION_MAX_AGE_SECONDS = 3600 * env_int("ESCALATE_SESSION_MAX_HOURS", 12, 1, 168)
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
+# The cookie goes when the browser closes; the server ends idle sessions itself.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # ---------------------------------------------------------------- throttling
-# Sign-in (web and administration) is locked for an account after this many wrong
-# passwords in a row, for this long (django-axes); the right password does not work
-# during the lockout. Locking by account, not address: a whole trust may share one.
+# Sign-in (web and administration) to an account from one address is locked after this
+# many wrong passwords in a row, for this long (django-axes); the right password does not
+# work from there during the lockout. By account and address together, so nobody can lock
+# someone else out from elsewhere; each address is also limited to 100 tries an hour.
 AXES_FAILURE_LIMIT = env_int("ESCALATE_SIGN_IN_ATTEMPTS", 5, 1, 100)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("ESCALATE_LOCKOUT_MINUTES", 15, 1, 1440))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "escalate.accounts.signing_in.client_address"
 AXES_USERNAME_CALLABLE = "escalate.accounts.signing_in.username_for_lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "escalate.accounts.signing_in.locked_out"
 AXES_VERBOSE = False
 # Other limits (password reset, invitations, emails) count in the database
 # (escalate.throttling), shared by every worker and app server.
-SILENCED_SYSTEM_CHECKS = [
-    # Lockout is by account on purpose: everyone in a trust may share one address.
-    # Addresses are limited separately (escalate.throttling, escalate.core.views).
-    "axes.W006",
-]
+# Behind proxies that each add the address they saw to X-Forwarded-For: how many to
+# trust, so limits count the person's address rather than the proxy's.
+TRUSTED_PROXY_HOPS = env_int("ESCALATE_TRUSTED_PROXY_HOPS", 0, 0, 5)
 
 # ---------------------------------------------------------------- logging
 # One line per event: time, level, logger, then the message (security events as

@@ -60,5 +60,6 @@ urlpatterns = [
         views.ResetPasswordView.as_view(),
         name="admin_password_reset",
     ),
+    path("admin/login/", views.admin_sign_in, name="admin_sign_in"),
     path("admin/", admin.site.urls),
 ]

@@ -40,5 +40,5 @@ class SessionLimitsMiddleware:
             response: HttpResponse = JsonResponse({"seconds_left": 0}, status=401)
         else:
             response = HttpResponseRedirect(f"{reverse('login')}?{urlencode(query)}")
-        response["Clear-Site-Data"] = '"cache", "storage"'
+        response["Clear-Site-Data"] = '"cache", "storage"'  # as at sign-out
         return response

@@ -41,7 +41,7 @@ def refused(
     """Count one request of ``form`` for ``email`` and the client address; True (and a
     ``ratelimit.refused`` log line) when either is over its limit."""
     address = address_hash(email)
-    client = str(request.META.get("REMOTE_ADDR", ""))
+    client = limits.client_address(request)
     over = [
         name
         for name, key, rate in (

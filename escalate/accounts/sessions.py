@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 
 from escalate import clock
@@ -31,6 +32,7 @@ security_log = logging.getLogger("escalate.security")
 #: Session keys Escalate keeps in Django's session for its limits.
 STARTED = "_escalate_started"
 SEEN = "_escalate_seen"
+RECORD = "_escalate_record"
 #: A session's last-use time is written at most this often (seconds).
 TOUCH_EVERY = 30
 
@@ -54,10 +56,9 @@ def signed_in(request: HttpRequest, user: User) -> None:
     now = clock.now()
     request.session[STARTED] = now.timestamp()
     request.session[SEEN] = now.timestamp()
-    request.session.set_expiry(idle_timeout())
     if request.session.session_key is None:
         request.session.save()
-    SignedInSession.objects.update_or_create(
+    record, _ = SignedInSession.objects.update_or_create(
         session_key=request.session.session_key,
         defaults={
             "user": user,
@@ -66,6 +67,7 @@ def signed_in(request: HttpRequest, user: User) -> None:
             "browser": _browser(request),
         },
     )
+    request.session[RECORD] = record.pk
 
 
 def signed_out(request: HttpRequest) -> None:
@@ -87,10 +89,8 @@ def check(request: HttpRequest, *, touch: bool = True) -> Expiry | None:
     started = _number(session.get(STARTED))
     seen = _number(session.get(SEEN))
     if started is None or seen is None:
-        # A session from before these limits: start counting now.
-        session[STARTED] = session[SEEN] = now
-        session.set_expiry(idle_timeout())
-        return None
+        # A session from before these limits (or one made some other way): sign in again.
+        return Expiry("idle")
     if now - started > max_age():
         return Expiry("limit")
     if now - seen > idle_timeout():
@@ -104,13 +104,18 @@ def note_activity(request: HttpRequest) -> None:
     """The person is active: the idle timeout starts again."""
     now = clock.now()
     request.session[SEEN] = now.timestamp()
-    request.session.set_expiry(idle_timeout())
     key = request.session.session_key
     if key and request.user.is_authenticated:
-        updated = SignedInSession.objects.filter(session_key=key).update(last_seen_at=now)
+        # By the record's id: the session key changes when the password does.
+        record_id = request.session.get(RECORD)
+        updated = 0
+        if isinstance(record_id, int):
+            updated = SignedInSession.objects.filter(pk=record_id, user=request.user).update(
+                last_seen_at=now, session_key=key
+            )
         if not updated:
             started = _number(request.session.get(STARTED)) or now.timestamp()
-            SignedInSession.objects.get_or_create(
+            record, _ = SignedInSession.objects.update_or_create(
                 session_key=key,
                 defaults={
                     "user": request.user,
@@ -119,6 +124,7 @@ def note_activity(request: HttpRequest) -> None:
                     "browser": _browser(request),
                 },
             )
+            request.session[RECORD] = record.pk
 
 
 def seconds_left(request: HttpRequest) -> int:
@@ -174,12 +180,18 @@ def end_all_sessions(actor: User, person: User, *, keep: str | None = None) -> i
 
 def clear_expired() -> int:
     """Forget sessions that have run out (Django's own expired sessions included)."""
-    Session.objects.filter(expire_date__lt=clock.now()).delete()
     idle_since = clock.now() - _seconds(idle_timeout())
     started_since = clock.now() - _seconds(max_age())
-    deleted, _ = SignedInSession.objects.filter(last_seen_at__lt=idle_since).delete()
-    more, _ = SignedInSession.objects.filter(started_at__lt=started_since).delete()
-    return deleted + more
+    run_out = SignedInSession.objects.filter(
+        Q(last_seen_at__lt=idle_since) | Q(started_at__lt=started_since)
+    )
+    with transaction.atomic():
+        keys = list(run_out.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        deleted, _ = SignedInSession.objects.filter(session_key__in=keys).delete()
+    # Sessions nobody signed in to (or that Django itself says have expired).
+    Session.objects.filter(expire_date__lt=clock.now()).delete()
+    return deleted
 
 
 def _number(value: Any) -> float | None:

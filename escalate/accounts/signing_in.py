@@ -7,7 +7,6 @@ person at risk.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -16,9 +15,11 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 
 from escalate.accounts import sessions
 from escalate.accounts.models import User
+from escalate.throttling import limits
 
 security_log = logging.getLogger("escalate.security")
 
@@ -51,16 +52,18 @@ def locked_out(
 
 def account_ref(email: str) -> str:
     """An attempted address for the log: the account id when there is one, otherwise a
-    short hash (so repeated attempts can be matched without keeping what was typed)."""
+    short keyed hash (so repeated attempts can be matched without keeping what was
+    typed, which may be a password typed in the wrong box)."""
     user = User.objects.filter(email__iexact=email).only("pk").first() if email else None
     if user is not None:
         return f"user={user.pk}"
-    digest = hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()[:12]
+    digest = salted_hmac("escalate.signing_in.unknown", email).hexdigest()[:12]
     return f"unknown_account={digest}"
 
 
-def client_address(request: HttpRequest | None) -> str:
-    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+def client_address(request: HttpRequest | None, credentials: Any = None) -> str:
+    """The client's address, through trusted proxies (also django-axes' callable)."""
+    return limits.client_address(request)
 
 
 @receiver(user_logged_in, dispatch_uid="escalate-signed-in")

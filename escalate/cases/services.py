@@ -1102,9 +1102,8 @@ def _refuse_invitation(actor: User, invitation: Invitation) -> NotAllowed:
             ],
         )
     security_log.warning(
-        "invitation.refused user_id=%s email=%s case=%s invitation=%s",
+        "invitation.refused user=%s case=%s invitation=%s",
         actor.pk,
-        actor.email.lower(),
         case.reference,
         invitation.pk,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -100,6 +101,7 @@ class FormMethodsOnly:
             return HttpResponseNotAllowed([m.upper() for m in FORM_METHODS])
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
 
+
 #: Sign-in attempts allowed from one network address (a whole trust may share one; the
 #: per-account lockout is django-axes').
 SIGN_IN_RATE_PER_ADDRESS = "100/h"
@@ -134,13 +136,18 @@ class SignInView(FormMethodsOnly, auth_views.LoginView):
         return context
 
 
+#: What the browser is told to forget at sign-out: pages and stored data. Not cookies:
+#: that would also end other services' sessions on the same domain.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 class SignOutView(auth_views.LogoutView):
     """Signing out also tells the browser to forget what it kept of Escalate's pages, so
     Back cannot show a case again."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
 
 
@@ -163,9 +170,12 @@ def your_sessions(request: HttpRequest) -> HttpResponse:
             )
             return redirect("your_sessions")
         if which == "all":
+            # Signed out here first, so that ending every session does not pull this
+            # request's own session out from under it.
+            logout(request)
             sessions.end_all_sessions(person, person)  # type: ignore[arg-type]
             response = redirect("login")
-            response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+            response["Clear-Site-Data"] = CLEAR_SITE_DATA
             return response
         messages.error(request, "Choose which sessions to sign out of.")
         return redirect("your_sessions")
@@ -194,6 +204,17 @@ def session_status(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         sessions.note_activity(request)
     return JsonResponse({"seconds_left": sessions.seconds_left(request)})
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The administration site's sign-in, with the same limit per address as ours."""
+    from django.contrib import admin
+
+    if request.method == "POST" and limits.exceeded(
+        "sign-in", limits.address_key(request), SIGN_IN_RATE_PER_ADDRESS, request=request
+    ):
+        return rate_limited(request)
+    return admin.site.login(request)
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

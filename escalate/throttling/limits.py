@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -90,8 +92,37 @@ def user_key(request: HttpRequest) -> str:
     return f"user:{user.pk}" if user.is_authenticated else address_key(request)
 
 
+def client_address(request: HttpRequest | None) -> str:
+    """The address of the person's computer. Behind ``TRUSTED_PROXY_HOPS`` proxies (each
+    adding the address it saw to X-Forwarded-For), the address the outermost trusted
+    proxy saw; never an address a client could make up."""
+    if request is None:
+        return ""
+    seen = [str(request.META.get("REMOTE_ADDR", "")).strip()]
+    hops = int(getattr(settings, "TRUSTED_PROXY_HOPS", 0))
+    if hops:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))[:2000]
+        seen = [part.strip() for part in forwarded.split(",") if part.strip()] + seen
+        seen = seen[-(hops + 1) :]
+    for candidate in seen[:1]:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            break
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
 def address_key(request: HttpRequest) -> str:
-    return f"address:{request.META.get('REMOTE_ADDR', '')}"
+    """The client's address for counting: an IPv6 address by its /64 network, as one
+    computer may hold the whole of one."""
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address[:60]}"
+    if parsed.version == 6:
+        return f"address:{ipaddress.ip_network(f'{parsed}/64', strict=False)}"
+    return f"address:{parsed}"
 
 
 def email_key(email: str) -> str:

@@ -25,19 +25,21 @@ def _sign_in(page: Page, base: str) -> None:
 def test_the_timeout_warning_offers_to_stay_signed_in_then_signs_out(
     page: Page, live_server, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.SESSION_IDLE_TIMEOUT_SECONDS = 12
+    # Longer than the 30 seconds after which a request refreshes the session, so that
+    # leaving the page a moment early would show (it would keep the session alive).
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 36
     _sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/")
 
     warning = page.get_by_role("dialog", name="You will be signed out soon")
-    expect(warning).to_be_visible(timeout=15_000)
+    expect(warning).to_be_visible(timeout=25_000)
     assert_accessible(page)
     page.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
 
     # Nothing more done: the warning comes back, and then the page signs out.
-    expect(warning).to_be_visible(timeout=15_000)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Escalate", timeout=20_000)
+    expect(warning).to_be_visible(timeout=25_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Escalate", timeout=30_000)
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "You were signed out because you had not done anything"
     )

@@ -103,6 +103,8 @@ def test_signing_out_tells_the_browser_to_forget_the_pages(client):
     response = client.post(reverse("logout"))
     assert '"cache"' in response.headers.get("Clear-Site-Data", "")
     assert '"storage"' in response.headers["Clear-Site-Data"]
+    # Not "cookies": that would sign people out of other services on the same domain.
+    assert "cookies" not in response.headers["Clear-Site-Data"]
     assert client.get(reverse("home")).status_code == 302
 
 
@@ -369,3 +371,96 @@ def test_the_reminder_sweep_forgets_sessions_that_have_run_out(client):
     call_command("remind", "--no-digest", stdout=out)
     assert "Expired sessions forgotten: 1." in out.getvalue()
     assert not Session.objects.exists()
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_sign_out_everywhere_works_when_the_session_was_just_refreshed(client):
+    _person()
+    _sign_in(client, "sam@example.org")
+    clock.advance(seconds=45)  # the next request refreshes the session as it ends it
+    response = client.post(reverse("your_sessions"), {"end": "all"})
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_session_with_no_start_time_is_signed_out(client):
+    from escalate.accounts import sessions
+
+    _person()
+    _sign_in(client, "sam@example.org")
+    session = client.session
+    del session[sessions.STARTED]
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "signed_out=idle" in response.url
+
+
+def test_the_session_cookie_goes_when_the_browser_closes(client):
+    _person()
+    _sign_in(client, "sam@example.org")
+    clock.advance(minutes=1)
+    client.get(reverse("home"))
+    assert not client.cookies["escalate-session"]["max-age"]
+
+
+def test_changing_the_password_keeps_the_session_in_the_list(client):
+    _person()
+    _sign_in(client, "sam@example.org")
+    client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-password-2",
+            "new_password2": "another-long-password-2",
+        },
+    )
+    clock.advance(minutes=1)
+    assert client.get(reverse("home")).status_code == 200
+    assert list(SignedInSession.objects.values_list("session_key", flat=True)) == [
+        client.session.session_key
+    ]
+
+
+def test_someone_elsewhere_cannot_lock_a_person_out(client):
+    _person()
+    for _ in range(6):
+        client.post(
+            reverse("login"),
+            {"username": "sam@example.org", "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    assert _sign_in(client, "sam@example.org").status_code == 302  # from 127.0.0.1
+
+
+def test_behind_trusted_proxies_limits_count_the_persons_address(rf, settings):
+    from escalate.throttling import limits
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="9.9.9.9, 198.51.100.7", REMOTE_ADDR="10.0.0.1")
+    assert limits.client_address(request) == "198.51.100.7"  # not the made-up 9.9.9.9
+    settings.TRUSTED_PROXY_HOPS = 0
+    assert limits.client_address(request) == "10.0.0.1"
+    ipv6 = rf.get("/", REMOTE_ADDR="2001:db8:1:2:3:4:5:6")
+    assert limits.address_key(ipv6) == "address:2001:db8:1:2::/64"
+
+
+def test_the_administration_sign_in_is_limited_per_address(client, monkeypatch):
+    from escalate.core import views
+
+    monkeypatch.setattr(views, "SIGN_IN_RATE_PER_ADDRESS", "3/h")
+    for n in range(3):
+        client.post("/admin/login/", {"username": f"nobody{n}@example.org", "password": "x"})
+    response = client.post("/admin/login/", {"username": "nobody9@example.org", "password": "x"})
+    assert response.status_code == 429
+
+
+def test_an_unknown_sign_in_address_is_logged_as_a_keyed_hash(client, caplog):
+    import hashlib
+
+    with caplog.at_level(logging.INFO, logger="escalate.security"):
+        _sign_in(client, "nobody@example.org", "wrong-password")
+    plain = hashlib.sha256(b"nobody@example.org").hexdigest()[:12]
+    (line,) = [m for m in caplog.messages if m.startswith("signin.failed")]
+    assert "unknown_account=" in line and plain not in line

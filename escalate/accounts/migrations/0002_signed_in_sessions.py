@@ -6,25 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignedInSession',
+            name="SignedInSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(max_length=40, unique=True)),
-                ('started_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField(db_index=True)),
-                ('browser', models.CharField(blank=True, max_length=200)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signed_in_sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(max_length=40, unique=True)),
+                ("started_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField(db_index=True)),
+                ("browser", models.CharField(blank=True, max_length=200)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signed_in_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last_seen_at__gte', models.F('started_at'))), name='signed_in_session_seen_after_start')],
+                "ordering": ["-last_seen_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last_seen_at__gte", models.F("started_at"))),
+                        name="signed_in_session_seen_after_start",
+                    )
+                ],
             },
         ),
     ]

@@ -46,9 +46,8 @@ def refused(request: HttpRequest, limit: Limit) -> HttpResponse | None:
     if tries <= rate.limit:
         return None
     security_log.warning(
-        "ratelimit.refused user_id=%s email=%s route=%s tries=%s",
+        "ratelimit.refused user=%s route=%s tries=%s",
         request.user.pk,
-        getattr(request.user, "email", ""),
         _route(request),
         tries,
     )

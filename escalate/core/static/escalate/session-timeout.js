@@ -52,11 +52,13 @@
   }
 
   function tick() {
-    var left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+    var left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
     countdown.textContent = words(left);
     if (left <= 0) {
+      // Only the server says the session has ended: leaving a moment early would count
+      // as activity and keep it alive. Ask again until it has.
       clearInterval(ticking);
-      signedOut();
+      setTimeout(check, 1500);
     }
   }
 
