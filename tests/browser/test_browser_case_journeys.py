@@ -282,12 +282,14 @@ def test_someone_not_on_the_case_is_turned_away_kindly(page: Page, live_server) 
 
     sign_in(page, live_server.url, outsider, case_path(case))
 
-    expect(page.locator("h1")).to_have_text("You cannot do this")
+    # The same kind answer as for a case that does not exist: nobody learns it does.
+    expect(page.locator("h1")).to_have_text("Case not found")
+    expect(page.locator("main")).to_contain_text("ask the person who raised it")
     expect(page.locator("main")).not_to_contain_text("Alex Example")
     expect(page.locator("main")).not_to_contain_text("Private note.")
     assert_accessible(page)
     page.goto(f"{live_server.url}/cases/{case.reference}/escalate/")
-    expect(page.locator("h1")).to_have_text("You cannot do this")
+    expect(page.locator("h1")).to_have_text("Case not found")
 
 
 def test_an_expedited_start_raises_straight_at_a_later_stage(page: Page, live_server) -> None:

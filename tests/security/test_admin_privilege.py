@@ -15,7 +15,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.contrib.admin import site as admin_site
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from escalate import clock
@@ -800,7 +802,7 @@ def test_a_superuser_can_still_do_everything(as_superuser, superuser, mine, thei
     practitioner.refresh_from_db()
     assert practitioner.check_password("a-new-long-pass-8")
     html = as_superuser.get(change_url(practitioner)).content.decode()
-    assert 'name="is_superuser"' in html and 'name="groups"' in html
+    assert 'name="is_staff"' in html and 'name="groups"' in html
     data = form_of(as_superuser, change_url(practitioner))
     data.update(is_staff="on")
     assert as_superuser.post(change_url(practitioner), data).status_code == 302
@@ -838,3 +840,323 @@ def test_the_administrator_role_gives_no_powers_without_staff_status(mine):
     assert not administration.administers_anything(holder)
     assert not administration.may_administer_person(holder, mine.raiser)
     assert not administration.may_grant(holder, mine.raising, Role.DIRECTOR.value, mine.raiser)
+
+
+# ---------------------------------------------------------------- the review's holes
+
+
+@pytest.fixture
+def frozen():
+    clock.freeze(dt.date(2026, 12, 23))
+    yield
+    clock.unfreeze()
+
+
+def option_values(html: str, name: str) -> set[str]:
+    """The values offered by the select called ``name`` (blank left out)."""
+
+    class Options(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside = False
+            self.values: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: (v or "") for k, v in attrs}
+            if tag == "select":
+                self.inside = a.get("name") == name
+            elif tag == "option" and self.inside and a.get("value"):
+                self.values.add(a["value"])
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "select":
+                self.inside = False
+
+    reader = Options()
+    reader.feed(html)
+    return reader.values
+
+
+def security_lines(caplog: Any, event: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "escalate.security" and r.getMessage().startswith(event + " ")
+    ]
+
+
+# H1: an administrator changed an email, then sent themselves the reset link.
+
+
+def test_an_administrator_cannot_change_the_email_of_someone_they_administer(
+    as_administrator, administrator, mine
+):
+    from escalate.accounts.admin import PasswordResetFor
+
+    practitioner = mine.raiser
+    address = practitioner.email
+    assert administration.may_administer_person(administrator, practitioner)
+    data = form_of(as_administrator, change_url(practitioner))
+    assert "email" not in data  # shown, not editable
+    assert address in as_administrator.get(change_url(practitioner)).content.decode()
+    data.update(email="taken.over@example.org", full_name="Renamed Practitioner")
+    response = as_administrator.post(change_url(practitioner), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    practitioner.refresh_from_db()
+    assert practitioner.email == address
+    assert practitioner.full_name == "Renamed Practitioner"
+    with mock.patch.object(PasswordResetFor, "send_mail") as send_mail:
+        as_administrator.post(
+            "/admin/accounts/user/",
+            {"action": "send_password_reset_email", "_selected_action": [practitioner.pk]},
+        )
+    assert [c.args[4] for c in send_mail.call_args_list] == [address]
+
+
+def test_a_superuser_changes_an_email_and_the_log_names_ids_not_addresses(
+    as_superuser, superuser, mine, caplog
+):
+    practitioner = mine.raiser
+    old = practitioner.email
+    caplog.set_level(logging.INFO, logger="escalate.security")
+    data = form_of(as_superuser, change_url(practitioner))
+    data.update(email="moved.on@example.org")
+    assert as_superuser.post(change_url(practitioner), data).status_code == 302
+    practitioner.refresh_from_db()
+    assert practitioner.email == "moved.on@example.org"
+    [line] = security_lines(caplog, "person.email_changed")
+    assert f"actor={superuser.pk}" in line and f"person={practitioner.pk}" in line
+    assert old not in line and "moved.on@example.org" not in line
+
+
+# H2: an administrator made themselves someone's line manager (and so saw their cases).
+
+
+@pytest.fixture
+def administrator_who_also_manages(administrator, mine, superuser):
+    """The administrator is also a senior manager in the raising agency (given by a
+    superuser)."""
+    services.grant_role(superuser, administrator, Role.SENIOR_MANAGER.value, agency=mine.raising)
+    return administrator
+
+
+def test_line_manager_choices_are_managers_in_the_persons_own_agencies_never_oneself(
+    as_administrator, administrator_who_also_manages, mine, theirs
+):
+    administrator = administrator_who_also_manages
+    practitioner = mine.raiser
+    html = as_administrator.get(change_url(practitioner)).content.decode()
+    managers = {
+        str(mine.raising_people[role].pk)
+        for role in (Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR)
+    }
+    assert option_values(html, "line_manager") == managers
+    assert set(
+        administration.line_manager_choices(administrator, practitioner).values_list(
+            "pk", flat=True
+        )
+    ) == {int(pk) for pk in managers}
+    # A crafted post naming themselves, a practitioner, another agency's or another
+    # partnership's manager is refused.
+    for manager in (
+        administrator,
+        mine.other_professional,
+        mine.raising_people[Role.BOARD_REPRESENTATIVE],
+        mine.other_people[Role.DIRECTOR],
+        theirs.raising_people[Role.DIRECTOR],
+    ):
+        data = form_of(as_administrator, change_url(practitioner))
+        data["line_manager"] = str(manager.pk)
+        response = as_administrator.post(change_url(practitioner), data)
+        assert response.status_code == 200, manager
+        assert "Select a valid choice" in response.content.decode()
+        practitioner.refresh_from_db()
+        assert practitioner.line_manager == mine.person(Role.LINE_MANAGER)
+        assert not administration.may_set_line_manager(administrator, practitioner, manager)
+    # Even past the form, saving is refused.
+    from escalate.accounts.admin import UserAdmin
+
+    request = mock.Mock(user=administrator)
+    form = mock.Mock(changed_data=["line_manager"])
+    practitioner.line_manager = administrator
+    with pytest.raises(PermissionDenied):
+        UserAdmin(User, admin_site).save_model(request, practitioner, form, True)
+    practitioner.refresh_from_db()
+    assert practitioner.line_manager == mine.person(Role.LINE_MANAGER)
+
+
+def test_someone_with_no_agency_role_gets_a_line_manager_only_from_a_superuser(
+    as_administrator, administrator, mine, client, superuser
+):
+    business_unit = mine.person(Role.BUSINESS_UNIT)  # a partnership role, no agency role
+    assert administration.may_administer_person(administrator, business_unit)
+    html = as_administrator.get(change_url(business_unit)).content.decode()
+    assert option_values(html, "line_manager") == set()
+    data = form_of(as_administrator, change_url(business_unit))
+    data["line_manager"] = str(mine.person(Role.LINE_MANAGER).pk)
+    assert as_administrator.post(change_url(business_unit), data).status_code == 200
+    business_unit.refresh_from_db()
+    assert business_unit.line_manager is None
+    # Nor when adding someone (they have no role yet).
+    assert 'name="line_manager"' not in as_administrator.get(
+        "/admin/accounts/user/add/"
+    ).content.decode()
+    client.force_login(superuser)
+    data = form_of(client, change_url(business_unit))
+    data["line_manager"] = str(mine.person(Role.LINE_MANAGER).pk)
+    assert client.post(change_url(business_unit), data).status_code == 302
+    business_unit.refresh_from_db()
+    assert business_unit.line_manager == mine.person(Role.LINE_MANAGER)
+
+
+def test_someone_named_on_another_partnerships_case_gets_a_line_manager_from_a_superuser(
+    administrator, mine, theirs, frozen
+):
+    case = factories.raise_case(theirs)
+    practitioner = mine.raiser
+    from escalate.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(other_professional=practitioner)
+    assert administration.may_administer_person(administrator, practitioner)
+    manager = mine.person(Role.SENIOR_MANAGER)
+    assert not administration.line_manager_choices(administrator, practitioner).exists()
+    assert not administration.may_set_line_manager(administrator, practitioner, manager)
+
+
+def test_every_line_manager_change_is_logged(
+    as_administrator, administrator, mine, caplog, django_capture_on_commit_callbacks
+):
+    practitioner = mine.raiser
+    manager = mine.person(Role.SENIOR_MANAGER)
+    caplog.set_level(logging.INFO, logger="escalate.security")
+    for chosen, logged in ((manager, str(manager.pk)), (None, "none")):
+        data = form_of(as_administrator, change_url(practitioner))
+        data["line_manager"] = str(chosen.pk) if chosen else ""
+        with django_capture_on_commit_callbacks(execute=True):
+            response = as_administrator.post(change_url(practitioner), data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        practitioner.refresh_from_db()
+        assert practitioner.line_manager == chosen
+        line = security_lines(caplog, "line_manager.changed")[-1]
+        assert f"actor={administrator.pk}" in line
+        assert f"person={practitioner.pk} manager={logged}" in line
+    assert len(security_lines(caplog, "line_manager.changed")) == 2
+    # Saving without changing it logs nothing more.
+    data = form_of(as_administrator, change_url(practitioner))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert as_administrator.post(change_url(practitioner), data).status_code == 302
+    assert len(security_lines(caplog, "line_manager.changed")) == 2
+
+
+# H3: people with no role opened by walking ids.
+
+
+def test_a_person_with_no_role_opens_by_id_only_if_nothing_ties_them_to_another_partnership(
+    as_administrator, administrator, mine, theirs, frozen
+):
+    missing = as_administrator.get("/admin/accounts/user/999999/change/")
+    assert missing.status_code == 302
+    # Raised a case in another partnership, then their role went (no record of it).
+    elsewhere = factories.user("Raised Elsewhere")
+    factories.member(elsewhere, theirs.raising, Role.PRACTITIONER)
+    factories.raise_case(theirs, actor=elsewhere)
+    Membership.objects.filter(person=elsewhere).delete()
+    # Invited by address to another partnership's case.
+    invited = factories.user("Invited Elsewhere", email="invited.elsewhere@example.org")
+    factories.raise_case(theirs, other_professional_email="Invited.Elsewhere@example.org")
+    for person in (elsewhere, invited):
+        assert administration.roleless_people(User.objects.filter(pk=person.pk)).exists()
+        for suffix in ("change/", "history/"):
+            url = f"/admin/accounts/user/{person.pk}/{suffix}"
+            response = as_administrator.get(url)
+            assert (response.status_code, response.url) == (302, missing.url), url
+        html = as_administrator.get(f"/admin/accounts/user/?q={person.email}").content.decode()
+        assert person.full_name not in html
+        assert not administration.may_view_person(administrator, person)
+        assert not administration.may_grant(
+            administrator, mine.raising, Role.PRACTITIONER.value, person
+        )
+    # Someone new, or named only on the administrator's own partnership's cases, opens.
+    newcomer = factories.user("Brand New")
+    ours = factories.user("Invited Here", email="invited.here@example.org")
+    factories.raise_case(mine, other_professional_email="invited.here@example.org")
+    for person in (newcomer, ours):
+        assert as_administrator.get(change_url(person)).status_code == 200
+        assert administration.may_administer_person(administrator, person)
+
+
+# L2: superusers are made on the command line only.
+
+
+def test_superuser_status_is_shown_but_never_changed_in_the_administration_site(
+    as_superuser, mine
+):
+    practitioner = mine.raiser
+    other_root = User.objects.create_superuser("root6@example.org", PASSWORD, full_name="Root Six")
+    html = as_superuser.get(change_url(practitioner)).content.decode()
+    assert "Superuser status" in html and 'name="is_superuser"' not in html
+    data = form_of(as_superuser, change_url(practitioner))
+    data["is_superuser"] = "on"
+    assert as_superuser.post(change_url(practitioner), data).status_code == 302
+    practitioner.refresh_from_db()
+    assert not practitioner.is_superuser
+    # Nor taken away (a form without the box used to untick it).
+    data = form_of(as_superuser, change_url(other_root))
+    data.pop("is_superuser", None)
+    assert as_superuser.post(change_url(other_root), data).status_code == 302
+    other_root.refresh_from_db()
+    assert other_root.is_superuser
+
+
+# L5: the record of role changes refuses bulk changes too.
+
+
+def test_the_record_of_role_changes_refuses_changes_and_deletions_in_bulk(mine, superuser):
+    from escalate.partnerships.models import RoleRecordIsAppendOnly
+
+    services.grant_role(superuser, mine.raiser, Role.DIRECTOR.value, agency=mine.raising)
+    entries = RoleGrant.objects.all()
+    with pytest.raises(RoleRecordIsAppendOnly):
+        entries.update(role_label="Changed")
+    with pytest.raises(RoleRecordIsAppendOnly):
+        RoleGrant.objects.filter(person=mine.raiser).delete()
+    with pytest.raises(RoleRecordIsAppendOnly):
+        RoleGrant.objects.bulk_update(list(entries), ["role_label"])
+    with pytest.raises(RoleRecordIsAppendOnly):
+        RoleGrant.objects.update_or_create(pk=entries[0].pk, defaults={"role_label": "X"})
+    assert RoleGrant.objects.get().role_label != "Changed"
+    assert issubclass(RoleRecordIsAppendOnly, ValueError)
+    # Deleting a person or an agency (superusers only) still works: the record keeps the
+    # names and forgets the link.
+    held = services.grant_role(superuser, mine.other_professional, "line_manager", agency=mine.other)
+    mine.other_professional.delete()
+    assert not Membership.objects.filter(pk=held.pk).exists()
+    assert RoleGrant.objects.filter(person__isnull=True, agency=mine.other).count() == 1
+    mine.other.delete()
+    assert RoleGrant.objects.filter(agency__isnull=True).count() == 1
+    assert RoleGrant.objects.count() == 2
+
+
+# M8: the administration site's case page showed the person at risk unlogged.
+
+
+def test_the_administration_sites_case_page_does_not_show_the_person_at_risk(
+    as_superuser, superuser, mine, frozen
+):
+    from escalate.cases.models import VIEWED, Case, Event
+
+    factories.member(superuser, mine.raising, Role.DIRECTOR)  # so the case is theirs to see
+    case = factories.raise_case(mine, person_name="Alexandra Atrisk", person_record_id="REC-777")
+    Case.objects.filter(pk=case.pk).update(
+        person_date_of_birth=dt.date(1931, 2, 3),
+        person_address="1 Hidden Lane",
+        person_views="Would like to stay put.",
+    )
+    for url in ("/admin/cases/case/", f"/admin/cases/case/{case.pk}/change/"):
+        response = as_superuser.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert case.reference in html
+        for shown in ("Alexandra Atrisk", "1931", "1 Hidden Lane", "REC-777", "stay put"):
+            assert shown not in html, (url, shown)
+    assert not Event.objects.filter(case=case, action=VIEWED).exists()

@@ -121,7 +121,8 @@ def _deploy_check(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("ESCALATE_") and key != "DATABASE_URL"
+        if not key.startswith("ESCALATE_")
+        and key not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         {
