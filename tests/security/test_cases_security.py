@@ -251,7 +251,7 @@ def test_a_refused_attempt_is_in_the_chronology_and_the_log(invited, caplog) -> 
     assert event.actor == colleague and event.data["tried_by"] == colleague.email
     assert event.label.startswith("Invitation link refused")
     assert Case.objects.get(pk=case.pk).version == before  # recorded, not a change
-    assert f"invitation.refused user_id={colleague.pk}" in caplog.text
+    assert f"invitation.refused user={colleague.pk}" in caplog.text
     page = signed_in(w.raiser).get(reverse("cases:case", args=[case.reference]))
     assert "Invitation link refused" in page.content.decode()
 
@@ -729,7 +729,7 @@ def test_raising_too_often_is_refused_plainly_and_logged(caplog) -> None:
     html = response.content.decode()
     assert "You have tried to raise a challenge too many times" in html
     assert "You can try again in 60 minutes" in html
-    assert f"ratelimit.refused user_id={w.raiser.pk}" in caplog.text
+    assert f"ratelimit.refused user={w.raiser.pk}" in caplog.text
     assert "route=cases:raise_check" in caplog.text
 
 
@@ -757,3 +757,17 @@ def test_following_invitation_links_too_often_is_refused(invited) -> None:
     assert client.get(url).status_code == 429
     # The limit is per account: the person it was sent to can still use it.
     assert signed_in(pat).get(url).status_code == 302
+
+
+def test_naming_people_for_stages_too_often_is_refused() -> None:
+    """Escalating emails whoever is typed in as the next stage's owner: limited, like
+    every form that sends email to an address typed in."""
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    client = signed_in(w.raiser)
+    url = reverse("cases:escalate", args=[case.reference])
+    for _ in range(30):
+        assert client.post(url, {"version": case.version}).status_code == 400
+    response = client.post(url, {"version": case.version})
+    assert response.status_code == 429
+    assert "name someone for a stage too many times" in response.content.decode()

@@ -334,6 +334,8 @@ class ActionView(View):
     once = ""
     #: What these pages answer (PUT, DELETE, PATCH, TRACE, OPTIONS: 405).
     http_method_names = ["get", "head", "post"]
+    #: A rate limit on sending this form, for forms that email an address typed in.
+    limit: limits.Limit | None = None
 
     @method_decorator(login_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -404,6 +406,10 @@ class ActionView(View):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         # A page sent without a token (an old page) still works: the case's version stops
         # it acting twice; the token makes a second sending land on what the first did.
+        if self.limit is not None:
+            limited = limits.refused(request, self.limit)
+            if limited is not None:
+                return limited
         self.once = once.posted(request.POST)
         form = self.form_class(request.POST, **self.form_kwargs())
         if not form.is_valid():
@@ -675,6 +681,7 @@ class ResolveView(ActionView):
 
 
 class EscalateView(ActionView):
+    limit = limits.NAMING
     action = CaseAction.ESCALATE
     form_class = case_forms.EscalateForm
     submit = "Escalate the case"
@@ -708,6 +715,7 @@ class EscalateView(ActionView):
 
 
 class ExpediteView(ActionView):
+    limit = limits.NAMING
     action = CaseAction.EXPEDITE
     form_class = case_forms.ExpediteForm
     title = "Expedite the case to a later stage"

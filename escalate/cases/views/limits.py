@@ -32,6 +32,9 @@ class Limit:
 RAISE = Limit("cases.raise", "30/h", "raise a challenge")
 #: Sending the invitation again.
 RESEND = Limit("cases.resend-invitation", "10/h", "send an invitation again")
+#: Escalating or expediting, which email the person named as the next stage's owner
+#: or counterpart at the address typed in.
+NAMING = Limit("cases.name-someone", "30/h", "name someone for a stage")
 #: Following an invitation link.
 ACCEPT = Limit("cases.accept-invitation", "20/h", "use an invitation link")
 
