@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No background sending while tests run (it would send other tests' emails), here or
+    # in an `escalate serve` a test starts; a test that wants it says so.
+    settings.BACKGROUND_WORK = False
+    os.environ["ESCALATE_BACKGROUND_WORK"] = "false"
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get("NAME"):
         folder = Path(tempfile.mkdtemp(prefix="escalate-tests-"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import time
 
@@ -42,9 +41,8 @@ def run(
                 if remind and time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + every
                     swept = services.sweep_reminders()
-                    if swept.total:
-                        logger.info("Reminders: %s", swept)
-                    services.send_digests()
+                    digests = services.send_digests()
+                    logger.info("Reminder sweep: %s; digests sent: %s", swept, digests)
                     # Signed-out sessions (and any journey answers they held) and old
                     # rate-limit counts go as soon as they have run out.
                     sessions.clear_expired()
@@ -64,8 +62,7 @@ def start() -> threading.Thread | None:
     """Start the background thread once per process (unless ESCALATE_BACKGROUND_WORK is
     off); it stops when the process exits."""
     global _thread, _stop
-    if not settings.BACKGROUND_WORK or os.environ.get("PYTEST_CURRENT_TEST"):
-        # Never inside a test run: the thread would send other tests' emails.
+    if not settings.BACKGROUND_WORK:
         return None
     with _lock:
         if _thread is not None and _thread.is_alive():
