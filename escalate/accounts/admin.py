@@ -4,13 +4,21 @@ Who may administer whom is decided by :mod:`escalate.partnerships.administration
 In short, for anyone but a superuser:
 
 - the list shows the people of the partnerships they administer (never a superuser);
-  people with no role yet are found only by their full email address;
+  people with no role are listed only when searched for by their full email address,
+  and their page opens only if nothing ties them to another partnership (see
+  :mod:`escalate.partnerships.administration`);
 - they change only people whose every role lies in what they administer, never an
   administrator's or other staff member's account, never their own;
+- they never change an email address (it is where password reset emails go);
+- the line manager they choose holds a manager's role in one of the person's agencies
+  they administer, and is never themselves; every change of line manager is logged;
 - staff and superuser status, groups and permissions are not shown at all;
 - nobody but a superuser sets someone else's password: the password page answers 403,
   and "Send a password reset email" lets the person choose their own;
 - people they add have no password until they choose one from that email.
+
+Nobody, superusers included, changes superuser status here: superusers are made on the
+command line (``escalate createsuperuser``).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 
 from escalate.accounts.forms import PersonChangeForm, PersonCreationForm, ResetPasswordForm
 from escalate.accounts.models import User
+from escalate.cases.errors import NotAllowed
 from escalate.partnerships import administration, services
 from escalate.partnerships.admin import (
     MembershipForm,
@@ -134,6 +143,9 @@ def _people(count: int) -> str:
 
 
 PERSON_FIELDS = ("full_name", "job_title", "phone", "line_manager")
+#: Adding someone, anyone but a superuser leaves out the line manager: it is chosen
+#: among the managers of the person's agencies, and a new person has none yet.
+LIMITED_ADD_FIELDS = tuple(f for f in PERSON_FIELDS if f != "line_manager")
 
 
 @admin.register(User)
@@ -196,10 +208,11 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("email", *PERSON_FIELDS),
+                "fields": ("email", *LIMITED_ADD_FIELDS),
                 "description": (
                     "The person chooses their own password: once they are added, send "
-                    "them a password reset email from the list of people."
+                    "them a password reset email from the list of people. Once they "
+                    "have a role in an agency, you can choose their line manager."
                 ),
             },
         ),
@@ -227,12 +240,24 @@ class UserAdmin(DjangoUserAdmin):
         return self.limited_add_fieldsets if obj is None else self.limited_fieldsets
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Only superusers hand out superuser status, groups and permissions; otherwise an
-        # administrator could make themselves (or anyone) a superuser.
-        readonly = tuple(super().get_readonly_fields(request, obj))
+        # Superusers are made on the command line, never here (not even by a superuser).
+        readonly = (*super().get_readonly_fields(request, obj), "is_superuser")
         if not is_superuser(request):
-            readonly += ("is_staff", "is_superuser", "groups", "user_permissions", "password")
+            # Only superusers hand out staff status, groups and permissions; otherwise
+            # an administrator could give themselves (or anyone) more powers. Nor do
+            # they change an email address: the password reset email goes there.
+            readonly += ("is_staff", "groups", "user_permissions", "password")
+            if obj is not None:
+                readonly += ("email",)
         return readonly
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> Any:
+        # The line manager's choices depend on the person (the managers of their
+        # agencies), which the search behind an autocomplete field cannot know: anyone
+        # but a superuser chooses from a short list instead.
+        if is_superuser(request):
+            return self.autocomplete_fields
+        return ()
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         if is_superuser(request):
@@ -249,14 +274,17 @@ class UserAdmin(DjangoUserAdmin):
             kwargs["form"] = PersonInvitationForm
         form = super().get_form(request, obj, **kwargs)
         field = form.base_fields.get("line_manager")
-        if field is not None and obj is not None and obj.line_manager_id:
-            # Keep the line manager someone has now, even one out of scope.
-            field.queryset = scoped_choices(field.queryset, obj.line_manager_id)
+        if field is not None and not is_superuser(request):
+            choices = administration.line_manager_choices(request.user, obj)
+            # Keep the line manager someone has now, even one out of scope (so the form
+            # saves unchanged); anything else sent is "Select a valid choice".
+            field.queryset = scoped_choices(choices, getattr(obj, "line_manager_id", None))
         return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "line_manager":
-            kwargs["queryset"] = administration.visible_people(request.user)
+            # (Narrowed to the person's own choices by get_form.)
+            kwargs["queryset"] = administration.line_manager_candidates(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # ------------------------------------------------------------ who is shown
@@ -282,6 +310,10 @@ class UserAdmin(DjangoUserAdmin):
         if is_autocomplete_for(request, ("membership", "person"), ("partnershiprole", "person")):
             # Choosing whom to give a role: never an administrator, never oneself.
             queryset = queryset.filter(pk__in=administration.grantable_people(actor).values("pk"))
+        elif is_autocomplete_for(request, ("user", "line_manager")):
+            # (Not offered to them, but asked for anyway: only possible line managers.)
+            candidates = administration.line_manager_candidates(actor)
+            queryset = queryset.filter(pk__in=candidates.values("pk"))
         return queryset, distinct
 
     # ------------------------------------------------------------ permissions
@@ -325,20 +357,32 @@ class UserAdmin(DjangoUserAdmin):
     # ------------------------------------------------------------ saving
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change and not administration.may_administer_person(request.user, obj):
+        actor = request.user
+        changed = set(form.changed_data)
+        if change and not administration.may_administer_person(actor, obj):
             raise PermissionDenied
+        if change and "email" in changed and not is_superuser(request):
+            raise PermissionDenied  # (the field is read-only to them: a crafted form)
+        if "line_manager" in changed:
+            try:
+                services.check_line_manager(actor, obj, obj.line_manager)  # type: ignore[arg-type]
+            except NotAllowed as exc:
+                raise PermissionDenied(str(exc)) from exc
         super().save_model(request, obj, form, change)
+        if "line_manager" in changed:
+            services.line_manager_changed(actor, obj)  # type: ignore[arg-type]
         events = {
+            # Ids only: never the old or new address.
             "email": "person.email_changed",
             "is_active": "person.switched_on" if obj.is_active else "person.switched_off",
         }
         for field, event in events.items():
-            if change and field in form.changed_data:
+            if change and field in changed:
                 security_log.info(
                     "%s actor=%s actor_email=%s person=%s",
                     event,
-                    request.user.pk,
-                    request.user.email,  # type: ignore[union-attr]
+                    actor.pk,
+                    actor.email,  # type: ignore[union-attr]
                     obj.pk,
                 )
 

@@ -3,6 +3,10 @@
 Cases change only through :mod:`escalate.cases.services`, so nothing here adds, edits
 or deletes. What a staff member sees is what :mod:`escalate.cases.permissions` lets
 them see: an administrator with no role on a case sees none of its contents.
+
+Nor does anyone see the person at risk here (their name, date of birth, address,
+record id, views): every page showing them is in the case's read log, and case work is
+done on the case page, which writes it. The admin shows the case's reference instead.
 """
 
 from __future__ import annotations
@@ -63,6 +67,16 @@ class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+#: Fields about the person at risk, never shown in the admin.
+PERSON_AT_RISK_FIELDS = frozenset(f.name for f in Case._meta.fields if f.name.startswith("person_"))
+#: What the case page shows of a case: everything but the person and the snapshot.
+CASE_FIELDS = [
+    f.name
+    for f in Case._meta.fields
+    if f.name != "procedure_snapshot" and f.name not in PERSON_AT_RISK_FIELDS
+]
+
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["reference", "partnership", "status", "current_stage", "raised_on"]
@@ -70,13 +84,18 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", ("partnership", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference"]
     inlines = [StageRecordInline, AgreedActionInline, PolicyIssueInline]
-    exclude = ["procedure_snapshot"]
+    fields = CASE_FIELDS
+    exclude = ["procedure_snapshot", *sorted(PERSON_AT_RISK_FIELDS)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return permissions.visible_cases(request.user).select_related("partnership")
+        return (
+            permissions.visible_cases(request.user)
+            .select_related("partnership")
+            .defer("procedure_snapshot", *PERSON_AT_RISK_FIELDS)
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Case._meta.fields if f.name != "procedure_snapshot"]
+        return list(CASE_FIELDS)
 
 
 @admin.register(Event)

@@ -4,6 +4,7 @@ answer to malformed paths, and a log line for every refusal."""
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -61,6 +62,16 @@ class RefuseMalformedPathMiddleware:
         return self.get_response(request)
 
 
+#: Paths whose last parts are secrets (invitation and password-reset links): logged
+#: without them.
+_SECRET_PATHS = re.compile(r"^(/cases/invitation/|/accounts/reset/)[^?]*")
+
+
+def _loggable(path: str) -> str:
+    path = _SECRET_PATHS.sub(lambda m: m.group(1) + "[link]/", path)
+    return path.encode("unicode_escape").decode("ascii")[:300]
+
+
 class RefusalLogMiddleware:
     """Who was refused what: every 403 and 405 logged with the person's id. (Rate limits
     and lockouts log their own lines, with what was limited.)"""
@@ -81,6 +92,6 @@ class RefusalLogMiddleware:
                 event,
                 who,
                 request.method,
-                request.path.encode("unicode_escape").decode("ascii")[:300],
+                _loggable(request.path),
             )
         return response

@@ -20,18 +20,43 @@ Rules:
     shared agency is given or taken away only by a superuser (or by someone who
     administers every partnership the agency belongs to);
   - the people whose every role lies in administered agencies and partnerships, and
-    people with no role anywhere yet (so they can be given one). Someone with no role
-    who has had a role outside the administrator's partnerships (a leaver elsewhere)
-    is not theirs. People with no role are never listed: the administration site finds
-    them only by their full email address.
+    people with no role anywhere (so they can be given one) who are *unattached*: not
+    staff, no record of a role outside the administrator's partnerships and agencies
+    (a leaver elsewhere is not theirs), and not named on any case of a partnership
+    they do not administer (as raiser, other professional, stage owner or
+    counterpart, by account or by email address, or on an invitation). People with no
+    role are not listed: the list of people, and the search for whom to give a role,
+    shows them only when searched for by their full email address. But their page
+    (and its history) opens by its address (``/admin/accounts/user/<id>/change/``) to
+    every partnership administrator, and a form naming them by id (to give them a
+    role) is accepted: nothing records which partnership an account with no role
+    belongs to, and an administrator who has just added someone is taken to that
+    page. So walking ids shows a partnership administrator the name, email address,
+    job title and phone number of every unattached account with no role. Anyone else
+    with no role, however they are asked for (list, search, page, history, choices),
+    is answered as if they did not exist.
 
 - Nobody but a superuser changes a **privileged** account: a superuser, a member of
   staff (anyone who may use the administration site) or anyone holding the
   administrator role. So a partnership administrator never edits, resets, switches
   off or signs out another administrator, and never changes anything about their own
   account or roles (their own account is view-only to them).
-- Only superusers give or take away the **administrator** role, staff status,
-  superuser status, groups and permissions.
+- Only superusers give or take away the **administrator** role, staff status, groups
+  and permissions. Nobody changes superuser status in the administration site: it is
+  shown to superusers, read-only.
+- Only superusers change a person's **email address** (password reset emails go to it,
+  so whoever changes it could take over the account). A partnership administrator
+  sees it, read-only.
+- A person's **line manager** sees the cases that person raised, owns or is challenged
+  in, whichever partnership they belong to. So a partnership administrator chooses as
+  line manager only someone active who holds a manager's role (line manager,
+  safeguarding lead, senior manager or director) in an agency the person also has a
+  role in and that the administrator administers; never themselves, never a
+  superuser. Someone with no role in an administered agency, or who is named on a
+  case of a partnership the administrator does not administer, has their line manager
+  set by a superuser only (an administrator of the person may still take it away).
+  Every change of line manager is logged (``line_manager.changed``); it is not in the
+  record of role changes.
 - Passwords of other people change only by a reset email the person opens
   themselves; the administration site's password form is for superusers only.
 - Days off (:class:`~escalate.partnerships.models.NonWorkingDay`) apply to every
@@ -49,6 +74,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from escalate.accounts.models import User
 from escalate.partnerships.models import (
@@ -214,23 +240,50 @@ def roleless_people(queryset: QuerySet[User]) -> QuerySet[User]:
     return queryset.exclude(_has_a_role())
 
 
+def _named_on_cases_outside(partnerships: list[int]) -> Q:
+    """People named on a case of a partnership other than ``partnerships``: as raiser,
+    other professional, stage owner or counterpart (by account or by address), or on
+    an invitation."""
+    from escalate.cases.models import Case, Invitation, StageRecord
+
+    cases = Case.objects.exclude(partnership_id__in=partnerships)
+    stages = StageRecord.objects.exclude(case__partnership_id__in=partnerships)
+    invitations = Invitation.objects.exclude(case__partnership_id__in=partnerships)
+
+    def addresses(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
+        return queryset.exclude(**{field: ""}).annotate(address=Lower(field)).values("address")
+
+    # (Every subquery leaves out nulls: NOT IN a list holding a null matches nothing.)
+    return (
+        Q(pk__in=cases.values("raised_by_id"))
+        | Q(pk__in=cases.filter(other_professional__isnull=False).values("other_professional_id"))
+        | Q(pk__in=stages.values("owner_id"))
+        | Q(pk__in=stages.filter(counterpart__isnull=False).values("counterpart_id"))
+        | Q(pk__in=invitations.filter(accepted_by__isnull=False).values("accepted_by_id"))
+        | Q(email__in=addresses(cases, "other_professional_email"))
+        | Q(email__in=addresses(stages, "counterpart_email"))
+        | Q(email__in=addresses(invitations, "email"))
+    )
+
+
 def _roleless_and_new(partnerships: list[int], agencies: list[int]) -> Q:
-    """People with no role anywhere, who have never held a role outside these
-    partnerships and agencies (as far as the record of role changes goes)."""
+    """People with no role anywhere who are unattached: they have never held a role
+    outside these partnerships and agencies (as far as the record of role changes goes)
+    and are named on no case of another partnership."""
     history_elsewhere = (
         RoleGrant.objects.filter(person__isnull=False)
         .exclude(agency_id__in=agencies)
         .exclude(partnership_id__in=partnerships)
         .values("person_id")
     )
-    return ~_has_a_role() & ~Q(pk__in=history_elsewhere)
+    return ~_has_a_role() & ~Q(pk__in=history_elsewhere) & ~_named_on_cases_outside(partnerships)
 
 
 def visible_people(actor: Any) -> QuerySet[User]:
     """People the actor sees in the administration site: everyone with a role in their
-    partnerships or their member agencies, people with no role yet (listed only when
-    searched for by full email address), and themselves. Never a superuser (unless the
-    actor is one)."""
+    partnerships or their member agencies, unattached people with no role (listed only
+    when searched for by full email address; their page opens by id), and themselves.
+    Never a superuser (unless the actor is one)."""
     if not _active(actor):
         return User.objects.none()
     if actor.is_superuser:
@@ -303,6 +356,77 @@ def grantable_people(actor: Any) -> QuerySet[User]:
     if actor.is_superuser:
         return User.objects.all()
     return visible_people(actor).exclude(pk=actor.pk).exclude(_privileged())
+
+
+# ---------------------------------------------------------------- line managers
+
+
+def _manager_roles() -> list[str]:
+    # The agency roles that see every case involving their agency
+    # (escalate.cases.permissions.MANAGERS): such a person, made a line manager, sees
+    # little they could not see already.
+    from escalate.cases.permissions import MANAGERS
+
+    return sorted(r.value for r in MANAGERS)
+
+
+def line_manager_choices(actor: Any, person: User | None) -> QuerySet[User]:
+    """Whom ``actor`` may make ``person``'s line manager. A superuser: anyone but the
+    person. A partnership administrator of someone they administer: the active people
+    holding a manager's role in an agency the person also has a role in and that the
+    administrator administers; never the administrator; nobody for someone with no
+    role in an administered agency, or named on a case of another partnership."""
+    if not _active(actor):
+        return User.objects.none()
+    if actor.is_superuser:
+        if person is None or person.pk is None:
+            return User.objects.all()
+        return User.objects.exclude(pk=person.pk)
+    if person is None or person.pk is None:
+        return User.objects.none()
+    scope = scope_of(actor)
+    if not scope.partnerships or not may_administer_person(actor, person):
+        return User.objects.none()
+    named_elsewhere = _named_on_cases_outside(scope.partnerships)
+    if User.objects.filter(named_elsewhere, pk=person.pk).exists():
+        return User.objects.none()
+    shared = Membership.objects.filter(person=person, agency_id__in=scope.agencies).values(
+        "agency_id"
+    )
+    managers = Membership.objects.filter(agency_id__in=shared, role__in=_manager_roles())
+    return (
+        User.objects.filter(pk__in=managers.values("person_id"), is_active=True)
+        .exclude(pk=actor.pk)
+        .exclude(pk=person.pk)
+        .exclude(is_superuser=True)
+    )
+
+
+def may_set_line_manager(actor: Any, person: User, manager: User | None) -> bool:
+    """Whether ``actor`` may make ``manager`` the line manager of ``person`` (None:
+    take the line manager away, which anyone who administers the person may do)."""
+    if manager is None:
+        return may_administer_person(actor, person)
+    if manager.pk is None:
+        return False
+    return line_manager_choices(actor, person).filter(pk=manager.pk).exists()
+
+
+def line_manager_candidates(actor: Any) -> QuerySet[User]:
+    """Everyone who could be someone's line manager for ``actor`` (for the search
+    behind a line-manager field, which does not know whose it is)."""
+    if not _active(actor):
+        return User.objects.none()
+    if actor.is_superuser:
+        return User.objects.all()
+    managers = Membership.objects.filter(
+        agency_id__in=scope_of(actor).agencies, role__in=_manager_roles()
+    )
+    return (
+        User.objects.filter(pk__in=managers.values("person_id"), is_active=True)
+        .exclude(pk=actor.pk)
+        .exclude(is_superuser=True)
+    )
 
 
 # ---------------------------------------------------------------- roles

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -211,6 +213,32 @@ def _now():  # type: ignore[no-untyped-def]
     return clock.now()
 
 
+class RoleRecordIsAppendOnly(ValueError):
+    """Raised on any attempt to change or delete an entry of the record of role
+    changes."""
+
+    def __init__(self) -> None:
+        super().__init__("The record of role changes is append-only.")
+
+
+class RoleGrantQuerySet(models.QuerySet["RoleGrant"]):
+    """Refuses changing or deleting entries in bulk, as the case chronology does.
+    (Deleting a person, agency or partnership still empties the link to it, keeping
+    the labels: Django does that through the plain base manager.)"""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RoleRecordIsAppendOnly()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RoleRecordIsAppendOnly()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise RoleRecordIsAppendOnly()
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> tuple[RoleGrant, bool]:
+        raise RoleRecordIsAppendOnly()
+
+
 class RoleGrant(models.Model):
     """Append-only record of every role given or taken away: who did it, to whom, which
     role where, and when. Written by :mod:`escalate.partnerships.services` in the same
@@ -241,6 +269,8 @@ class RoleGrant(models.Model):
     )
     place_label = models.CharField("where", max_length=200)
 
+    objects: ClassVar[RoleGrantQuerySet] = RoleGrantQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         constraints = [
@@ -259,10 +289,12 @@ class RoleGrant(models.Model):
             f"{self.role_label}, {self.place_label}, {self.person_label}"
         )
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ValueError("The record of role changes is append-only.")
+            raise RoleRecordIsAppendOnly()
+        kwargs.pop("force_update", None)
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("The record of role changes is append-only.")
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RoleRecordIsAppendOnly()

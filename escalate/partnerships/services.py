@@ -5,6 +5,12 @@ Each change checks :mod:`escalate.partnerships.administration`, changes the role
 appends to the record of role changes (:class:`~escalate.partnerships.models.RoleGrant`)
 in one transaction, and logs ``role.granted`` / ``role.revoked`` to the
 ``escalate.security`` logger once it is committed.
+
+A person's line manager also gives access to cases (those the person raised, owns or is
+challenged in), so changing it is checked here too and logged as
+``line_manager.changed``. It is not in the record of role changes: that record is of
+roles held in an agency or a partnership (its place is what scopes who sees it, and
+what counts as a role held elsewhere), and a line manager is a person, not a place.
 """
 
 from __future__ import annotations
@@ -147,3 +153,28 @@ def _same(before: HeldRole, after: HeldRole) -> bool:
     else:
         return False
     return place_same and before.person_id == after.person_id and before.role == after.role
+
+
+# ---------------------------------------------------------------- line managers
+
+
+def check_line_manager(actor: User, person: User, manager: User | None) -> None:
+    """Refuse (:class:`NotAllowed`) making ``manager`` (None: nobody) ``person``'s line
+    manager unless the administration rules allow it."""
+    if not administration.may_set_line_manager(actor, person, manager):
+        raise _refuse(
+            actor,
+            "You can only choose as line manager someone with a manager's role in an "
+            "agency this person works in and you administer, and never yourself.",
+            "line_manager",
+        )
+
+
+def line_manager_changed(actor: User, person: User) -> None:
+    """Log that ``person``'s line manager is now ``person.line_manager`` (once the
+    change is committed)."""
+    line = (
+        f"line_manager.changed actor={actor.pk} actor_email={actor.email} "
+        f"person={person.pk} manager={person.line_manager_id or 'none'}"
+    )
+    transaction.on_commit(lambda: security_log.info(line))

@@ -847,6 +847,8 @@ def test_the_administrator_role_gives_no_powers_without_staff_status(mine):
 
 @pytest.fixture
 def frozen():
+    """A day the factories' cases can be raised on. (Ask for it before signing in: a
+    session started before the clock moves would look too old.)"""
     clock.freeze(dt.date(2026, 12, 23))
     yield
     clock.unfreeze()
@@ -897,14 +899,14 @@ def test_an_administrator_cannot_change_the_email_of_someone_they_administer(
     address = practitioner.email
     assert administration.may_administer_person(administrator, practitioner)
     data = form_of(as_administrator, change_url(practitioner))
-    assert "email" not in data  # shown, not editable
-    assert address in as_administrator.get(change_url(practitioner)).content.decode()
     data.update(email="taken.over@example.org", full_name="Renamed Practitioner")
     response = as_administrator.post(change_url(practitioner), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     practitioner.refresh_from_db()
     assert practitioner.email == address
     assert practitioner.full_name == "Renamed Practitioner"
+    assert "email" not in form_of(as_administrator, change_url(practitioner))  # read-only
+    assert address in as_administrator.get(change_url(practitioner)).content.decode()
     with mock.patch.object(PasswordResetFor, "send_mail") as send_mail:
         as_administrator.post(
             "/admin/accounts/user/",
@@ -998,9 +1000,10 @@ def test_someone_with_no_agency_role_gets_a_line_manager_only_from_a_superuser(
     business_unit.refresh_from_db()
     assert business_unit.line_manager is None
     # Nor when adding someone (they have no role yet).
-    assert 'name="line_manager"' not in as_administrator.get(
-        "/admin/accounts/user/add/"
-    ).content.decode()
+    assert (
+        'name="line_manager"'
+        not in as_administrator.get("/admin/accounts/user/add/").content.decode()
+    )
     client.force_login(superuser)
     data = form_of(client, change_url(business_unit))
     data["line_manager"] = str(mine.person(Role.LINE_MANAGER).pk)
@@ -1052,7 +1055,7 @@ def test_every_line_manager_change_is_logged(
 
 
 def test_a_person_with_no_role_opens_by_id_only_if_nothing_ties_them_to_another_partnership(
-    as_administrator, administrator, mine, theirs, frozen
+    frozen, as_administrator, administrator, mine, theirs
 ):
     missing = as_administrator.get("/admin/accounts/user/999999/change/")
     assert missing.status_code == 302
@@ -1088,9 +1091,7 @@ def test_a_person_with_no_role_opens_by_id_only_if_nothing_ties_them_to_another_
 # L2: superusers are made on the command line only.
 
 
-def test_superuser_status_is_shown_but_never_changed_in_the_administration_site(
-    as_superuser, mine
-):
+def test_superuser_status_is_shown_but_never_changed_in_the_administration_site(as_superuser, mine):
     practitioner = mine.raiser
     other_root = User.objects.create_superuser("root6@example.org", PASSWORD, full_name="Root Six")
     html = as_superuser.get(change_url(practitioner)).content.decode()
@@ -1112,23 +1113,24 @@ def test_superuser_status_is_shown_but_never_changed_in_the_administration_site(
 
 
 def test_the_record_of_role_changes_refuses_changes_and_deletions_in_bulk(mine, superuser):
-    from escalate.partnerships.models import RoleRecordIsAppendOnly
-
     services.grant_role(superuser, mine.raiser, Role.DIRECTOR.value, agency=mine.raising)
     entries = RoleGrant.objects.all()
-    with pytest.raises(RoleRecordIsAppendOnly):
+    first = entries[0]
+    first.role_label = "Changed"
+    with pytest.raises(ValueError, match="append-only"):
         entries.update(role_label="Changed")
-    with pytest.raises(RoleRecordIsAppendOnly):
+    with pytest.raises(ValueError, match="append-only"):
+        RoleGrant.objects.bulk_update([first], ["role_label"])
+    with pytest.raises(ValueError, match="append-only"):
+        RoleGrant.objects.update_or_create(pk=first.pk, defaults={"role_label": "Changed"})
+    with pytest.raises(ValueError, match="append-only"):
         RoleGrant.objects.filter(person=mine.raiser).delete()
-    with pytest.raises(RoleRecordIsAppendOnly):
-        RoleGrant.objects.bulk_update(list(entries), ["role_label"])
-    with pytest.raises(RoleRecordIsAppendOnly):
-        RoleGrant.objects.update_or_create(pk=entries[0].pk, defaults={"role_label": "X"})
     assert RoleGrant.objects.get().role_label != "Changed"
-    assert issubclass(RoleRecordIsAppendOnly, ValueError)
     # Deleting a person or an agency (superusers only) still works: the record keeps the
     # names and forgets the link.
-    held = services.grant_role(superuser, mine.other_professional, "line_manager", agency=mine.other)
+    held = services.grant_role(
+        superuser, mine.other_professional, "line_manager", agency=mine.other
+    )
     mine.other_professional.delete()
     assert not Membership.objects.filter(pk=held.pk).exists()
     assert RoleGrant.objects.filter(person__isnull=True, agency=mine.other).count() == 1
@@ -1141,7 +1143,7 @@ def test_the_record_of_role_changes_refuses_changes_and_deletions_in_bulk(mine, 
 
 
 def test_the_administration_sites_case_page_does_not_show_the_person_at_risk(
-    as_superuser, superuser, mine, frozen
+    frozen, as_superuser, superuser, mine
 ):
     from escalate.cases.models import VIEWED, Case, Event
 

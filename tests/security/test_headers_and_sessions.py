@@ -465,3 +465,11 @@ def test_an_unknown_sign_in_address_is_logged_as_a_keyed_hash(client, caplog):
     plain = hashlib.sha256(b"nobody@example.org").hexdigest()[:12]
     (line,) = [m for m in caplog.messages if m.startswith("signin.failed")]
     assert "unknown_account=" in line and plain not in line
+
+
+def test_refusals_are_logged_without_the_secret_part_of_a_link(client, caplog):
+    from escalate.core.middleware import _loggable
+
+    assert _loggable("/cases/invitation/s3cr3t-token-value/") == "/cases/invitation/[link]/"
+    assert _loggable("/accounts/reset/MQ/abc-123/") == "/accounts/reset/[link]/"
+    assert _loggable("/cases/CE-2026-0001/") == "/cases/CE-2026-0001/"
