@@ -31,7 +31,7 @@ from escalate.cases.models import (
 )
 from escalate.cases.permissions import CaseAction
 from escalate.procedures import engine
-from escalate.procedures.model import Role
+from escalate.procedures.model import ChecklistItem, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -144,6 +144,43 @@ def stage_statuses(case: Case, on: dt.date | None = None) -> dict[int, engine.St
     return engine.stage_statuses(
         procedure_of(case), calendar_for(case.partnership), facts_of(case), on or clock.today()
     )
+
+
+def projected_deadlines(
+    case: Case, stages: Iterable[StageRecord] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Each stage's deadlines as the procedure sets them from what is known now, by stage
+    number, each in the shape a stage record keeps them (``label``, ``due`` as an ISO
+    date or None, ``explanation``): for stages whose record keeps none yet. ``stages``:
+    the case's stage records, when the caller has them already. (For showing a case
+    someone may already see.)"""
+    from escalate.cases.facts import calendar_for
+
+    facts = facts_of(case, stages)
+    return {
+        d.number: [deadline.as_json() for deadline in d.all]
+        for d in engine.stage_deadlines(
+            procedure_of(case),
+            calendar_for(case.partnership),
+            arose=facts.arose,
+            stage_started=facts.stage_started,
+        )
+    }
+
+
+def outstanding_required_actions(case: Case) -> list[ChecklistItem]:
+    """The current stage's required actions not yet ticked off, in the procedure's order."""
+    return engine.outstanding(procedure_of(case), facts_of(case), case.current_stage)
+
+
+def expedite_targets(case: Case) -> list[int]:
+    """The later stages the case may be expedited to now, lowest first (none when the
+    procedure or the case's state does not allow expediting)."""
+    return [
+        m.to_stage
+        for m in engine.next_moves(procedure_of(case), facts_of(case))
+        if m.action is engine.Action.EXPEDITE and m.to_stage
+    ]
 
 
 # ---------------------------------------------------------------- needs your action

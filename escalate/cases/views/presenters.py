@@ -1,0 +1,256 @@
+"""Shaping what the case pages show: plain data for the templates.
+
+The views read (through :mod:`escalate.cases.selectors`) and decide what to offer
+(through :mod:`escalate.cases.permissions`); these only arrange what they are given,
+with the labels and tag colours the pages use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from escalate.cases.models import Case, CaseStatus, Event
+from escalate.cases.permissions import CaseAction
+from escalate.cases.selectors import OwnerCandidate
+from escalate.procedures.calendar import format_day
+from escalate.procedures.engine import StageStatus
+from escalate.procedures.model import Procedure
+
+STATUS_TAGS: dict[StageStatus, tuple[str, str]] = {
+    StageStatus.NOT_REACHED: ("Not reached", "govuk-tag--grey"),
+    StageStatus.IN_PROGRESS: ("In progress", "govuk-tag--blue"),
+    StageStatus.OVERDUE: ("Overdue", "govuk-tag--red"),
+    StageStatus.CONCLUDED: ("Concluded", "govuk-tag--green"),
+    StageStatus.SKIPPED: ("Skipped", "govuk-tag--yellow"),
+}
+
+CASE_STATUS_TAGS = {
+    CaseStatus.OPEN: "govuk-tag--blue",
+    CaseStatus.RESOLVED: "govuk-tag--green",
+    CaseStatus.WITHDRAWN: "govuk-tag--grey",
+}
+
+#: How the details kept with chronology entries read.
+EVENT_DETAILS: list[tuple[str, str]] = [
+    ("text", "Details"),
+    ("occurred_on", "Happened on"),
+    ("with_whom", "With"),
+    ("item", "Required action"),
+    ("summary", "Why it was escalated"),
+    ("reason", "Reason"),
+    ("outcome", "Outcome"),
+    ("owner", "Owner"),
+    ("counterpart", "Counterpart"),
+    ("what", "Action"),
+    ("owner_name", "Who"),
+    ("due_on", "Due"),
+    ("done_on", "Done on"),
+    ("note", "Note"),
+    ("panel", "Panel"),
+    ("details", "Details"),
+    ("response", "Response"),
+    ("offered_on", "Debrief offered"),
+    ("held_on", "Debrief held"),
+    ("why_not_earlier", "Why not resolved earlier"),
+    ("themes", "Themes"),
+    ("good_practice", "Good practice"),
+]
+
+#: Chronology details that are days.
+DAY_DETAILS = ("occurred_on", "due_on", "done_on", "offered_on", "held_on")
+
+
+# ---------------------------------------------------------------- the stages
+
+
+@dataclass
+class StageRow:
+    number: int
+    title: str
+    guidance: str
+    status_label: str
+    status_class: str
+    owner_roles: str
+    record: Any = None
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    is_current: bool = False
+    panel: str = ""
+
+
+def day(value: Any) -> str:
+    """A day as the pages write it, from a date or an ISO date string ("" for none)."""
+    if isinstance(value, str) and value:
+        try:
+            return format_day(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return format_day(value)
+    return ""
+
+
+def deadline_row(d: dict[str, Any]) -> dict[str, Any]:
+    """One deadline as kept with a stage record (or projected), ready to show."""
+    return {
+        "label": d.get("label") or "",
+        "due": day(d.get("due")),
+        "explanation": d.get("explanation") or "",
+    }
+
+
+def stage_rows(
+    case: Case,
+    procedure: Procedure,
+    records: dict[int, Any],
+    statuses: dict[int, StageStatus],
+    projected: dict[int, list[dict[str, Any]]],
+) -> list[StageRow]:
+    """Every stage of the procedure, with its status, its deadlines (those its record
+    keeps, else those projected) and its required actions."""
+    rows = []
+    for stage in procedure.stages:
+        status = statuses.get(stage.number, StageStatus.NOT_REACHED)
+        label, css = STATUS_TAGS[status]
+        record = records.get(stage.number)
+        deadlines: list[dict[str, Any]] = []
+        if record is not None and record.deadlines:
+            kept = record.deadlines
+            for key in ("start_by", "conclude_by", "act_by"):
+                if kept.get(key):
+                    deadlines.append(deadline_row(kept[key]))
+            deadlines.extend(deadline_row(d) for d in kept.get("other") or [])
+        elif stage.number in projected:
+            deadlines.extend(deadline_row(d) for d in projected[stage.number])
+        done = set(record.checklist_done) if record else set()
+        rows.append(
+            StageRow(
+                number=stage.number,
+                title=stage.title,
+                guidance=stage.guidance,
+                status_label=label,
+                status_class=css,
+                owner_roles=" or ".join(r.label.lower() for r in stage.owners),
+                record=record,
+                deadlines=deadlines,
+                checklist=[
+                    {"key": c.key, "text": c.text, "done": c.key in done} for c in stage.checklist
+                ],
+                is_current=stage.number == case.current_stage and case.is_open,
+                panel=stage.panel.name if stage.panel else "",
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- the chronology
+
+
+def event_rows(events: list[Event]) -> list[dict[str, Any]]:
+    """The chronology's entries, each with its details in words and the entries that
+    correct it."""
+    corrected_by: dict[int, list[int]] = {}
+    for e in events:
+        if e.corrects_id:
+            corrected_by.setdefault(e.corrects_id, []).append(e.pk)
+    rows = []
+    for e in events:
+        data = e.data or {}
+        details = []
+        for key, label in EVENT_DETAILS:
+            value = data.get(key)
+            if value in (None, "", []):
+                continue
+            if key in DAY_DETAILS:
+                value = day(value)
+            elif key == "themes":
+                value = ", ".join(value)
+            elif key == "response" and e.action == "case.responded":
+                value = "Agrees" if value == "agree" else "Disagrees"
+            details.append((label, value))
+        for action in data.get("agreed_actions") or []:
+            details.append(
+                (
+                    "Action agreed",
+                    f"{action.get('what')} ({action.get('agency')}, "
+                    f"{action.get('owner')}, due {day(action.get('due_on'))})",
+                )
+            )
+        rows.append(
+            {
+                "event": e,
+                "details": details,
+                "corrected_by": corrected_by.get(e.pk, []),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- what may be done
+
+
+def offered_actions(
+    case: Case, allowed: set[CaseAction], procedure: Procedure
+) -> list[dict[str, str]]:
+    """The buttons for what this person may do now, most likely first."""
+    ref = case.reference
+    final = case.current_stage == len(procedure.stages)
+    labels: list[tuple[CaseAction, str, str]] = [
+        (CaseAction.ACKNOWLEDGE, "cases:acknowledge", "Acknowledge the challenge"),
+        (CaseAction.RESPOND, "cases:respond", "Respond to the challenge"),
+        (
+            CaseAction.RESOLVE,
+            "cases:resolve",
+            "Record the recommendation and close"
+            if final
+            else f"Record that stage {case.current_stage} resolved it",
+        ),
+        (CaseAction.ESCALATE, "cases:escalate", f"Escalate to stage {case.current_stage + 1}"),
+        (CaseAction.EXPEDITE, "cases:expedite", "Expedite to a later stage"),
+        (CaseAction.TICK, "cases:tick", "Tick off a required action"),
+        (
+            CaseAction.RECORD_CONTACT,
+            "cases:record",
+            "Record written representations, a contact, meeting or note"
+            if final and case.is_open
+            else "Record a contact, meeting or note",
+        ),
+        (CaseAction.ADD_AGREED_ACTION, "cases:add_action", "Add an agreed action"),
+        (CaseAction.REFER_TO_PANEL, "cases:panel", "Refer to the panel"),
+        (CaseAction.FLAG_POLICY_ISSUE, "cases:policy_issue", "Flag a policy issue"),
+        (CaseAction.RECORD_DEBRIEF, "cases:debrief", "Record a debrief"),
+        (CaseAction.RECORD_LEARNING, "cases:learning", "Record learning"),
+        (CaseAction.WITHDRAW, "cases:withdraw", "Withdraw the challenge"),
+    ]
+    if case.is_open:
+        # Debriefs are mostly recorded at closure; offer them then.
+        allowed = allowed - {CaseAction.RECORD_DEBRIEF}
+    return [
+        {"url": reverse(name, args=[ref]), "label": label, "action": action.value}
+        for action, name, label in labels
+        if action in allowed
+    ]
+
+
+# ---------------------------------------------------------------- choices on the forms
+
+
+def agency_choices(case: Case) -> list[tuple[str, str]]:
+    """The case's two agencies, as form choices (value: the agency's id)."""
+    return [
+        (str(case.raising_agency_id), case.raising_agency.name),
+        (str(case.other_agency_id), case.other_agency.name),
+    ]
+
+
+def owner_choices(candidates: Iterable[OwnerCandidate]) -> list[tuple[str, str]]:
+    """Who may own a stage, as form choices (value ``pk:role``)."""
+    return [
+        (f"{c.person.pk}:{c.role.value}", f"{c.person.full_name}, {c.role.label} ({c.where})")
+        for c in candidates
+    ]
