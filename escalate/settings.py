@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "escalate.reports",
     "escalate.throttling",
     "escalate.core",
+    "escalate.govuk",
 ]
 
 MIDDLEWARE = [
@@ -143,8 +144,10 @@ TEMPLATES = [
     },
 ]
 
-# `{{ form }}` renders GOV.UK Design System markup (escalate/core/forms.py).
-FORM_RENDERER = "escalate.core.forms.GovukFormRenderer"
+# `{{ form }}` renders GOV.UK Design System markup (escalate/govuk/forms.py); its date
+# fields' "today" is Escalate's clock.
+FORM_RENDERER = "escalate.govuk.forms.GovukFormRenderer"
+GOVUK_TODAY = "escalate.clock.today"
 
 _database_url = env_str("DATABASE_URL", "")
 if _database_url:

@@ -3,13 +3,13 @@
 They only parse what was typed: every rule about what is allowed or valid lives in
 :mod:`escalate.cases.services`, whose per-field errors the views put back on these
 forms. Each form carries the case ``version`` the person saw, passed to the service as
-``expected_version``.
+``expected_version``. They are GOV.UK forms (:mod:`escalate.govuk.forms`): ``{{ field }}``
+draws the field's component, dates are the one GOV.UK date field, and the page's error
+summary is the component's. Text limits are the case record's (``escalate.cases.models``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -23,50 +23,24 @@ from escalate.cases.models import (
     THEMES_MAX,
     ContactKind,
 )
-from escalate.core import forms as core_forms
+from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
 
 #: The largest version or id a form accepts: anything bigger cannot be a row (and would
 #: overflow the database's integers).
 MAX_ID = 2**63 - 1
 
 
-class GovukDateWidget(forms.Widget):
-    """Three boxes (day, month, year), as the GOV.UK date input pattern asks."""
+class CaseForm(GovukForm):
+    """Every action form: the version of the case the person saw. Labels and legends are
+    small (the page's heading is the action's); the form's own errors link to the form
+    when it asks nothing."""
 
-    parts = ("day", "month", "year")
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, str]:
-        return {part: (data.get(f"{name}-{part}") or "").strip() for part in self.parts}
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return not any(f"{name}-{part}" in data for part in self.parts)
-
-    def format_value(self, value: Any) -> dict[str, str]:
-        if isinstance(value, dt.date):
-            return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
-        if isinstance(value, dict):
-            return {part: value.get(part, "") for part in self.parts}
-        if isinstance(value, str) and value:
-            try:
-                return self.format_value(dt.date.fromisoformat(value))
-            except ValueError:
-                pass
-        return {part: "" for part in self.parts}
-
-
-class GovukDateField(core_forms.GovukDateField):
-    """The shared GOV.UK date field (:func:`escalate.core.forms.parse_date` reads it),
-    drawn by the case pages' own templates. ``label_words`` names it in messages."""
-
-    widget = GovukDateWidget
-
-    def __init__(self, *, label_words: str = "the date", **kwargs: Any) -> None:
-        self.label_words = label_words
-        super().__init__(words=label_words, **kwargs)
-
-
-class CaseForm(forms.Form):
-    """Every action form: the version of the case the person saw."""
+    govuk_defaults = {
+        "label_classes": "govuk-label--s",
+        "legend_classes": "govuk-fieldset__legend--s",
+        "empty_hint": "There is nothing to choose from.",
+    }
+    govuk_error_anchor = "action-form"
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
@@ -77,69 +51,6 @@ class CaseForm(forms.Form):
             target = aliases.get(name, name)
             for problem in problems:
                 self.add_error(target if target in self.fields else None, problem)
-
-    def field_rows(self) -> list[FieldRow]:
-        """The visible fields with what the templates need to draw them, GOV.UK style."""
-        rows = []
-        for bf in self.visible_fields():
-            widget = bf.field.widget
-            if isinstance(widget, GovukDateWidget):
-                kind = "date"
-            elif isinstance(widget, forms.RadioSelect):
-                kind = "radios"
-            elif isinstance(widget, forms.Select):
-                kind = "select"
-            elif isinstance(widget, forms.Textarea):
-                kind = "textarea"
-            else:
-                kind = "input"
-            rows.append(FieldRow(bf, kind))
-        return rows
-
-    @property
-    def first_error_anchor(self) -> str:
-        for row in self.field_rows():
-            return row.anchor
-        return ""
-
-
-@dataclass
-class FieldRow:
-    bf: forms.BoundField
-    kind: str
-
-    @property
-    def id(self) -> str:
-        return self.bf.id_for_label or f"id_{self.bf.name}"
-
-    @property
-    def anchor(self) -> str:
-        return f"{self.id}-day" if self.kind == "date" else self.id
-
-    @property
-    def date_parts(self) -> list[tuple[str, str, str, int]]:
-        value = self.bf.field.widget.format_value(self.bf.value())
-        return [
-            ("day", "Day", value["day"], 2),
-            ("month", "Month", value["month"], 2),
-            ("year", "Year", value["year"], 4),
-        ]
-
-    @property
-    def options(self) -> list[dict[str, Any]]:
-        current = self.bf.value()
-        current = "" if current is None else str(current)
-        result = []
-        for i, (value, label) in enumerate(self.bf.field.choices):
-            result.append(
-                {
-                    "value": value,
-                    "label": label,
-                    "id": self.id if i == 0 else f"{self.id}-{i + 1}",
-                    "checked": str(value) == current and str(value) != "",
-                }
-            )
-        return result
 
 
 def _text(
@@ -152,7 +63,7 @@ def _text(
     **kw: Any,
 ) -> forms.Field:
     """A line of text: its limit that of the case record, said in plain words."""
-    return core_forms.GovukTextField(
+    return GovukTextField(
         label=label,
         words=words,
         max_length=max_length,
@@ -194,7 +105,7 @@ class RecordContactForm(CaseForm):
     text = _long("What happened, or what you want to note", words="what happened")
     occurred_on = GovukDateField(
         label="When did it happen?",
-        label_words="the date it happened",
+        words="the date it happened",
         help_text="For example, 27 3 2026. Leave blank for today.",
         required=False,
     )
@@ -230,7 +141,7 @@ class AgreedActionForm(CaseForm):
     )
     due_on = GovukDateField(
         label="When is it due?",
-        label_words="the date it is due",
+        words="the date it is due",
         help_text="For example, 27 3 2026.",
     )
 
@@ -243,7 +154,7 @@ class AgreedActionForm(CaseForm):
 class CompleteActionForm(CaseForm):
     done_on = GovukDateField(
         label="When was it done?",
-        label_words="the date it was done",
+        words="the date it was done",
         help_text="For example, 27 3 2026. Leave blank for today.",
         required=False,
     )
@@ -274,7 +185,7 @@ class ResolveForm(CaseForm):
     action_owner_name = _text("Who will do it", words="who will do it")
     action_due_on = GovukDateField(
         label="When it is due",
-        label_words="the date it is due",
+        words="the date it is due",
         help_text="For example, 27 3 2026.",
         required=False,
     )
@@ -321,7 +232,9 @@ class MoveForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = list(owners)
         self.fields["owner"].required = False
-        self.fields["counterpart_email"].widget.input_type = "email"
+        email = self.fields["counterpart_email"].widget
+        email.input_type = "email"
+        email.attrs.update({"autocomplete": "email", "spellcheck": "false"})
 
 
 class EscalateForm(MoveForm):
@@ -389,13 +302,13 @@ class PolicyResponseForm(CaseForm):
 class DebriefForm(CaseForm):
     offered_on = GovukDateField(
         label="When was a debrief offered?",
-        label_words="the date it was offered",
+        words="the date it was offered",
         help_text="For example, 27 3 2026.",
         required=False,
     )
     held_on = GovukDateField(
         label="When was it held? (optional)",
-        label_words="the date it was held",
+        words="the date it was held",
         help_text="For example, 27 3 2026.",
         required=False,
     )

@@ -1,6 +1,6 @@
 """One-time tokens for forms that create something: a form carries one (a hidden field),
 and the service that does what the form asks takes it in the same transaction
-(:func:`escalate.cases.services._once`), so the same form sent twice acts once.
+(:func:`escalate.cases.services.unit.take_once`), so the same form sent twice acts once.
 
 Views issue a token with each form they show and read it back from what was posted,
 through :class:`OnceForm` like any other input.

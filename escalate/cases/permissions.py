@@ -23,7 +23,8 @@ escalating side, the raising agency, and to the partnership's people, and within
 those to the roles the procedure gives the current stage (the engine decides that).
 The other agency's people take part by acknowledging and responding (the other
 professional), recording contacts, meetings and notes, agreeing and completing actions
-and flagging policy issues.
+and flagging policy issues. The referral form of a procedure's final stage is completed
+by the stage's owner, the escalating agency's managers or the partnership's people.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class CaseAction(StrEnum):
     RECORD_DEBRIEF = "record_debrief"
     RECORD_LEARNING = "record_learning"
     RESEND_INVITATION = "resend_invitation"  # the other professional's invitation email
+    SUBMIT_REFERRAL = "submit_referral"  # the final stage's referral form, to the board
 
 
 #: Moves the engine rules on, by case action.
@@ -316,6 +318,10 @@ def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
                 reason="done",
             )
         return None
+    if action is CaseAction.SUBMIT_REFERRAL:
+        # Whether the case has a form, and has reached its stage, is the form's to say.
+        completes = s.is_current_owner or bool(s.partnership or s.raising - {Role.PRACTITIONER})
+        return None if completes else NotAllowed(_NOT_ALLOWED[action])
     if action in (CaseAction.RECORD_DEBRIEF, CaseAction.RECORD_LEARNING):
         if not s.roles - {Role.PRACTITIONER}:
             return NotAllowed(_NOT_ALLOWED[action])
@@ -375,6 +381,10 @@ _NOT_ALLOWED: dict[CaseAction, str] = {
     CaseAction.RESEND_INVITATION: (
         "The invitation is sent again by the agency that raised the challenge or the "
         "partnership's business unit."
+    ),
+    CaseAction.SUBMIT_REFERRAL: (
+        "The referral form is completed by the stage's owner, the escalating agency's "
+        "managers or the partnership."
     ),
 }
 
@@ -486,11 +496,8 @@ def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
 def may_complete_referral(user: User | Any, case: Case) -> bool:
     """Who completes a case's final-stage referral form: people who may view the case and
     are its current stage owner, a manager in the escalating (raising) agency, or one of
-    the partnership's people."""
-    s = standing(user, case)
-    if not s.can_view:
-        return False
-    return s.is_current_owner or bool(s.partnership) or bool(s.raising - {Role.PRACTITIONER})
+    the partnership's people (:attr:`CaseAction.SUBMIT_REFERRAL`)."""
+    return can(user, CaseAction.SUBMIT_REFERRAL, case)
 
 
 def sees_procedure(user: User | Any, partnership: Partnership) -> bool:

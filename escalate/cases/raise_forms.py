@@ -21,7 +21,7 @@ from escalate.cases.models import (
     SHORT_TEXT_MAX,
     SubjectType,
 )
-from escalate.core.forms import GovukDateField, GovukForm, GovukTextField
+from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
 from escalate.procedures.model import Procedure, Protects
 
 YES_NO = [("yes", "Yes"), ("no", "No")]

@@ -4,7 +4,7 @@ PDFs are rendered from the same templates as the HTML print views. WeasyPrint ma
 fetch our own static files from disk: every other address is refused, so a document
 can never make a network request.
 
-Every text written into a file goes through :func:`escalate.core.text.printable`: text
+Every text written into a file goes through :func:`escalate.govuk.text.printable`: text
 stored before input refused control characters (or written by other programs) can
 hold characters XML forbids, and one of them would stop the Word or Excel file being
 made for everyone. Spreadsheet cells are also kept from being read as formulas.
@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from escalate.core.text import printable
+from escalate.govuk.text import printable
 from escalate.reports.charts import shown, shown_pct
 from escalate.reports.selectors import RegisterRow, Report
 

@@ -14,14 +14,12 @@ from django import forms
 
 from escalate.cases.case_forms import MAX_ID
 from escalate.cases.models import LONG_TEXT_MAX, CaseStatus
-from escalate.core.forms import GovukTextField
+from escalate.govuk.forms import GovukTextField
 from escalate.procedures.model import ReferralForm as ReferralFormDefinition
 from escalate.reports import selectors
 
 #: Longest text a filter box takes (a period, or a date like 2026-07-01, is far shorter).
 FILTER_MAX = 50
-#: A referral form answer's limit (as :func:`escalate.reports.referral.field_errors`).
-REFERRAL_ANSWER_MAX = 5000
 
 PERIOD_MESSAGE = "Enter the period as a year, like 2026, or a quarter, like 2026-Q3."
 
@@ -168,7 +166,8 @@ class ReferralSubmitForm(forms.Form):
             self.fields[f.key] = GovukTextField(
                 required=False,
                 strip=False,
-                max_length=REFERRAL_ANSWER_MAX,
+                # As long as the case record's long answers (and referral.field_errors).
+                max_length=LONG_TEXT_MAX,
                 words=label,
             )
 

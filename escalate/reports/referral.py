@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from escalate.cases import permissions
-from escalate.cases.errors import Conflict, NotAllowed
+from escalate.cases.errors import Conflict
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import Case, ContactKind, Event, StageRecord
-from escalate.core import text as characters
+from escalate.cases.permissions import CaseAction
+from escalate.govuk import text as characters
 from escalate.procedures.calendar import format_day
 from escalate.procedures.model import FieldKind, Prefill, ReferralForm, Role
 
@@ -76,11 +77,9 @@ def offered_to(user: User | Any, case: Case) -> bool:
 
 
 def check_may_complete(user: User | Any, case: Case) -> None:
-    if not permissions.may_complete_referral(user, case):
-        raise NotAllowed(
-            "The referral form is completed by the stage's owner, the escalating agency's "
-            "managers or the partnership."
-        )
+    """Refuse anyone who may not complete the case's referral form
+    (:attr:`~escalate.cases.permissions.CaseAction.SUBMIT_REFERRAL`)."""
+    permissions.require(user, CaseAction.SUBMIT_REFERRAL, case)
 
 
 # ---------------------------------------------------------------- pre-filling
@@ -282,7 +281,7 @@ def field_errors(found: FormAt, values: dict[str, str]) -> dict[str, list[str]]:
             errors.setdefault(f.key, []).append(f"Enter the {label.removeprefix('the ')}.")
         elif characters.has_unusual_characters(characters.tidy(value)):
             # NUL bytes and control characters: PostgreSQL cannot store the one, and Word
-            # files cannot hold the others (see escalate.core.text).
+            # files cannot hold the others (see escalate.govuk.text).
             errors.setdefault(f.key, []).append(f"Remove the unusual characters from {label}.")
         elif len(value) > 5000:
             errors.setdefault(f.key, []).append(

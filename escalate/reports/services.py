@@ -1,8 +1,10 @@
 """Changes made from the board pages: submitting the referral form.
 
-Like :mod:`escalate.cases.services`, each change locks the case, checks the version
-the person saw, appends a chronology entry and writes the notifications owed, in one
-transaction. Responding to policy issues goes through
+Like every change to a case, it goes through
+:func:`escalate.cases.services.change_case`: the case is locked, the person's right to
+submit the form (:attr:`~escalate.cases.permissions.CaseAction.SUBMIT_REFERRAL`) and
+the version they saw are checked, and the chronology entry and the notifications owed
+are written, in one transaction. Responding to policy issues goes through
 :func:`escalate.cases.services.respond_to_policy_issue`.
 """
 
@@ -10,13 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-
 from escalate import clock
-from escalate.cases import services as case_services
 from escalate.cases.errors import Invalid
 from escalate.cases.models import Case
 from escalate.cases.permissions import CaseAction
+from escalate.cases.services import change_case
 from escalate.procedures.model import Recipient
 from escalate.reports import referral
 from escalate.reports.models import ReferralSubmission
@@ -32,11 +32,9 @@ def submit_referral(
 ) -> ReferralSubmission:
     """Submit the case's referral form with the values typed (every problem is reported
     by field, in :class:`Invalid`, before anything is written)."""
-    case_services._require_active(actor)
-    with transaction.atomic():
-        case, _standing = case_services._lock(case, actor, CaseAction.VIEW, expected_version)
+    with change_case(actor, case, CaseAction.SUBMIT_REFERRAL, expected_version) as change:
+        case = change.case
         found = referral.require_form(case)
-        referral.check_may_complete(actor, case)
         cleaned = {f.key: str(values.get(f.key) or "").strip() for f in found.form.fields}
         errors = referral.field_errors(found, cleaned)
         if errors:
@@ -53,19 +51,13 @@ def submit_referral(
             submitted_by=actor,
             submitted_at=clock.now(),
         )
-        case_services._save(case, expected_version)
         # The chronology names the form, never its contents (they identify the person).
-        event = case_services._event(
-            case,
-            actor,
+        change.record(
             SUBMITTED,
             stage=case.current_stage,
             data={"submission": submission.pk, "title": found.form.title},
         )
-        case_services._notify(
-            case,
-            actor,
-            event,
+        change.notify(
             [
                 (
                     Recipient.BUSINESS_UNIT,
@@ -73,6 +65,6 @@ def submit_referral(
                     SUBMITTED,
                     f"the referral form for stage {found.stage} was submitted to the board",
                 )
-            ],
+            ]
         )
     return submission

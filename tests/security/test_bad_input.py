@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from escalate import clock
 from escalate.cases import case_forms, raise_forms, services
 from escalate.cases.models import VIEWED, AgreedAction, Case, Event, PolicyIssue, StageRecord
-from escalate.core.forms import GovukDateField, GovukForm, GovukTextField
+from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
 from escalate.procedures.model import Role
 from escalate.reports import exports, referral
 from escalate.reports import forms as report_forms
@@ -229,7 +229,7 @@ def test_the_case_action_date_fields_answer_bad_dates_with_a_message(w, typed, p
         )
         page = response.content.decode()
         assert response.status_code == 400, (path, page[:500])
-        assert "There is a problem" in page and f'href="#id_{name}-day"' in page, path
+        assert "There is a problem" in page and f'href="#id_{name}-{part}"' in page, path
         assert "must be a real date" in page or "Year must include 4 numbers" in page, path
 
 

@@ -10,7 +10,7 @@ from django import forms
 from django.template import Context, Template
 
 from escalate import clock
-from escalate.core.forms import GovukDateField, GovukForm, render_error_summary
+from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField, render_error_summary
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +117,151 @@ def test_any_django_form_gets_govuk_markup_from_the_renderer() -> None:
     assert '<span class="govuk-visually-hidden">Error:</span>' in html
     # Widgets alone keep Django's own markup (the administration site relies on it).
     assert str(form["email"]).startswith("<input") and "govuk" not in str(form["email"])
+
+
+# ---------------------------------------------------------------- one GOV.UK path
+
+
+class SmallForm(GovukForm):
+    govuk_defaults = {"label_classes": "govuk-label--s", "empty_hint": "Nothing to choose."}
+    govuk_options = {"title": {"label_classes": "govuk-label--l"}}
+    govuk_error_anchor = "the-form"
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label="Title", max_length=10, required=False)
+    note = GovukTextField(label="Note", words="the note", max_length=10, required=False)
+    pick = forms.ChoiceField(label="Pick one", widget=forms.RadioSelect, choices=[])
+
+
+class NothingToAskForm(GovukForm):
+    govuk_error_anchor = "the-form"
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        raise forms.ValidationError("This case changed.")
+
+
+def test_a_hidden_field_is_drawn_as_its_input_alone() -> None:
+    html = str(SmallForm(initial={"version": 3})["version"])
+    assert html == '<input type="hidden" name="version" value="3" id="id_version">'
+
+
+def test_options_for_every_field_apply_unless_a_field_says_otherwise() -> None:
+    form = SmallForm()
+    assert '<label class="govuk-label govuk-label--s" for="id_note">Note</label>' in str(
+        form["note"]
+    )
+    assert '<label class="govuk-label govuk-label--l" for="id_title">' in str(form["title"])
+
+
+def test_radios_with_nothing_to_choose_say_so() -> None:
+    html = str(SmallForm()["pick"])
+    assert '<div id="id_pick-hint" class="govuk-hint">Nothing to choose.</div>' in html
+
+
+def test_a_text_limit_is_said_in_a_message_never_cut_short_by_the_browser() -> None:
+    form = SmallForm({"version": "1", "note": "x" * 11, "pick": ""})
+    form.is_valid()
+    assert form.errors["note"] == ["The note must be 10 characters or fewer"]
+    html = str(form["note"]) + str(form["title"])
+    assert "maxlength" not in html and 'value="' + "x" * 11 + '"' in html
+
+
+def test_the_forms_own_errors_link_to_its_anchor_when_it_shows_no_field() -> None:
+    form = NothingToAskForm({"version": "1"})
+    assert not form.is_valid()
+    summary = str(render_error_summary(form))
+    assert '<a href="#the-form">This case changed.</a>' in summary
+    assert 'class="govuk-error-summary"' in summary
+
+
+def test_the_error_summary_is_the_component_and_takes_an_anchor() -> None:
+    form = PlainForm({"email": ""})
+    form.is_valid()
+    form.add_error(None, "Enter the email address and password")
+    html = Template(
+        '{% include "govuk/error_summary.html" with form=form anchor="id_password" %}'
+    ).render(Context({"form": form}))
+    assert '<a href="#id_password">Enter the email address and password</a>' in html
+    assert '<a href="#id_email">This field is required.</a>' in html
+    unsent = Template('{% include "govuk/error_summary.html" with form=form %}')
+    assert "govuk-error-summary" not in unsent.render(Context({"form": PlainForm()}))
+
+
+def test_one_field_is_drawn_with_options_for_this_once() -> None:
+    class SignIn(forms.Form):
+        username = forms.CharField(label="Email address")
+        password = forms.CharField(label="Password", widget=forms.PasswordInput)
+
+    form = SignIn({"username": "alex@example.org", "password": "secret"})
+    form.is_valid()
+    html = Template(
+        "{% load govuk %}"
+        '{% govuk_field form.username type="email" autocomplete="username" spellcheck=False '
+        "errors=problems %}{% govuk_field form.password %}"
+    ).render(Context({"form": form, "problems": ["Enter the email address and password"]}))
+    assert 'type="email"' in html and 'autocomplete="username"' in html
+    assert 'spellcheck="false"' in html and 'value="alex@example.org"' in html
+    assert 'aria-describedby="id_username-error"' in html
+    assert "Enter the email address and password" in html
+    assert 'type="password"' in html and "secret" not in html
+
+
+def test_a_help_text_that_is_html_is_shown_as_html() -> None:
+    from django.utils.html import format_html
+
+    class Password(forms.Form):
+        new = forms.CharField(
+            label="New password", help_text=format_html("<ul><li>{}</li></ul>", "8+")
+        )
+
+    html = str(Password()["new"].as_field_group())
+    assert '<div id="id_new-hint" class="govuk-hint"><ul><li>8+</li></ul></div>' in html
+
+
+def test_today_for_past_only_dates_is_the_configured_clock(settings) -> None:
+    # The suite's settings name Escalate's clock (frozen on 23 December 2026 here).
+    assert settings.GOVUK_TODAY == "escalate.clock.today"
+    assert ConcernForm({"name": "A", "kind": "adult", **date("23", "12", "2026")}).is_valid()
+    clock.freeze(dt.date(2026, 12, 22))
+    assert not ConcernForm({"name": "A", "kind": "adult", **date("23", "12", "2026")}).is_valid()
+    del settings.GOVUK_TODAY  # unset: the local date, which is not 2099
+    assert not ConcernForm({"name": "A", "kind": "adult", **date("1", "1", "2099")}).is_valid()
+
+
+def test_the_govuk_package_imports_nothing_of_escalates() -> None:
+    import ast
+    from pathlib import Path
+
+    import escalate.govuk
+
+    ours = []
+    for path in Path(escalate.govuk.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                if name.split(".")[0] == "escalate" and not name.startswith("escalate.govuk"):
+                    ours.append(f"{path.name}: {name}")
+    assert ours == []
+
+
+def test_the_case_action_forms_are_drawn_by_the_govuk_package() -> None:
+    from escalate.cases import case_forms
+
+    nothing = case_forms.AcknowledgeForm({"version": "1"})
+    nothing.is_valid()
+    nothing.add_error(None, "Someone else changed the case.")
+    assert '<a href="#action-form">Someone else changed the case.</a>' in str(
+        render_error_summary(nothing)
+    )
+    record = case_forms.RecordContactForm({"version": "1", "occurred_on-month": "13"})
+    record.is_valid()
+    assert isinstance(record.fields["occurred_on"], GovukDateField)
+    html = str(record["occurred_on"])
+    assert "govuk-fieldset__legend--s" in html and 'id="id_occurred_on-month"' in html
+    assert 'href="#id_occurred_on-day"' in str(render_error_summary(record))

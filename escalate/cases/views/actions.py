@@ -182,7 +182,6 @@ class ActionView(View):
             {
                 "case": self.case,
                 "form": form,
-                "rows": form.field_rows(),
                 "title": self.title,
                 "intro": self.intro,
                 "submit": self.submit,

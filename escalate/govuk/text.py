@@ -1,5 +1,5 @@
-"""Which characters text typed into Escalate may hold, decided once for every form and
-every file Escalate writes.
+"""Which characters typed text may hold, decided once for every form and every file
+written (standard library only).
 
 People paste text from Word, email and case records. Most of what comes with it is fine,
 but a few characters cannot be stored everywhere (PostgreSQL refuses the NUL byte) or
@@ -38,7 +38,7 @@ def tidy(text: str) -> str:
 
 
 def has_unusual_characters(text: str) -> bool:
-    """Whether ``text`` (already :func:`tidy`) holds a character Escalate refuses."""
+    """Whether ``text`` (already :func:`tidy`) holds a character that is refused."""
     return UNUSUAL.search(text) is not None
 
 
