@@ -37,7 +37,7 @@ from escalate.accounts.forms import PersonChangeForm, PersonCreationForm, ResetP
 from escalate.accounts.models import User
 from escalate.cases.errors import NotAllowed
 from escalate.partnerships import administration, services
-from escalate.partnerships.admin import (
+from escalate.partnerships.admin.common import (
     MembershipForm,
     MembershipRowsMixin,
     PartnershipRoleForm,

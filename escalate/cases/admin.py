@@ -18,7 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from escalate.cases import permissions
-from escalate.cases.models import AgreedAction, Case, Event, Notification, PolicyIssue, StageRecord
+from escalate.cases.models import AgreedAction, Case, Event, PolicyIssue, StageRecord
+from escalate.notifications.models import Notification
 
 
 class ReadOnlyMixin:

@@ -17,6 +17,11 @@ Rules (see also the module's tests, which check every role against every action)
   flagged on any case of their partnership.
 - Administrators manage people; they see no case contents. Nor does anyone else.
 
+Rules about a partnership rather than a case (its directory, procedure page and
+statistics, who may raise from where) are in :mod:`escalate.partnerships.permissions`;
+the role groupings (``MANAGERS``, ``PARTNERSHIP_ROLES``, ``POLICY_RESPONDERS``) sit next
+to ``Role`` in :mod:`escalate.procedures.model`.
+
 Acting is narrower than seeing. Decisions about the challenge (tick off required
 actions, resolve, escalate, expedite, refer to a panel, withdraw) belong to the
 escalating side, the raising agency, and to the partnership's people, and within
@@ -29,7 +34,6 @@ by the stage's owner, the escalating agency's managers or the partnership's peop
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -39,12 +43,13 @@ from django.db.models import F, Q, QuerySet
 from escalate.cases.errors import CaseError, Conflict, NotAllowed, from_refusal
 from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import Case, CaseStatus
+from escalate.partnerships.models import Membership, PartnershipRole
+from escalate.partnerships.permissions import is_active_person
 from escalate.procedures import engine
-from escalate.procedures.model import Role
+from escalate.procedures.model import MANAGERS, PARTNERSHIP_ROLES, POLICY_RESPONDERS, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.partnerships.models import Agency, Partnership
 
 
 class CaseAction(StrEnum):
@@ -94,15 +99,6 @@ DECISIONS: frozenset[CaseAction] = frozenset(
     }
 )
 
-#: Agency roles that see every case involving their agency.
-MANAGERS: frozenset[Role] = frozenset(
-    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
-)
-PARTNERSHIP_ROLES: frozenset[Role] = frozenset(
-    {Role.BUSINESS_UNIT, Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER}
-)
-#: Respond to policy issues flagged for the chair.
-POLICY_RESPONDERS: frozenset[Role] = frozenset({Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER})
 #: Gate columns on Case, by role.
 GATES: dict[Role, str] = {
     Role.BOARD_REPRESENTATIVE: "board_representative_from",
@@ -146,10 +142,6 @@ class Standing:
 NOBODY = Standing()
 
 
-def is_active_person(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def _reached(case: Case, role: Role) -> bool:
     gate = getattr(case, GATES[role])
     return gate is not None and case.current_stage >= gate
@@ -159,7 +151,6 @@ def standing(user: User | Any, case: Case) -> Standing:
     """Work out how ``user`` stands on ``case``. Anonymous or inactive: nobody."""
     if not is_active_person(user):
         return NOBODY
-    from escalate.partnerships.models import Membership, PartnershipRole
 
     email = user.email.lower()
     raising: set[Role] = set()
@@ -431,7 +422,6 @@ def visible_cases(user: User | Any) -> QuerySet[Case]:
     """Every case ``user`` may see, as one query (agrees with :func:`can_view`)."""
     if not is_active_person(user):
         return Case.objects.none()
-    from escalate.partnerships.models import Membership, PartnershipRole
 
     memberships = Membership.objects.filter(person=user)
     my_agencies = memberships.values("agency_id")
@@ -472,79 +462,8 @@ def visible_cases(user: User | Any) -> QuerySet[Case]:
     return Case.objects.filter(pk__in=Case.objects.filter(q).values("pk"))
 
 
-def policy_responder_partnerships(user: User | Any) -> QuerySet[Partnership]:
-    from escalate.partnerships.models import Partnership
-
-    if not is_active_person(user):
-        return Partnership.objects.none()
-    return Partnership.objects.filter(
-        people__person=user, people__role__in=[r.value for r in POLICY_RESPONDERS]
-    ).distinct()
-
-
-def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
-    """The business unit, chair and statutory partners see their partnership's figures."""
-    if not is_active_person(user):
-        return False
-    from escalate.partnerships.models import PartnershipRole
-
-    return PartnershipRole.objects.filter(
-        person=user, partnership=partnership, role__in=[r.value for r in PARTNERSHIP_ROLES]
-    ).exists()
-
-
 def may_complete_referral(user: User | Any, case: Case) -> bool:
     """Who completes a case's final-stage referral form: people who may view the case and
     are its current stage owner, a manager in the escalating (raising) agency, or one of
     the partnership's people (:attr:`CaseAction.SUBMIT_REFERRAL`)."""
     return can(user, CaseAction.SUBMIT_REFERRAL, case)
-
-
-def sees_procedure(user: User | Any, partnership: Partnership) -> bool:
-    """A partnership's procedure page: anyone working in it, and administrators."""
-    return sees_directory(user, partnership) or bool(
-        is_active_person(user) and getattr(user, "is_staff", False)
-    )
-
-
-def sees_directory(user: User | Any, partnership: Partnership) -> bool:
-    """Anyone working in the partnership (an agency of it, or a partnership role)."""
-    if not is_active_person(user):
-        return False
-    from escalate.partnerships.models import Membership, PartnershipRole
-
-    return (
-        Membership.objects.filter(person=user, agency__partnerships=partnership).exists()
-        or PartnershipRole.objects.filter(person=user, partnership=partnership).exists()
-    )
-
-
-def roles_held(user: User | Any, *, agencies: Iterable[int] = ()) -> set[Role]:
-    """Agency roles ``user`` holds in any of ``agencies``."""
-    from escalate.partnerships.models import Membership
-
-    return {
-        Role(r)
-        for r in Membership.objects.filter(person=user, agency_id__in=list(agencies)).values_list(
-            "role", flat=True
-        )
-    }
-
-
-def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
-    """Where ``user`` may raise a challenge from: each (agency, partnership) pair where
-    they hold an agency role in a member agency. Nobody else may raise."""
-    from escalate.partnerships.models import Membership
-
-    if not is_active_person(user):
-        return []
-    pairs: list[tuple[Agency, Partnership]] = []
-    seen: set[tuple[int, int]] = set()
-    memberships = Membership.objects.filter(person=user).select_related("agency")
-    for membership in memberships.order_by("agency__name"):
-        for partnership in membership.agency.partnerships.order_by("name"):
-            key = (membership.agency.pk, partnership.pk)
-            if key not in seen:
-                seen.add(key)
-                pairs.append((membership.agency, partnership))
-    return pairs

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -22,16 +21,16 @@ from escalate.cases.models import (
     Case,
     CaseStatus,
     Event,
-    Notification,
-    NotificationStatus,
     PolicyIssue,
     PolicyIssueStatus,
     StageRecord,
     Submission,
 )
 from escalate.cases.permissions import CaseAction
+from escalate.notifications.models import Notification, NotificationStatus
+from escalate.partnerships import permissions as partnership_permissions
 from escalate.procedures import engine
-from escalate.procedures.model import ChecklistItem, Role
+from escalate.procedures.model import PARTNERSHIP_ROLES, ChecklistItem, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -131,7 +130,7 @@ def failed_invitation(user: User | Any, case: Case) -> Notification | None:
 
 def submitted(user: User | Any, token: str) -> Submission | None:
     """What ``user``'s form with this one-time token made, if it was sent already."""
-    if not token or not permissions.is_active_person(user):
+    if not token or not partnership_permissions.is_active_person(user):
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
     return Submission.objects.filter(token_hash=digest, person=user).select_related("case").first()
@@ -218,7 +217,7 @@ def needs_action(user: User | Any) -> list[ActionItem]:
     """What is waiting for ``user``, soonest due first (no due date last): stages they
     own, challenges awaiting their response, actions agreed for them to do, and policy
     issues awaiting their response as chair or statutory partner."""
-    if not permissions.is_active_person(user):
+    if not partnership_permissions.is_active_person(user):
         return []
     today = clock.today()
     items: list[ActionItem] = []
@@ -292,147 +291,13 @@ def _late(due: dt.date | None, today: dt.date) -> bool:
 def policy_issues_for(user: User | Any) -> QuerySet[PolicyIssue]:
     """Policy issues on cases ``user`` sees, and every one in partnerships where they
     respond to them (chair, statutory partners)."""
-    responds = permissions.policy_responder_partnerships(user)
+    responds = partnership_permissions.policy_responder_partnerships(user)
     return (
         PolicyIssue.objects.filter(
             Q(case__in=permissions.visible_cases(user)) | Q(case__partnership__in=responds)
         )
         .select_related("case", "case__partnership", "raised_by", "responded_by")
         .order_by("raised_at", "id")
-    )
-
-
-# ---------------------------------------------------------------- directory
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    name: str
-    email: str
-    phone: str
-    job_title: str
-    role: Role
-
-
-@dataclass
-class AgencyContacts:
-    agency: Agency
-    safeguarding_email: str
-    safeguarding_leads: list[DirectoryEntry] = field(default_factory=list)
-    board_representatives: list[DirectoryEntry] = field(default_factory=list)
-
-
-def directory(user: User | Any, partnership: Partnership) -> list[AgencyContacts]:
-    """Safeguarding leads and board representatives of each agency in the partnership,
-    for anyone working in it (so people can find their opposite number)."""
-    from escalate.partnerships.models import Membership
-
-    if not permissions.sees_directory(user, partnership):
-        raise NotAllowed("The directory is for people working in this partnership.")
-    result = []
-    memberships = Membership.objects.filter(
-        role__in=[Role.SAFEGUARDING_LEAD.value, Role.BOARD_REPRESENTATIVE.value],
-        person__is_active=True,
-    ).select_related("person")
-    for agency in partnership.agencies.order_by("name"):
-        contacts = AgencyContacts(agency, agency.safeguarding_email)
-        for m in memberships.filter(agency=agency).order_by("person__full_name"):
-            entry = DirectoryEntry(
-                m.person.full_name, m.person.email, m.person.phone, m.person.job_title, Role(m.role)
-            )
-            if m.role == Role.SAFEGUARDING_LEAD.value:
-                contacts.safeguarding_leads.append(entry)
-            else:
-                contacts.board_representatives.append(entry)
-        result.append(contacts)
-    return result
-
-
-# ---------------------------------------------------------------- statistics
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """Board-level figures. Counts only: nothing here identifies the person at risk."""
-
-    total: int
-    by_status: dict[str, int]
-    open_by_stage: dict[int, int]
-    resolved_at_stage: dict[int, int]
-    by_category: dict[str, int]
-    by_raising_sector: dict[str, int]
-    by_other_sector: dict[str, int]
-    overdue: int
-    immediate_risk: int
-    policy_issues_open: int
-    agreed_actions_outstanding: int
-
-
-def partnership_statistics(
-    user: User | Any,
-    partnership: Partnership,
-    *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-) -> Statistics:
-    """Figures for every case of the partnership, for its business unit, chair and
-    statutory partners, whatever stage the cases reached."""
-    if not permissions.sees_statistics(user, partnership):
-        raise NotAllowed(
-            "Partnership statistics are for its business unit, chair and statutory partners."
-        )
-    today = clock.today()
-    cases = Case.objects.filter(partnership=partnership)
-    if since:
-        cases = cases.filter(raised_on__gte=since)
-    if until:
-        cases = cases.filter(raised_on__lte=until)
-    rows = list(
-        cases.values(
-            "pk",
-            "status",
-            "current_stage",
-            "categories",
-            "raising_agency__sector",
-            "other_agency__sector",
-            "immediate_risk",
-        )
-    )
-    current = {
-        (s["case_id"], s["number"]): s["act_by"]
-        for s in StageRecord.objects.filter(case__in=cases).values("case_id", "number", "act_by")
-    }
-    by_category: Counter[str] = Counter()
-    for row in rows:
-        by_category.update(row["categories"] or [])
-    open_rows = [r for r in rows if r["status"] == CaseStatus.OPEN]
-    overdue = 0
-    for row in open_rows:
-        due = current.get((row["pk"], row["current_stage"]))
-        if due is not None and today > due:
-            overdue += 1
-    return Statistics(
-        total=len(rows),
-        by_status=dict(Counter(r["status"] for r in rows)),
-        open_by_stage=dict(sorted(Counter(r["current_stage"] for r in open_rows).items())),
-        resolved_at_stage=dict(
-            sorted(
-                Counter(
-                    r["current_stage"] for r in rows if r["status"] == CaseStatus.RESOLVED
-                ).items()
-            )
-        ),
-        by_category=dict(by_category),
-        by_raising_sector=dict(Counter(r["raising_agency__sector"] for r in rows)),
-        by_other_sector=dict(Counter(r["other_agency__sector"] for r in rows)),
-        overdue=overdue,
-        immediate_risk=sum(1 for r in rows if r["immediate_risk"]),
-        policy_issues_open=PolicyIssue.objects.filter(
-            case__in=cases, status=PolicyIssueStatus.OPEN
-        ).count(),
-        agreed_actions_outstanding=AgreedAction.objects.filter(
-            case__in=cases, done_on__isnull=True
-        ).count(),
     )
 
 
@@ -453,7 +318,7 @@ def owner_candidates(
 
     found: list[OwnerCandidate] = []
     for role in roles:
-        if role in permissions.PARTNERSHIP_ROLES:
+        if role in PARTNERSHIP_ROLES:
             rows = PartnershipRole.objects.filter(
                 partnership=partnership, role=role.value, person__is_active=True
             )

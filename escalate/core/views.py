@@ -22,8 +22,8 @@ from escalate.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from escalate.cases import permissions as case_permissions
 from escalate.cases import selectors as case_selectors
+from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
 from escalate.throttling import limits
 
@@ -60,14 +60,14 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "actions": actions,
             "cases": rows,
-            "can_raise": bool(case_permissions.raising_choices(person)),
+            "can_raise": bool(partnership_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]
             "board_partnerships": [
                 p
                 for p in selectors.partnerships_of(person)  # type: ignore[arg-type]
-                if case_permissions.sees_statistics(person, p)
+                if partnership_permissions.sees_statistics(person, p)
             ],
         },
     )

@@ -9,13 +9,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from escalate.cases.errors import NotAllowed
-from escalate.cases.models import NotificationStatus
 from escalate.notifications import services
 from escalate.notifications.models import (
     AccountEmailAttempt,
     DeliveryAttempt,
     FailedAccountEmail,
     FailedNotification,
+    NotificationStatus,
 )
 from escalate.notifications.selectors import administered_partnerships
 

@@ -16,14 +16,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from escalate.cases.models import CaseStatus, RecipientKind
-from escalate.notifications.models import DELIVERY_FAILED_EVENT
+from escalate.cases.models import CaseStatus
+from escalate.notifications.models import DELIVERY_FAILED_EVENT, RecipientKind
 from escalate.procedures.calendar import format_day
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.cases.models import Case, Notification, StageRecord
-    from escalate.notifications.models import AccountEmail
+    from escalate.cases.models import Case, StageRecord
+    from escalate.notifications.models import AccountEmail, Notification
 
 #: What happened, per outbox event ({stage} is the notification's stage).
 HAPPENED: dict[str, str] = {

@@ -1,9 +1,10 @@
-"""Delivering the outbox: attempts, reminders claimed once, digests and preferences.
+"""The outboxes and their delivery: attempts, reminders claimed once, digests and
+preferences.
 
-The outbox rows about cases are :class:`escalate.cases.models.Notification`; emails about
-a person's account (a password reset) are :class:`AccountEmail`, here. Only
-:mod:`escalate.notifications.services` writes these tables (and the delivery columns of
-the case outbox).
+:class:`Notification` is the outbox of emails about cases; :class:`AccountEmail` the
+outbox of emails about a person's account (a password reset). Only the notifications
+app writes these tables: other apps owe an email through
+:func:`escalate.notifications.outbox.enqueue`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,127 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
-from escalate.cases.models import Notification, NotificationStatus
+from escalate.cases.models import EMAIL_MAX, SHORT_TEXT_MAX
+from escalate.procedures.model import Recipient
+
+# ---------------------------------------------------------------- the case outbox
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class RecipientKind(models.TextChoices):
+    STAGE_OWNER = Recipient.STAGE_OWNER.value, "Stage owner"
+    RAISING_PRACTITIONER = Recipient.RAISING_PRACTITIONER.value, "Raising practitioner"
+    OTHER_PROFESSIONAL = Recipient.OTHER_PROFESSIONAL.value, "Other professional"
+    COUNTERPART = Recipient.COUNTERPART.value, "Counterpart in the other agency"
+    OWNER_LINE_MANAGER = Recipient.OWNER_LINE_MANAGER.value, "Stage owner's line manager"
+    SAFEGUARDING_LEADS = Recipient.SAFEGUARDING_LEADS.value, "Safeguarding leads"
+    SENIOR_MANAGERS = Recipient.SENIOR_MANAGERS.value, "Senior managers"
+    BOARD_REPRESENTATIVES = Recipient.BOARD_REPRESENTATIVES.value, "Board representatives"
+    BUSINESS_UNIT = Recipient.BUSINESS_UNIT.value, "Business unit"
+    INDEPENDENT_CHAIR = Recipient.INDEPENDENT_CHAIR.value, "Independent chair"
+    STATUTORY_PARTNERS = Recipient.STATUTORY_PARTNERS.value, "Statutory partners"
+    ALL_INVOLVED = Recipient.ALL_INVOLVED.value, "Everyone involved"
+    PERSON = "person", "A named person"
+
+
+class Notification(models.Model):
+    """An email owed to someone: the outbox a delivery worker sends from.
+
+    ``why`` comes from the procedure (or a fixed text) and never holds the personal
+    details of the person at risk.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
+    source_event = models.ForeignKey(
+        "cases.Event", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    invitation = models.ForeignKey(
+        "cases.Invitation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Set when the email must carry the invitation link.",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    email = models.EmailField(max_length=EMAIL_MAX)
+    recipient_kind = models.CharField(max_length=30, choices=RecipientKind.choices)
+    event = models.CharField(max_length=60, help_text="What happened, e.g. case.escalated.")
+    stage = models.PositiveSmallIntegerField(null=True, blank=True)
+    why = models.TextField(max_length=SHORT_TEXT_MAX)
+    created_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Delivery bookkeeping (escalate.notifications.delivery): a worker claims a row
+    # before sending it, so several workers never send the same email twice; a failed
+    # send is tried again from next_attempt_at.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    due_on = models.DateField(
+        null=True, blank=True, help_text="For a reminder: the deadline or due date."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        # The table it has had since it was part of the cases app: moving the model
+        # here kept every row.
+        db_table = "cases_notification"
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["recipient", "created_at"], name="notification_recipient"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=NotificationStatus.values),
+                name="notification_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient_kind__in=RecipientKind.values),
+                name="notification_recipient_kind_known",
+            ),
+            models.CheckConstraint(condition=~Q(email=""), name="notification_has_address"),
+            models.CheckConstraint(
+                condition=Q(event__regex=r"^[a-z_]+(\.[a-z_]+)+$"),
+                name="notification_event_is_dotted",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=NotificationStatus.SENT) & Q(sent_at__isnull=False))
+                | (~Q(status=NotificationStatus.SENT) & Q(sent_at__isnull=True)),
+                name="notification_sent_at_when_sent",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("why"), SHORT_TEXT_MAX),
+                name=f"notification_why_at_most_{SHORT_TEXT_MAX}_characters",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.email}"
+
+
+# ---------------------------------------------------------------- delivery
 
 #: Notices the procedure requires: always emailed at once, whatever the person chose.
 MANDATORY_EVENTS: frozenset[str] = frozenset(

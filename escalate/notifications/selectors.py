@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from escalate.cases.models import Notification, NotificationStatus
 from escalate.notifications.emails import happened
 from escalate.notifications.models import (
     MANDATORY_EVENTS,
     DeliveryChoice,
+    Notification,
     NotificationPreference,
+    NotificationStatus,
 )
 
 if TYPE_CHECKING:

@@ -62,7 +62,8 @@ Rules:
 - Days off (:class:`~escalate.partnerships.models.NonWorkingDay`) apply to every
   partnership in a region, so only superusers change them.
 - The record of roles given and taken away is seen by the partnership's business unit
-  and administrators, and by superusers.
+  and administrators, and by superusers
+  (:func:`escalate.partnerships.permissions.sees_role_history`).
 
 Django's model permissions (the *Administrators* group) still apply on top: a person
 needs both the permission and the scope.
@@ -73,6 +74,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -85,21 +87,14 @@ from escalate.partnerships.models import (
     PartnershipRoleKind,
     RoleGrant,
 )
-from escalate.procedures.model import Role
+from escalate.partnerships.permissions import is_active_person
+from escalate.procedures.model import MANAGERS
 
 ADMINISTRATOR = PartnershipRoleKind.ADMINISTRATOR.value
 
 
-def _active(actor: Any) -> bool:
-    return bool(
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and getattr(actor, "is_active", False)
-    )
-
-
 def is_superuser(actor: Any) -> bool:
-    return _active(actor) and bool(getattr(actor, "is_superuser", False))
+    return is_active_person(actor) and bool(getattr(actor, "is_superuser", False))
 
 
 def administers_anything(actor: Any) -> bool:
@@ -123,7 +118,7 @@ class Scope:
 
 def scope_of(actor: Any) -> Scope:
     """The actor's scope, worked out afresh (three small queries)."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return Scope([], [], [])
     if actor.is_superuser:
         return Scope(
@@ -147,7 +142,7 @@ def scope_of(actor: Any) -> Scope:
 
 
 def _partnership_ids(actor: Any) -> list[int]:
-    if not _active(actor):
+    if not is_active_person(actor):
         return []
     if actor.is_superuser:
         return list(Partnership.objects.values_list("pk", flat=True))
@@ -244,7 +239,10 @@ def _named_on_cases_outside(partnerships: list[int]) -> Q:
     """People named on a case of a partnership other than ``partnerships``: as raiser,
     other professional, stage owner or counterpart (by account or by address), or on
     an invitation."""
-    from escalate.cases.models import Case, Invitation, StageRecord
+    # The cases app sits above this one: its models are looked up, not imported.
+    Case = apps.get_model("cases", "Case")
+    StageRecord = apps.get_model("cases", "StageRecord")
+    Invitation = apps.get_model("cases", "Invitation")
 
     cases = Case.objects.exclude(partnership_id__in=partnerships)
     stages = StageRecord.objects.exclude(case__partnership_id__in=partnerships)
@@ -284,7 +282,7 @@ def visible_people(actor: Any) -> QuerySet[User]:
     partnerships or their member agencies, unattached people with no role (listed only
     when searched for by full email address; their page opens by id), and themselves.
     Never a superuser (unless the actor is one)."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return User.objects.none()
     if actor.is_superuser:
         return User.objects.all()
@@ -310,7 +308,7 @@ def administrable_people(actor: Any) -> QuerySet[User]:
     sending a password reset, ending sessions): for a partnership administrator, people
     whose every role lies within what they administer, or who have no role yet; never
     a privileged account and never themselves."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return User.objects.none()
     if actor.is_superuser:
         return User.objects.all()
@@ -351,7 +349,7 @@ def may_view_person(actor: Any, person: User) -> bool:
 def grantable_people(actor: Any) -> QuerySet[User]:
     """People the actor may give a role to (in a place they administer): visible people,
     but never a privileged account and never themselves."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return User.objects.none()
     if actor.is_superuser:
         return User.objects.all()
@@ -362,11 +360,8 @@ def grantable_people(actor: Any) -> QuerySet[User]:
 
 
 def _manager_roles() -> list[str]:
-    # The agency roles that see every case involving their agency
-    # (escalate.cases.permissions.MANAGERS): such a person, made a line manager, sees
-    # little they could not see already.
-    from escalate.cases.permissions import MANAGERS
-
+    # The agency roles that see every case involving their agency (MANAGERS): such a
+    # person, made a line manager, sees little they could not see already.
     return sorted(r.value for r in MANAGERS)
 
 
@@ -376,7 +371,7 @@ def line_manager_choices(actor: Any, person: User | None) -> QuerySet[User]:
     holding a manager's role in an agency the person also has a role in and that the
     administrator administers; never the administrator; nobody for someone with no
     role in an administered agency, or named on a case of another partnership."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return User.objects.none()
     if actor.is_superuser:
         if person is None or person.pk is None:
@@ -415,7 +410,7 @@ def may_set_line_manager(actor: Any, person: User, manager: User | None) -> bool
 def line_manager_candidates(actor: Any) -> QuerySet[User]:
     """Everyone who could be someone's line manager for ``actor`` (for the search
     behind a line-manager field, which does not know whose it is)."""
-    if not _active(actor):
+    if not is_active_person(actor):
         return User.objects.none()
     if actor.is_superuser:
         return User.objects.all()
@@ -442,7 +437,7 @@ def _agency_role_values() -> set[str]:
 
 
 def _why_not(actor: Any, place: Place, role: str, person: User, *, verb: str) -> str | None:
-    if not _active(actor):
+    if not is_active_person(actor):
         return f"You cannot {verb} roles."
     role = getattr(role, "value", role)
     if isinstance(place, Agency):
@@ -499,21 +494,3 @@ def why_not_revoke(actor: Any, held: Membership | PartnershipRole) -> str | None
 
 def may_revoke(actor: Any, held: Membership | PartnershipRole) -> bool:
     return why_not_revoke(actor, held) is None
-
-
-# ---------------------------------------------------------------- the record
-
-
-ROLE_HISTORY_ROLES = frozenset({Role.BUSINESS_UNIT.value, ADMINISTRATOR})
-
-
-def sees_role_history(actor: Any, partnership: Partnership) -> bool:
-    """The record of roles given and taken away in a partnership: its business unit and
-    administrators, and superusers."""
-    if not _active(actor):
-        return False
-    if actor.is_superuser:
-        return True
-    return PartnershipRole.objects.filter(
-        person=actor, partnership=partnership, role__in=ROLE_HISTORY_ROLES
-    ).exists()

@@ -14,8 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from escalate.cases import permissions
-from escalate.partnerships import administration, selectors
+from escalate.partnerships import permissions, selectors
 from escalate.partnerships.models import Partnership, RoleChange
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
@@ -192,7 +191,7 @@ def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
             "chart": flowchart(procedure, explained),
             "any_timescale": any(e.timescales for e in explained),
             "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
-            "sees_role_history": administration.sees_role_history(person, partnership),
+            "sees_role_history": permissions.sees_role_history(person, partnership),
         },
     )
 
@@ -215,7 +214,7 @@ def role_history_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Every role given and taken away in the partnership and its member agencies: for
     the business unit, the partnership's administrators and superusers."""
     partnership = get_object_or_404(Partnership, slug=slug)
-    if not administration.sees_role_history(request.user, partnership):
+    if not permissions.sees_role_history(request.user, partnership):
         raise PermissionDenied
     page = Paginator(
         selectors.role_history(partnership).only(

@@ -2,375 +2,74 @@
 
 Everything here is a pure function of a :class:`Procedure`, a case's facts and a
 :class:`WorkingCalendar`. The application stores cases; the engine decides.
+
+This module checks moves and applies them (raising a case, escalating, resolving, ...)
+and is where callers import the engine from. Its parts live in
+:mod:`~escalate.procedures.vocabulary` (facts, statuses, deadlines, moves, notices,
+refusals), :mod:`~escalate.procedures.deadlines` (due dates and stage status) and
+:mod:`~escalate.procedures.moves` (what may happen next).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import replace
 
-from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.calendar import format_day
+from escalate.procedures.deadlines import (
+    act_by,
+    deadline_for,
+    outstanding,
+    stage_deadlines,
+    stage_statuses,
+)
 from escalate.procedures.model import (
-    Anchor,
-    ChecklistItem,
+    AGENCY_ROLES,
     Procedure,
     Recipient,
     Role,
     Stage,
-    Timescale,
-    Unit,
 )
-
-AGENCY_ROLES: frozenset[Role] = frozenset(
-    {
-        Role.PRACTITIONER,
-        Role.LINE_MANAGER,
-        Role.SAFEGUARDING_LEAD,
-        Role.SENIOR_MANAGER,
-        Role.DIRECTOR,
-        Role.BOARD_REPRESENTATIVE,
-    }
+from escalate.procedures.moves import next_moves
+from escalate.procedures.vocabulary import (
+    ALLOWED_WHEN_CLOSED,
+    Action,
+    CaseFacts,
+    CaseStatus,
+    Deadline,
+    Move,
+    Notice,
+    Outcome,
+    Refused,
+    StageDeadlines,
+    StageStatus,
 )
+from escalate.procedures.words import article
 
-
-class Refused(Exception):
-    """A move the procedure does not allow, with the reason in plain English."""
-
-    def __init__(self, reason: str, *, code: str = "refused") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-
-
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    RESOLVED = "resolved"
-    WITHDRAWN = "withdrawn"
-
-
-class StageStatus(StrEnum):
-    NOT_REACHED = "not_reached"
-    IN_PROGRESS = "in_progress"
-    OVERDUE = "overdue"
-    CONCLUDED = "concluded"
-    SKIPPED = "skipped"
-
-
-class Action(StrEnum):
-    RAISE = "raise"
-    RECORD = "record"
-    TICK = "tick"
-    RESOLVE = "resolve"
-    ESCALATE = "escalate"
-    EXPEDITE = "expedite"
-    REFER_TO_PANEL = "refer_to_panel"
-    WITHDRAW = "withdraw"
-
-
-#: Moves still open once a case is closed: notes, corrections and check-backs.
-ALLOWED_WHEN_CLOSED: frozenset[Action] = frozenset({Action.RECORD})
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the engine needs to know about a case. Immutable: moves return new facts."""
-
-    arose: dt.date
-    stage_started: Mapping[int, dt.date] = field(default_factory=dict)
-    current_stage: int = 1
-    status: CaseStatus = CaseStatus.OPEN
-    immediate_risk: bool = False
-    stage_concluded: Mapping[int, dt.date] = field(default_factory=dict)
-    checklist_done: Mapping[int, frozenset[str]] = field(default_factory=dict)
-    panel_referred: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class Deadline:
-    key: str
-    label: str
-    due: dt.date | None
-    explanation: str
-    role: Role | None = None
-
-    def as_json(self) -> dict[str, str | None]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "due": self.due.isoformat() if self.due else None,
-            "explanation": self.explanation,
-        }
-
-
-@dataclass(frozen=True)
-class StageDeadlines:
-    number: int
-    title: str
-    start_by: Deadline | None
-    conclude_by: Deadline | None
-    other: tuple[Deadline, ...] = ()
-
-    @property
-    def all(self) -> tuple[Deadline, ...]:
-        return tuple(d for d in (self.start_by, self.conclude_by) if d) + self.other
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A notification the procedure says is owed."""
-
-    recipient: Recipient
-    event: str
-    stage: int
-    why: str
-
-
-@dataclass(frozen=True)
-class Move:
-    """Something that may happen next, and who may do it."""
-
-    action: Action
-    roles: tuple[Role, ...]
-    to_stage: int | None = None
-    needs_reason: bool = False
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    facts: CaseFacts
-    notices: tuple[Notice, ...]
-
-
-# ---------------------------------------------------------------- deadlines
-
-
-def deadline_for(
-    t: Timescale,
-    calendar: WorkingCalendar,
-    *,
-    arose: dt.date,
-    stage_started: dt.date | None,
-    stage_number: int,
-) -> tuple[dt.date | None, str]:
-    """The due date of one timescale and how it was worked out, in words."""
-    if t.anchor is Anchor.CONCERN_AROSE:
-        anchor_day, anchor_words = arose, f"the concern arose on {format_day(arose)}"
-    elif stage_started is None:
-        return None, (
-            f"{_amount(t)} counted from the day stage {stage_number} begins, not yet known"
-        )
-    else:
-        anchor_day = stage_started
-        anchor_words = f"stage {stage_number} began on {format_day(stage_started)}"
-
-    if t.unit is Unit.WORKING_DAYS:
-        due = calendar.add_working_days(anchor_day, t.amount)
-        words = f"{_amount(t)} after {anchor_words} = {format_day(due)}"
-        holidays = [
-            f"{format_day(day)} {why}"
-            for day, why in calendar.non_working_days(anchor_day + dt.timedelta(days=1), due)
-            if why != "weekend"
-        ]
-        if holidays:
-            words += f" (not counting {'; '.join(holidays)})"
-        return due, words
-
-    day_n = anchor_day + dt.timedelta(days=t.amount - 1)
-    words = f"day {t.amount} (day 1 = {anchor_words}) = {format_day(day_n)}"
-    if t.roll_forward and not calendar.is_working_day(day_n):
-        due = calendar.on_or_after(day_n)
-        return due, f"{words}, rolled to {format_day(due)}: {_skipped(calendar, day_n, due)}"
-    return day_n, words
-
-
-def _skipped(calendar: WorkingCalendar, first: dt.date, until: dt.date) -> str:
-    """Why the days from ``first`` up to (not including) ``until`` do not count.
-
-    'weekend' when that is the only reason; otherwise each run of days with its reason:
-    'Fri 25 Dec 2026 bank holiday (Christmas Day); Sat 26 Dec 2026 to Sun 27 Dec 2026
-    weekend; ...'.
-    """
-    days = calendar.non_working_days(first, until - dt.timedelta(days=1))
-    runs: list[tuple[dt.date, dt.date, str]] = []
-    for day, why in days:
-        if runs and runs[-1][2] == why and runs[-1][1] == day - dt.timedelta(days=1):
-            runs[-1] = (runs[-1][0], day, why)
-        else:
-            runs.append((day, day, why))
-    if len(runs) == 1:
-        return runs[0][2]
-    return "; ".join(
-        f"{format_day(a)}{f' to {format_day(b)}' if b != a else ''} {why}" for a, b, why in runs
-    )
-
-
-def _amount(t: Timescale) -> str:
-    if t.unit is Unit.WORKING_DAYS:
-        return f"{t.amount} working day{'s' if t.amount != 1 else ''}"
-    return f"day {t.amount}"
-
-
-def stage_deadlines(
-    procedure: Procedure,
-    calendar: WorkingCalendar,
-    *,
-    arose: dt.date,
-    stage_started: Mapping[int, dt.date] | None = None,
-) -> list[StageDeadlines]:
-    """Every stage's start-by, conclude-by and other deadlines.
-
-    Stage 1 begins the day the concern arose unless told otherwise. A deadline counted
-    from a stage's own start is unknown (None) until that stage has begun.
-    """
-    started = {1: arose, **(stage_started or {})}
-    result = []
-    for stage in procedure.stages:
-
-        def make(key: str, label: str, t: Timescale, role: Role | None = None) -> Deadline:
-            due, why = deadline_for(
-                t,
-                calendar,
-                arose=arose,
-                stage_started=started.get(stage.number),  # noqa: B023
-                stage_number=stage.number,  # noqa: B023
-            )
-            return Deadline(key, label, due, why, role)
-
-        result.append(
-            StageDeadlines(
-                number=stage.number,
-                title=stage.title,
-                start_by=make("start_by", "Start by", stage.start_by) if stage.start_by else None,
-                conclude_by=(
-                    make("conclude_by", "Conclude by", stage.conclude_by)
-                    if stage.conclude_by
-                    else None
-                ),
-                other=tuple(
-                    make(d.key, d.label, d.timescale, d.role) for d in stage.other_deadlines
-                ),
-            )
-        )
-    return result
-
-
-def act_by(
-    procedure: Procedure, calendar: WorkingCalendar, facts: CaseFacts, number: int
-) -> Deadline | None:
-    """When the owner of a stage must have resolved or escalated it.
-
-    The stage's own conclude-by; failing that, the next stage's start-by (Cheshire East
-    step 1 has no end of its own, but step 2 must start by day 3).
-    """
-    all_deadlines = stage_deadlines(
-        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started
-    )
-    here = all_deadlines[number - 1]
-    if here.conclude_by and here.conclude_by.due:
-        return here.conclude_by
-    if number < len(all_deadlines):
-        nxt = all_deadlines[number]
-        if nxt.start_by and nxt.start_by.due:
-            return Deadline(
-                "act_by",
-                f"Resolve or escalate to stage {number + 1} by",
-                nxt.start_by.due,
-                f"stage {number + 1} must start by then: {nxt.start_by.explanation}",
-            )
-    return None
-
-
-def stage_statuses(
-    procedure: Procedure, calendar: WorkingCalendar, facts: CaseFacts, today: dt.date
-) -> dict[int, StageStatus]:
-    """Each stage's status on ``today``, read from the case's dated facts.
-
-    ``today`` may be in the past: a stage that began after it is not reached yet, and
-    one concluded after it was still in progress (or overdue) then.
-    """
-    result: dict[int, StageStatus] = {}
-    for stage in procedure.stages:
-        n = stage.number
-        started = facts.stage_started.get(n)
-        concluded = facts.stage_concluded.get(n)
-        if n > facts.current_stage or (started is not None and started > today):
-            result[n] = StageStatus.NOT_REACHED
-        elif started is None and n < facts.current_stage:
-            # Jumped over: skipped from the day a later stage began.
-            moved_on = min((d for m, d in facts.stage_started.items() if m > n), default=None)
-            skipped = moved_on is None or moved_on <= today
-            result[n] = StageStatus.SKIPPED if skipped else StageStatus.NOT_REACHED
-        elif concluded is not None and concluded <= today:
-            result[n] = StageStatus.CONCLUDED
-        elif concluded is None and (n < facts.current_stage or facts.status is not CaseStatus.OPEN):
-            result[n] = StageStatus.CONCLUDED  # concluded, date not recorded
-        else:
-            due = act_by(procedure, calendar, facts, n)
-            overdue = due is not None and due.due is not None and today > due.due
-            result[n] = StageStatus.OVERDUE if overdue else StageStatus.IN_PROGRESS
-    return result
-
-
-def outstanding(procedure: Procedure, facts: CaseFacts, number: int) -> list[ChecklistItem]:
-    done = facts.checklist_done.get(number, frozenset())
-    return [c for c in procedure.stage(number).checklist if c.key not in done]
-
-
-# ---------------------------------------------------------------- moves
-
-
-def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
-    """What may happen next, and by which roles."""
-    if facts.status is not CaseStatus.OPEN:
-        return [Move(Action.RECORD, tuple(Role), label="Add a note or correction")]
-    stage = procedure.stage(facts.current_stage)
-    moves = [
-        Move(Action.RECORD, tuple(Role), label="Record a contact, meeting or note"),
-    ]
-    if stage.checklist:
-        moves.append(Move(Action.TICK, stage.roles, label="Tick a required action"))
-    moves.append(
-        Move(Action.RESOLVE, stage.roles, label=f"Record that stage {stage.number} resolved it")
-    )
-    if stage.number < len(procedure.stages):
-        nxt = procedure.stage(stage.number + 1)
-        moves.append(
-            Move(
-                Action.ESCALATE,
-                stage.roles,
-                to_stage=nxt.number,
-                label=f"Escalate to stage {nxt.number}: {nxt.title}",
-            )
-        )
-        if procedure.expedite.allowed:
-            for later in procedure.stages[stage.number + 1 :]:
-                moves.append(
-                    Move(
-                        Action.EXPEDITE,
-                        # The escalating side decides: this stage's roles, or an agency
-                        # role of the later stage (a senior manager told directly).
-                        _union(stage.roles, tuple(r for r in later.roles if r in AGENCY_ROLES)),
-                        to_stage=later.number,
-                        needs_reason=True,
-                        label=f"Expedite to stage {later.number}: {later.title}",
-                    )
-                )
-    if stage.panel and stage.number not in facts.panel_referred:
-        moves.append(
-            Move(Action.REFER_TO_PANEL, stage.roles, label=f"Refer to the {stage.panel.name}")
-        )
-    moves.append(
-        Move(
-            Action.WITHDRAW,
-            _union((Role.PRACTITIONER,), stage.roles),
-            needs_reason=True,
-            label="Withdraw the challenge",
-        )
-    )
-    return moves
+__all__ = [
+    "AGENCY_ROLES",
+    "ALLOWED_WHEN_CLOSED",
+    "Action",
+    "CaseFacts",
+    "CaseStatus",
+    "Deadline",
+    "Move",
+    "Notice",
+    "Outcome",
+    "Refused",
+    "StageDeadlines",
+    "StageStatus",
+    "act_by",
+    "apply",
+    "check",
+    "check_owner",
+    "deadline_for",
+    "next_moves",
+    "outstanding",
+    "raise_case",
+    "stage_deadlines",
+    "stage_statuses",
+]
 
 
 #: How each action reads in a refusal: "A practitioner cannot <verb> ...".
@@ -499,7 +198,7 @@ def check(
         raise Refused(f"You cannot {_VERBS[action]} at stage {here}.", code="wrong_stage")
     if role not in allowed:
         raise Refused(
-            f"{_a(role.label)} {role.label.lower()} cannot {_VERBS[action]} at stage {here} "
+            f"{article(role.label)} {role.label.lower()} cannot {_VERBS[action]} at stage {here} "
             f"({stage.title}) of {procedure.name}. At this stage that is for: "
             + "; ".join(r.label.lower() for r in allowed)
             + ".",
@@ -528,10 +227,6 @@ def check(
         raise Refused(f"Give a reason to {action.value} this case: say {why}.", code="invalid")
 
 
-def _a(label: str) -> str:
-    return "An" if label[:1].lower() in "aeiou" else "A"
-
-
 def _roles_for(
     procedure: Procedure, facts: CaseFacts, action: Action, to_stage: int | None
 ) -> tuple[Role, ...]:
@@ -547,13 +242,13 @@ def check_owner(procedure: Procedure, number: int, role: Role) -> None:
     if role not in stage.owners:
         owners = [r.label.lower() for r in stage.owners]
         who = (
-            f"{_a(owners[0]).lower()} {owners[0]}"
+            f"{article(owners[0]).lower()} {owners[0]}"
             if len(owners) == 1
             else "one of: " + "; ".join(owners)
         )
         raise Refused(
             f"The owner of stage {number} ({stage.title}) must be {who}, "
-            f"not {_a(role.label).lower()} {role.label.lower()}.",
+            f"not {article(role.label).lower()} {role.label.lower()}.",
             code="invalid",
         )
 
@@ -574,7 +269,7 @@ def raise_case(
     """Open a case at stage 1, or at a later stage when the procedure allows expediting."""
     if role not in AGENCY_ROLES:
         raise Refused(
-            f"{_a(role.label)} {role.label.lower()} cannot raise a challenge: challenges are "
+            f"{article(role.label)} {role.label.lower()} cannot raise a challenge: challenges are "
             "raised by someone working in a member agency ("
             + "; ".join(r.label.lower() for r in Role if r in AGENCY_ROLES)
             + ").",
@@ -755,11 +450,4 @@ def _dedupe(notices: list[Notice]) -> tuple[Notice, ...]:
         if n.recipient not in seen:
             seen.add(n.recipient)
             result.append(n)
-    return tuple(result)
-
-
-def _union(*groups: tuple[Role, ...]) -> tuple[Role, ...]:
-    result: list[Role] = []
-    for group in groups:
-        result += [r for r in group if r not in result]
     return tuple(result)

@@ -9,50 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", min_length=1, max_length=60),
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class DefinitionProblem(ValueError):
-    """A validation problem that belongs to a field below the model that found it.
-
-    ``at`` is the path from that model to the field, such as ``("stages", 1, "number")``;
-    :mod:`escalate.procedures.library` adds it to the location it reports.
-    """
-
-    def __init__(self, message: str, *, at: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.at = at
-
-
-class Frozen(BaseModel):
-    """Base for every part of a definition: unknown fields refused, never mutated."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
-
-
-class Region(StrEnum):
-    """Whose bank holidays make a working day."""
-
-    ENGLAND_AND_WALES = "england-and-wales"
-    SCOTLAND = "scotland"
-    NORTHERN_IRELAND = "northern-ireland"
+from escalate.procedures.base import DefinitionProblem as DefinitionProblem
+from escalate.procedures.base import Frozen as Frozen
+from escalate.procedures.base import Slug as Slug
+from escalate.procedures.base import Text as Text
+from escalate.procedures.timescales import Anchor as Anchor
+from escalate.procedures.timescales import Region as Region
+from escalate.procedures.timescales import Timescale as Timescale
+from escalate.procedures.timescales import Unit as Unit
 
 
 class Protects(StrEnum):
@@ -90,18 +58,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.INDEPENDENT_CHAIR: "Independent chair",
     Role.STATUTORY_PARTNER: "Statutory partners",
 }
-
-
-class Unit(StrEnum):
-    CALENDAR_DAYS = "calendar_days"
-    WORKING_DAYS = "working_days"
-
-
-class Anchor(StrEnum):
-    """What a timescale counts from."""
-
-    CONCERN_AROSE = "concern_arose"
-    STAGE_STARTED = "stage_started"
 
 
 class Recipient(StrEnum):
@@ -164,41 +120,6 @@ class Prefill(StrEnum):
     BOARD_MEMBERS_INVOLVED = "board_members_involved"
     DISAGREEMENT_SUMMARY = "disagreement.summary"
     RESOLUTION_ATTEMPTS = "resolution_attempts"
-
-
-class Timescale(Frozen):
-    """An amount of days counted from an anchor.
-
-    Calendar days are day numbers: the anchor day itself is day 1, so "day 9" is eight
-    days after it. Working days are counted strictly after the anchor: "1 working day"
-    after a Wednesday is the Thursday (if that is a working day).
-    """
-
-    amount: int = Field(ge=0, le=365)
-    unit: Unit
-    anchor: Anchor
-    roll_forward: bool = Field(
-        default=False,
-        description="A calendar-day deadline on a weekend or bank holiday moves to the "
-        "next working day.",
-    )
-    source: str | None = Field(default=None, description="The line of the document.")
-
-    @model_validator(mode="after")
-    def _calendar_day_numbers_start_at_one(self) -> Self:
-        if self.unit is Unit.CALENDAR_DAYS and self.amount < 1:
-            raise DefinitionProblem(
-                f"{self.amount} is not a day number: calendar days count the anchor day as "
-                "day 1, so the amount must be 1 or more",
-                at=("amount",),
-            )
-        if self.unit is Unit.WORKING_DAYS and self.roll_forward:
-            raise DefinitionProblem(
-                "only applies to calendar days; a working-day deadline always falls on a "
-                "working day, so remove roll_forward",
-                at=("roll_forward",),
-            )
-        return self
 
 
 class NamedDeadline(Frozen):
@@ -525,3 +446,29 @@ def _listed(values: list[int], last: str = "and") -> str:
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+# ---------------------------------------------------------------- role groupings
+# (Kept next to Role; permissions, administration and the services import them here.)
+
+#: Roles held in an agency (the rest are held in a partnership itself).
+AGENCY_ROLES: frozenset[Role] = frozenset(
+    {
+        Role.PRACTITIONER,
+        Role.LINE_MANAGER,
+        Role.SAFEGUARDING_LEAD,
+        Role.SENIOR_MANAGER,
+        Role.DIRECTOR,
+        Role.BOARD_REPRESENTATIVE,
+    }
+)
+#: Agency roles that see every case involving their agency.
+MANAGERS: frozenset[Role] = frozenset(
+    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
+)
+#: Roles held in a partnership itself rather than in one of its agencies.
+PARTNERSHIP_ROLES: frozenset[Role] = frozenset(
+    {Role.BUSINESS_UNIT, Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER}
+)
+#: Respond to policy issues flagged for the chair.
+POLICY_RESPONDERS: frozenset[Role] = frozenset({Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER})

@@ -19,7 +19,7 @@ from escalate.cases.models import Case, ContactKind, Event, StageRecord
 from escalate.cases.permissions import CaseAction
 from escalate.govuk import text as characters
 from escalate.procedures.calendar import format_day
-from escalate.procedures.model import FieldKind, Prefill, ReferralForm, Role
+from escalate.procedures.model import PARTNERSHIP_ROLES, FieldKind, Prefill, ReferralForm, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -97,7 +97,7 @@ def _person_line(name: str, role: Role | None, where: str) -> str:
 def _agency_of(user_id: int, role: Role | None, case: Case) -> str:
     from escalate.partnerships.models import Membership
 
-    if role in permissions.PARTNERSHIP_ROLES:
+    if role in PARTNERSHIP_ROLES:
         return case.partnership.name
     agency_ids = list(
         Membership.objects.filter(

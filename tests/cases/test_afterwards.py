@@ -10,7 +10,8 @@ import pytest
 
 from escalate.cases import services
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
-from escalate.cases.models import CaseStatus, Conclusion, Notification, PolicyIssueStatus
+from escalate.cases.models import CaseStatus, Conclusion, PolicyIssueStatus
+from escalate.notifications.models import Notification
 from escalate.procedures import library
 from escalate.procedures.model import Role
 

@@ -11,7 +11,8 @@ import pytest
 from escalate import clock
 from escalate.cases import services
 from escalate.cases.errors import Conflict, Invalid, NotAllowed, NotFound
-from escalate.cases.models import Case, Invitation, Notification, Response
+from escalate.cases.models import Case, Invitation, Response
+from escalate.notifications.models import Notification
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db

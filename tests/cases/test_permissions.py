@@ -24,6 +24,7 @@ from escalate.cases import permissions, selectors, services
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
 from escalate.cases.models import AgreedAction, Case, PolicyIssue
 from escalate.cases.permissions import CaseAction
+from escalate.partnerships import permissions as partnership_permissions
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +247,12 @@ def build(state: str) -> tuple[factories.World, Case, dict[str, User], AgreedAct
     return w, case, people, action, issue
 
 
+def granted(allowed: bool) -> None:
+    """A partnership-level rule's answer, as the matrix records it."""
+    if not allowed:
+        raise NotAllowed("Refused by the partnership's rules.")
+
+
 def attempt(
     name: str,
     person: User,
@@ -261,8 +268,10 @@ def attempt(
     calls: dict[str, Callable[[], Any]] = {
         "view": lambda: selectors.get_case(person, pk=case.pk),
         "view_audit": lambda: selectors.case_views(person, case),
-        "statistics": lambda: selectors.partnership_statistics(person, w.partnership),
-        "directory": lambda: selectors.directory(person, w.partnership),
+        "statistics": lambda: granted(
+            partnership_permissions.sees_statistics(person, w.partnership)
+        ),
+        "directory": lambda: granted(partnership_permissions.sees_directory(person, w.partnership)),
         "record_case_viewed": lambda: services.record_case_viewed(person, case),
         "record_contact": lambda: services.record_contact(
             person, case, kind="contact", text="Phoned.", expected_version=v

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factories
 import pytest
 
-from escalate.cases import permissions
+from escalate.partnerships import permissions
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db

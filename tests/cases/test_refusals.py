@@ -17,11 +17,11 @@ from escalate.cases.models import (
     Case,
     Event,
     Invitation,
-    Notification,
     PolicyIssue,
     ReferenceCounter,
     StageRecord,
 )
+from escalate.notifications.models import Notification
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db

@@ -16,14 +16,8 @@ import pytest
 
 from escalate.cases import services
 from escalate.cases.facts import calendar_for
-from escalate.cases.models import (
-    AgreedAction,
-    Case,
-    CaseStatus,
-    Conclusion,
-    Event,
-    Notification,
-)
+from escalate.cases.models import AgreedAction, Case, CaseStatus, Conclusion, Event
+from escalate.notifications.models import Notification
 from escalate.procedures import engine, library
 from escalate.procedures.model import Role
 

@@ -21,9 +21,14 @@ from django.db import connection
 from notification_helpers import person_for, traces_in
 
 from escalate import clock
-from escalate.cases.models import Case, Notification, NotificationStatus
+from escalate.cases.models import Case
 from escalate.notifications import background, services
-from escalate.notifications.models import AttemptOutcome, DeliveryAttempt
+from escalate.notifications.models import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    Notification,
+    NotificationStatus,
+)
 
 AROSE = dt.date(2026, 12, 23)
 

@@ -14,9 +14,14 @@ import pytest
 from notification_helpers import person_for, traces_in
 
 from escalate.cases import services as case_services
-from escalate.cases.models import Case, Event, Notification, NotificationStatus
+from escalate.cases.models import Case, Event
 from escalate.notifications import services
-from escalate.notifications.models import AttemptOutcome, DeliveryAttempt
+from escalate.notifications.models import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    Notification,
+    NotificationStatus,
+)
 from escalate.procedures import library
 from escalate.procedures.calendar import format_day
 

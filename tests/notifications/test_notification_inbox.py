@@ -12,10 +12,14 @@ from django.template import Context, Template
 from notification_helpers import person_for, traces_in
 
 from escalate.cases import services as case_services
-from escalate.cases.models import Notification, NotificationStatus
 from escalate.notifications import services
 from escalate.notifications.backends import NotifyConfigurationError, NotifyEmailBackend
-from escalate.notifications.models import Digest, NotificationPreference
+from escalate.notifications.models import (
+    Digest,
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+)
 
 AROSE = dt.date(2026, 12, 23)
 SERVICE = "26785a09-ab16-4eb0-8407-a37497a57506"

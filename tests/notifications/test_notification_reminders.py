@@ -16,9 +16,8 @@ from notification_helpers import person_for, traces_in
 
 from escalate import clock
 from escalate.cases import services as case_services
-from escalate.cases.models import Notification
 from escalate.notifications import services
-from escalate.notifications.models import Reminder
+from escalate.notifications.models import Notification, Reminder
 from escalate.partnerships.models import NonWorkingDay
 
 D = dt.date

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from escalate import clock
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
-from escalate.cases.models import Event, Notification
+from escalate.cases.models import Event
+from escalate.notifications.models import Notification
 from escalate.procedures.model import Role
 from escalate.reports import referral, services
 from escalate.reports.exports import STATIC_PREFIX, RefusedFetch, static_only_fetcher

@@ -23,16 +23,8 @@ from django.urls import URLPattern, reverse
 from escalate import clock
 from escalate.cases import once, selectors, services
 from escalate.cases.errors import AlreadyDone, NotAllowed, NotFound, StaleCase
-from escalate.cases.models import (
-    VIEWED,
-    AgreedAction,
-    Case,
-    Event,
-    Invitation,
-    Notification,
-    NotificationStatus,
-    PolicyIssue,
-)
+from escalate.cases.models import VIEWED, AgreedAction, Case, Event, Invitation, PolicyIssue
+from escalate.notifications.models import Notification, NotificationStatus
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,6 @@ from django.db.models import Min
 from django.test import Client
 
 from escalate import clock
-from escalate.cases.models import Notification, NotificationStatus, RecipientKind
 from escalate.notifications import selectors, services
 from escalate.notifications.models import (
     AccountEmail,
@@ -33,6 +32,9 @@ from escalate.notifications.models import (
     AccountEmailKind,
     AttemptOutcome,
     DeliveryAttempt,
+    Notification,
+    NotificationStatus,
+    RecipientKind,
 )
 
 pytestmark = pytest.mark.django_db

@@ -13,15 +13,7 @@ from django.db import transaction
 
 from escalate import clock
 from escalate.cases.errors import Conflict, NotAllowed, NotFound
-from escalate.cases.models import (
-    LONG_TEXT_MAX,
-    Case,
-    Event,
-    Invitation,
-    Notification,
-    Response,
-    StageRecord,
-)
+from escalate.cases.models import LONG_TEXT_MAX, Case, Event, Invitation, Response, StageRecord
 from escalate.cases.permissions import CaseAction
 from escalate.cases.services import notices
 from escalate.cases.services.unit import (
@@ -32,6 +24,7 @@ from escalate.cases.services.unit import (
     token_hash,
 )
 from escalate.cases.services.validation import Form
+from escalate.notifications.models import Notification
 from escalate.procedures.model import Recipient
 
 if TYPE_CHECKING:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from escalate.cases import permissions
 from escalate.cases.facts import calendar_for
 from escalate.cases.models import NAME_MAX, Case
 from escalate.cases.services.validation import Form
 from escalate.procedures import engine
-from escalate.procedures.model import Procedure, Role
+from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure, Role
+from escalate.procedures.words import article
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -92,9 +92,7 @@ def check_owner(
         if r in {p.value for p in Role}
     }
     where = {
-        role: (
-            case_partnership.name if role in permissions.PARTNERSHIP_ROLES else raising_agency.name
-        )
+        role: (case_partnership.name if role in PARTNERSHIP_ROLES else raising_agency.name)
         for role in stage.owners
     }
     if owner_role:
@@ -111,7 +109,7 @@ def check_owner(
         if role not in held:
             form.add(
                 "owner",
-                f"{owner} is not {_a(role.label)} {role.label.lower()} in {where[role]}.",
+                f"{owner} is not {article(role.label)} {role.label.lower()} in {where[role]}.",
             )
             return None
         return Owner(owner, role)
@@ -119,7 +117,7 @@ def check_owner(
         if role in held:
             return Owner(owner, role)
     wanted = " or ".join(
-        f"{_a(r.label).lower()} {r.label.lower()} in {where[r]}" for r in stage.owners
+        f"{article(r.label).lower()} {r.label.lower()} in {where[r]}" for r in stage.owners
     )
     form.add(
         "owner", f"The owner of stage {number} ({stage.title}) must be {wanted}; {owner} is not."
@@ -158,7 +156,7 @@ def counterpart(
             email__iexact=address, is_active=True, memberships__agency=other_agency
         ).first()
         return Counterpart(name, address, user)
-    if owner_role is not None and owner_role not in permissions.PARTNERSHIP_ROLES:
+    if owner_role is not None and owner_role not in PARTNERSHIP_ROLES:
         opposite = list(
             Membership.objects.filter(
                 agency=other_agency, role=owner_role.value, person__is_active=True
@@ -168,8 +166,3 @@ def counterpart(
             person = opposite[0].person
             return Counterpart(person.full_name, person.email, person)
     return Counterpart()
-
-
-def _a(words: str) -> str:
-    """The article before ``words``: "An" or "A"."""
-    return "An" if words[:1].lower() in "aeiou" else "A"

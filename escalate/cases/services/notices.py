@@ -1,5 +1,5 @@
 """Who is told about a change: the engine's recipients turned into people and addresses,
-one outbox row each. Nothing here sends email."""
+one email each, owed through the notifications app's outbox. Nothing here sends email."""
 
 from __future__ import annotations
 
@@ -7,16 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalate import clock
-from escalate.cases.models import (
-    SHORT_TEXT_MAX,
-    Case,
-    Event,
-    Invitation,
-    Notification,
-    RecipientKind,
-    StageRecord,
-)
+from escalate.cases.models import Case, Event, Invitation, StageRecord
+from escalate.notifications import outbox
+from escalate.notifications.models import Notification, RecipientKind
 from escalate.procedures.model import Recipient, Role
 
 if TYPE_CHECKING:
@@ -157,7 +150,8 @@ def notify(
     invitation: Invitation | None = None,
     resolver: Callable[[Recipient | str, int], Sequence[Addressee]] | None = None,
 ) -> list[Notification]:
-    """Write one outbox row per person owed a notification.
+    """Owe one email (an outbox row, through :func:`escalate.notifications.outbox.enqueue`)
+    to each person owed a notification.
 
     ``owed`` holds (recipient, stage, event, why). A person is told once per change
     (the first reason wins) and never about their own action. A recipient nobody holds
@@ -166,8 +160,7 @@ def notify(
     resolve = resolver or Resolver(case, decided_at or case.current_stage)
     actor_email = actor.email.lower() if actor else None
     seen: set[str] = set()
-    rows: list[Notification] = []
-    now = clock.now()
+    entries: list[outbox.Entry] = []
     for recipient, stage, event, why in owed:
         found = resolve(recipient, stage)
         if not found:
@@ -181,18 +174,15 @@ def notify(
             if person.email in seen or person.email == actor_email:
                 continue
             seen.add(person.email)
-            rows.append(
-                Notification(
-                    case=case,
-                    source_event=source,
+            entries.append(
+                outbox.Entry(
                     invitation=(invitation if recipient == Recipient.OTHER_PROFESSIONAL else None),
                     recipient=person.user,
                     email=person.email,
                     recipient_kind=person.kind,
                     event=event,
                     stage=stage,
-                    why=why[:SHORT_TEXT_MAX],
-                    created_at=now,
+                    why=why,
                 )
             )
-    return Notification.objects.bulk_create(rows)
+    return outbox.enqueue(case, entries, source_event=source)

@@ -24,12 +24,12 @@ from escalate.cases.models import (
     Event,
     PolicyIssue,
     PolicyIssueStatus,
-    RecipientKind,
 )
 from escalate.cases.permissions import CaseAction
 from escalate.cases.services import notices
 from escalate.cases.services.unit import change_case, require_active
 from escalate.cases.services.validation import Form
+from escalate.notifications.models import RecipientKind
 from escalate.procedures.model import Recipient, Role
 
 if TYPE_CHECKING:

@@ -33,9 +33,11 @@ from django.db import IntegrityError, transaction
 from escalate import clock
 from escalate.cases import permissions
 from escalate.cases.errors import AlreadyDone, NotAllowed, NotFound, StaleCase
-from escalate.cases.models import Case, Event, Invitation, Notification, Submission
+from escalate.cases.models import Case, Event, Invitation, Submission
 from escalate.cases.permissions import CaseAction, Standing
 from escalate.cases.services import notices
+from escalate.notifications.models import Notification
+from escalate.partnerships import permissions as partnership_permissions
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -50,7 +52,7 @@ T = TypeVar("T")
 
 def require_active(actor: User | Any) -> None:
     """Refuse anyone not signed in, or whose account can no longer sign in."""
-    if not permissions.is_active_person(actor):
+    if not partnership_permissions.is_active_person(actor):
         raise NotAllowed("Sign in to do that.")
 
 

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from escalate.cases import once, permissions, raise_forms, selectors, services
+from escalate.cases import once, raise_forms, selectors, services
 from escalate.cases.errors import AlreadyDone, CaseError, Invalid, NotAllowed
 from escalate.cases.facts import procedure_of
 from escalate.cases.views import limits
@@ -40,6 +40,7 @@ from escalate.cases.views.raise_steps import (
     step_url,
     steps_for,
 )
+from escalate.partnerships import permissions
 from escalate.partnerships.models import Agency, Partnership
 
 __all__ = ["STEPS", "cancel", "check", "done", "out_of_scope", "start", "step"]

@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
 from escalate import clock
-from escalate.cases import once, permissions, raise_forms, selectors
+from escalate.cases import once, raise_forms, selectors
+from escalate.partnerships import permissions
 from escalate.partnerships.models import Agency, Partnership
 from escalate.procedures.model import Procedure
 

@@ -1,0 +1,257 @@
+"""Administering partnerships and their member agencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from escalate.partnerships import administration
+from escalate.partnerships.admin.common import (
+    MembershipForm,
+    MembershipRowsMixin,
+    PartnershipRoleForm,
+    PartnershipRoleRowsMixin,
+    ReadOnlyMembershipRowsMixin,
+    ReadOnlyPartnershipRoleRowsMixin,
+    ReadOnlyRoleInline,
+    ScopedRelatedFilter,
+    ScopedRoleInline,
+    administers_anything,
+    is_autocomplete_for,
+    is_superuser,
+    may_administer,
+    save_role_formset,
+)
+from escalate.partnerships.models import (
+    Agency,
+    Membership,
+    Partnership,
+    PartnershipRole,
+)
+
+# ---------------------------------------------------------------- partnerships
+
+
+class MemberAgencyForm(forms.ModelForm):
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        agency = cleaned.get("agency")
+        if self.actor is None or agency is None or cleaned.get("DELETE"):
+            return cleaned
+        if self.instance.pk and self.instance.agency_id == agency.pk:
+            return cleaned
+        if not administration.may_administer_agency(self.actor, agency):
+            raise ValidationError(
+                "You can only add agencies that belong only to partnerships you administer."
+            )
+        return cleaned
+
+
+class MemberAgencyInline(admin.TabularInline):
+    model = Agency.partnerships.through
+    form = MemberAgencyForm
+    extra = 0
+    autocomplete_fields = ["agency"]
+    verbose_name = "member agency"
+    verbose_name_plural = "member agencies"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "agency":
+            kwargs["queryset"] = administration.visible_agencies(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is None or may_administer(request, "partnership", obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._may(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may(request, obj)
+
+
+class PartnershipPeopleInline(PartnershipRoleRowsMixin, ScopedRoleInline):
+    model = PartnershipRole
+    form = PartnershipRoleForm
+    autocomplete_fields = ["person"]
+    parent_check = "partnership"
+    verbose_name = "person with a role in the partnership"
+    verbose_name_plural = "people with roles in the partnership"
+
+
+class PartnershipPeopleReadOnlyInline(ReadOnlyPartnershipRoleRowsMixin, ReadOnlyRoleInline):
+    model = PartnershipRole
+    verbose_name = "role only a superuser can change"
+    verbose_name_plural = "roles only a superuser can change"
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = ("name", "reference_prefix", "kind", "procedure_key", "region")
+    list_filter = ("kind", "procedure_key", "region")
+    search_fields = ("name", "reference_prefix", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MemberAgencyInline, PartnershipPeopleInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "reference_prefix", "kind")}),
+        ("Procedure", {"fields": ("procedure_key", "region")}),
+        ("Business unit", {"fields": ("business_unit_email", "business_unit_phone", "website")}),
+    )
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        if obj is None or is_superuser(request):
+            return list(self.inlines)
+        return [*self.inlines, PartnershipPeopleReadOnlyInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(
+            pk__in=administration.administered_partnerships(request.user).values("pk")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A partnership is set up by a superuser (who also names its administrators).
+        return super().has_add_permission(request) and is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return may_administer(request, "partnership", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str):  # type: ignore[no-untyped-def]
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if not is_superuser(request):
+            queryset = queryset.filter(
+                pk__in=administration.administered_partnerships(request.user).values("pk")
+            )
+        return queryset, distinct
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is PartnershipRole:
+            save_role_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+# ---------------------------------------------------------------- agencies
+
+
+class AgencyMembershipInline(MembershipRowsMixin, ScopedRoleInline):
+    model = Membership
+    form = MembershipForm
+    autocomplete_fields = ["person"]
+    parent_check = "agency"
+    verbose_name = "person with a role in the agency"
+    verbose_name_plural = "people with roles in the agency"
+
+
+class AgencyMembershipReadOnlyInline(ReadOnlyMembershipRowsMixin, ReadOnlyRoleInline):
+    model = Membership
+    verbose_name = "role only a superuser can change"
+    verbose_name_plural = "roles only a superuser can change"
+
+
+class AgencyForm(forms.ModelForm):
+    actor: Any = None
+
+    class Meta:
+        model = Agency
+        fields = ["name", "sector", "partnerships", "safeguarding_email"]
+
+    def clean_partnerships(self) -> Any:
+        chosen = self.cleaned_data.get("partnerships")
+        if self.actor is None or administration.is_superuser(self.actor):
+            return chosen
+        if not chosen:
+            raise ValidationError("Choose at least one of the partnerships you administer.")
+        mine = set(
+            administration.administered_partnerships(self.actor).values_list("pk", flat=True)
+        )
+        if any(p.pk not in mine for p in chosen):
+            raise ValidationError("Choose only partnerships you administer.")
+        return chosen
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyForm
+    list_display = ("name", "sector", "safeguarding_email")
+    list_filter = ("sector", ("partnerships", ScopedRelatedFilter))
+    search_fields = ("name", "safeguarding_email")
+    filter_horizontal = ("partnerships",)
+    inlines = [AgencyMembershipInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        if obj is None or is_superuser(request):
+            return list(self.inlines)
+        return [*self.inlines, AgencyMembershipReadOnlyInline]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "partnerships":
+            kwargs["queryset"] = administration.administered_partnerships(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(pk__in=administration.visible_agencies(request.user).values("pk"))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str):  # type: ignore[no-untyped-def]
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if is_superuser(request):
+            return queryset, distinct
+        if is_autocomplete_for(
+            request, ("membership", "agency"), ("agency_partnerships", "agency")
+        ):
+            # Choosing where to give a role: only agencies the person administers.
+            scope = administration.administered_agencies(request.user)
+        else:
+            scope = administration.visible_agencies(request.user)
+        return queryset.filter(pk__in=scope.values("pk")), distinct
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and administers_anything(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return administers_anything(request)
+        return may_administer(request, "agency", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Membership:
+            save_role_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)

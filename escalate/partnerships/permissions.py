@@ -1,0 +1,125 @@
+"""Who may see what of a partnership (not of a case): the one place that decides.
+
+Rules about cases are in :mod:`escalate.cases.permissions`, which builds on these;
+who may administer what is in :mod:`escalate.partnerships.administration`.
+
+- Anyone working in a partnership (a role in one of its member agencies, or a role in
+  the partnership itself) sees its directory and its procedure page; administrators
+  (staff) see the procedure page too.
+- The business unit, the independent chair and statutory partners see their
+  partnership's statistics (which never identify the person at risk).
+- The independent chair and statutory partners respond to policy issues flagged on
+  any case of their partnership.
+- The record of roles given and taken away in a partnership is seen by its business
+  unit and administrators, and by superusers.
+- A challenge is raised from an agency the person holds an agency role in, within a
+  partnership that agency belongs to. Nobody else may raise.
+
+Anonymous or inactive people see nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from escalate.partnerships.models import (
+    Agency,
+    Membership,
+    Partnership,
+    PartnershipRole,
+    PartnershipRoleKind,
+)
+from escalate.procedures.model import PARTNERSHIP_ROLES, POLICY_RESPONDERS, Role
+
+if TYPE_CHECKING:
+    from escalate.accounts.models import User
+
+
+def is_active_person(user: Any) -> bool:
+    """Signed in with an account that is switched on."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+    )
+
+
+def policy_responder_partnerships(user: User | Any) -> QuerySet[Partnership]:
+    """The partnerships whose policy issues ``user`` responds to."""
+    if not is_active_person(user):
+        return Partnership.objects.none()
+    return Partnership.objects.filter(
+        people__person=user, people__role__in=[r.value for r in POLICY_RESPONDERS]
+    ).distinct()
+
+
+def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
+    """The business unit, chair and statutory partners see their partnership's figures."""
+    if not is_active_person(user):
+        return False
+    return PartnershipRole.objects.filter(
+        person=user, partnership=partnership, role__in=[r.value for r in PARTNERSHIP_ROLES]
+    ).exists()
+
+
+def sees_procedure(user: User | Any, partnership: Partnership) -> bool:
+    """A partnership's procedure page: anyone working in it, and administrators."""
+    return sees_directory(user, partnership) or bool(
+        is_active_person(user) and getattr(user, "is_staff", False)
+    )
+
+
+def sees_directory(user: User | Any, partnership: Partnership) -> bool:
+    """Anyone working in the partnership (an agency of it, or a partnership role)."""
+    if not is_active_person(user):
+        return False
+    return (
+        Membership.objects.filter(person=user, agency__partnerships=partnership).exists()
+        or PartnershipRole.objects.filter(person=user, partnership=partnership).exists()
+    )
+
+
+def roles_held(user: User | Any, *, agencies: Iterable[int] = ()) -> set[Role]:
+    """Agency roles ``user`` holds in any of ``agencies``."""
+    return {
+        Role(r)
+        for r in Membership.objects.filter(person=user, agency_id__in=list(agencies)).values_list(
+            "role", flat=True
+        )
+    }
+
+
+def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
+    """Where ``user`` may raise a challenge from: each (agency, partnership) pair where
+    they hold an agency role in a member agency. Nobody else may raise."""
+    if not is_active_person(user):
+        return []
+    pairs: list[tuple[Agency, Partnership]] = []
+    seen: set[tuple[int, int]] = set()
+    memberships = Membership.objects.filter(person=user).select_related("agency")
+    for membership in memberships.order_by("agency__name"):
+        for partnership in membership.agency.partnerships.order_by("name"):
+            key = (membership.agency.pk, partnership.pk)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((membership.agency, partnership))
+    return pairs
+
+
+#: Partnership roles that see the record of roles given and taken away.
+ROLE_HISTORY_ROLES = frozenset({Role.BUSINESS_UNIT.value, PartnershipRoleKind.ADMINISTRATOR.value})
+
+
+def sees_role_history(user: User | Any, partnership: Partnership) -> bool:
+    """The record of roles given and taken away in a partnership: its business unit and
+    administrators, and superusers."""
+    if not is_active_person(user):
+        return False
+    if user.is_superuser:
+        return True
+    return PartnershipRole.objects.filter(
+        person=user, partnership=partnership, role__in=ROLE_HISTORY_ROLES
+    ).exists()

@@ -1,0 +1,123 @@
+"""The engine's vocabulary: a case's facts as the engine sees them, and what it answers.
+
+Statuses, actions, deadlines, moves, notices, outcomes and refusals. Pure Python:
+nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from escalate.procedures.model import Recipient, Role
+
+
+class Refused(Exception):
+    """A move the procedure does not allow, with the reason in plain English."""
+
+    def __init__(self, reason: str, *, code: str = "refused") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+
+class StageStatus(StrEnum):
+    NOT_REACHED = "not_reached"
+    IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"
+    CONCLUDED = "concluded"
+    SKIPPED = "skipped"
+
+
+class Action(StrEnum):
+    RAISE = "raise"
+    RECORD = "record"
+    TICK = "tick"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"
+    EXPEDITE = "expedite"
+    REFER_TO_PANEL = "refer_to_panel"
+    WITHDRAW = "withdraw"
+
+
+#: Moves still open once a case is closed: notes, corrections and check-backs.
+ALLOWED_WHEN_CLOSED: frozenset[Action] = frozenset({Action.RECORD})
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the engine needs to know about a case. Immutable: moves return new facts."""
+
+    arose: dt.date
+    stage_started: Mapping[int, dt.date] = field(default_factory=dict)
+    current_stage: int = 1
+    status: CaseStatus = CaseStatus.OPEN
+    immediate_risk: bool = False
+    stage_concluded: Mapping[int, dt.date] = field(default_factory=dict)
+    checklist_done: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    panel_referred: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    label: str
+    due: dt.date | None
+    explanation: str
+    role: Role | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "due": self.due.isoformat() if self.due else None,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class StageDeadlines:
+    number: int
+    title: str
+    start_by: Deadline | None
+    conclude_by: Deadline | None
+    other: tuple[Deadline, ...] = ()
+
+    @property
+    def all(self) -> tuple[Deadline, ...]:
+        return tuple(d for d in (self.start_by, self.conclude_by) if d) + self.other
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification the procedure says is owed."""
+
+    recipient: Recipient
+    event: str
+    stage: int
+    why: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """Something that may happen next, and who may do it."""
+
+    action: Action
+    roles: tuple[Role, ...]
+    to_stage: int | None = None
+    needs_reason: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    facts: CaseFacts
+    notices: tuple[Notice, ...]
