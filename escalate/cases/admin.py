@@ -19,7 +19,6 @@ from django.http import HttpRequest
 
 from escalate.cases import permissions
 from escalate.cases.models import AgreedAction, Case, Event, PolicyIssue, StageRecord
-from escalate.notifications.models import Notification
 
 
 class ReadOnlyMixin:
@@ -112,18 +111,3 @@ class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Event._meta.fields]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "case", "event", "email", "recipient_kind", "status", "attempts"]
-    list_filter = ["status", "event"]
-    search_fields = ["case__reference", "email"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
-        return Notification.objects.filter(
-            case__in=permissions.visible_cases(request.user)
-        ).select_related("case")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Notification._meta.fields]

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from escalate.cases import permissions
+from escalate.cases.admin import ReadOnlyMixin
 from escalate.cases.errors import NotAllowed
 from escalate.notifications import services
 from escalate.notifications.models import (
@@ -15,6 +17,7 @@ from escalate.notifications.models import (
     DeliveryAttempt,
     FailedAccountEmail,
     FailedNotification,
+    Notification,
     NotificationStatus,
 )
 from escalate.notifications.selectors import administered_partnerships
@@ -148,3 +151,19 @@ class FailedAccountEmailAdmin(admin.ModelAdmin):
             f"{count} email{'s' if count != 1 else ''} will be sent again shortly.",
             messages.SUCCESS,
         )
+
+
+# The whole outbox, read-only, for the cases the person may see.
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "case", "event", "email", "recipient_kind", "status", "attempts"]
+    list_filter = ["status", "event"]
+    search_fields = ["case__reference", "email"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        return Notification.objects.filter(
+            case__in=permissions.visible_cases(request.user)
+        ).select_related("case")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Notification._meta.fields]
