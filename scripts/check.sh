@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff format --check escalate tests bench
 ESCALATE_DATA_DIR="$(mktemp -d)" DJANGO_SETTINGS_MODULE=escalate.settings \
   .venv/bin/python -m django makemigrations --check --dry-run
-.venv/bin/mypy
+ESCALATE_DATA_DIR="$(mktemp -d)" .venv/bin/mypy
