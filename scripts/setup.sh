@@ -41,10 +41,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet "pip==26.3"
 extras=""
 if [ "${1:-}" = "--dev" ]; then extras="[dev]"; fi
-.venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
+# An editable install is what we want here: setuptools' note saying so is silenced.
+PYTHONWARNINGS="ignore:Editable installation" \
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
 # The front end (GOV.UK Frontend, MoJ Frontend) comes from npm and is compiled here;
 # npm is needed to set up, never to run.
 if command -v npm >/dev/null 2>&1; then
