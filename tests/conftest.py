@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 import pytest
+
+#: Where the suite keeps the DATABASE_URL it was given, for the test that checks no
+#: program it starts is handed that database.
+GIVEN_DATABASE_URL = "ESCALATE_SUITE_GIVEN_DATABASE_URL"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,3 +34,47 @@ def pytest_configure(config: pytest.Config) -> None:
     if database["ENGINE"].endswith("sqlite3") and not database.get("TEST", {}).get("NAME"):
         folder = Path(tempfile.mkdtemp(prefix="escalate-tests-"))
         database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+    _give_subprocesses_a_database_of_their_own(config)
+
+
+def _maintenance_conninfo(url: urllib.parse.SplitResult) -> str:
+    """A connection string for the server's ``postgres`` database, from a DATABASE_URL."""
+    return urllib.parse.urlunsplit(url._replace(path="/postgres"))
+
+
+def _give_subprocesses_a_database_of_their_own(config: pytest.Config) -> None:
+    """Programs a test starts (a real `escalate serve`, the CLI) read DATABASE_URL from
+    the environment. The suite itself uses Django's test database (test_<name>); without
+    this, those programs would migrate and write to the database DATABASE_URL names,
+    which may be someone's real one. So on PostgreSQL they get a throwaway database
+    created for this run, dropped when it ends."""
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+    from psycopg import sql
+
+    url = urllib.parse.urlsplit(given)
+    name = f"escalate_subprocesses_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(_maintenance_conninfo(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ[GIVEN_DATABASE_URL] = given
+    os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path=f"/{name}"))
+    config.stash[_SUBPROCESS_DATABASE] = (_maintenance_conninfo(url), name)
+
+
+_SUBPROCESS_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_SUBPROCESS_DATABASE, None)
+    if made is None:
+        return
+    import psycopg
+    from psycopg import sql
+
+    conninfo, name = made
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 def serve_env(data_dir: Path) -> dict[str, str]:
-    # DATABASE_URL, when set, passes through unchanged: the suite also runs on PostgreSQL.
+    # DATABASE_URL passes through: on PostgreSQL it names the throwaway database
+    # tests/conftest.py made for programs the suite starts, never the one it was given.
     env = {k: v for k, v in os.environ.items() if k not in ("ESCALATE_HOST", "ESCALATE_PORT")}
     env["ESCALATE_DATA_DIR"] = str(data_dir)
     env["ESCALATE_DEBUG"] = "false"
@@ -137,6 +138,16 @@ def test_a_bad_port_in_the_environment_is_named(tmp_path):
         "escalate serve: ESCALATE_PORT must be a port number from 1 to 65535 "
         "(for example 8000), not 'eighty'."
     ]
+
+
+def test_programs_the_suite_starts_never_get_the_database_it_was_given():
+    given = os.environ.get("ESCALATE_SUITE_GIVEN_DATABASE_URL")
+    if given is None:
+        assert not os.environ.get("DATABASE_URL", "").startswith("postgres")
+        return
+    passed_on = serve_env(Path("unused"))["DATABASE_URL"]
+    assert passed_on != given
+    assert passed_on.rsplit("/", 1)[1].startswith("escalate_subprocesses_")
 
 
 def test_serve_has_a_place_to_start_background_work():
