@@ -28,7 +28,7 @@ class Form:
     def text(
         self, name: str, value: str | None, *, label: str, limit: int, required: bool = True
     ) -> str:
-        text = characters.tidy((value or "").strip())
+        text = characters.tidy(characters.as_text(value).strip())
         if required and not text:
             self.add(name, f"Enter {label}.")
         elif characters.has_unusual_characters(text):
