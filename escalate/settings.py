@@ -12,7 +12,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin[Case], ModelForm[Agency], ...) can be subscripted
+# at run time as well as by the type checker.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -157,7 +162,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "escalate.sqlite3",
+            "NAME": str(DATA_DIR / "escalate.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers carry on while one writer writes; IMMEDIATE takes the
                 # write lock at the start of a transaction so two writers queue, not fail.

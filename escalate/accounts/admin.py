@@ -60,7 +60,7 @@ from escalate.partnerships.models import Membership, PartnershipRole
 security_log = logging.getLogger("escalate.security")
 
 
-class MembershipInline(MembershipRowsMixin, ScopedRoleInline):
+class MembershipInline(MembershipRowsMixin, ScopedRoleInline[Membership, User]):
     model = Membership
     form = MembershipForm
     fk_name = "person"
@@ -70,7 +70,7 @@ class MembershipInline(MembershipRowsMixin, ScopedRoleInline):
     verbose_name_plural = "roles in agencies"
 
 
-class PartnershipRoleInline(PartnershipRoleRowsMixin, ScopedRoleInline):
+class PartnershipRoleInline(PartnershipRoleRowsMixin, ScopedRoleInline[PartnershipRole, User]):
     model = PartnershipRole
     form = PartnershipRoleForm
     fk_name = "person"
@@ -80,14 +80,16 @@ class PartnershipRoleInline(PartnershipRoleRowsMixin, ScopedRoleInline):
     verbose_name_plural = "roles in partnerships"
 
 
-class MembershipReadOnlyInline(ReadOnlyMembershipRowsMixin, ReadOnlyRoleInline):
+class MembershipReadOnlyInline(ReadOnlyMembershipRowsMixin, ReadOnlyRoleInline[Membership, User]):
     model = Membership
     fk_name = "person"
     verbose_name = "role in an agency only a superuser can change"
     verbose_name_plural = "roles in agencies only a superuser can change"
 
 
-class PartnershipRoleReadOnlyInline(ReadOnlyPartnershipRoleRowsMixin, ReadOnlyRoleInline):
+class PartnershipRoleReadOnlyInline(
+    ReadOnlyPartnershipRoleRowsMixin, ReadOnlyRoleInline[PartnershipRole, User]
+):
     model = PartnershipRole
     fk_name = "person"
     verbose_name = "role in a partnership only a superuser can change"

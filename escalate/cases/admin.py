@@ -32,53 +32,62 @@ class ReadOnlyMixin:
         return False
 
 
-class StageRecordInline(ReadOnlyMixin, admin.TabularInline):
+STAGE_RECORD_FIELDS = (
+    "number",
+    "started_on",
+    "owner",
+    "owner_role",
+    "counterpart_name",
+    "start_by",
+    "conclude_by",
+    "act_by",
+    "conclusion",
+    "concluded_on",
+)
+
+
+class StageRecordInline(ReadOnlyMixin, admin.TabularInline[StageRecord, Case]):
     model = StageRecord
     extra = 0
     can_delete = False
-    fields = [
-        "number",
-        "started_on",
-        "owner",
-        "owner_role",
-        "counterpart_name",
-        "start_by",
-        "conclude_by",
-        "act_by",
-        "conclusion",
-        "concluded_on",
-    ]
-    readonly_fields = fields
+    fields = STAGE_RECORD_FIELDS
+    readonly_fields = STAGE_RECORD_FIELDS
 
 
-class AgreedActionInline(ReadOnlyMixin, admin.TabularInline):
+AGREED_ACTION_FIELDS = ("stage", "what", "agency", "owner_name", "due_on", "done_on")
+
+
+class AgreedActionInline(ReadOnlyMixin, admin.TabularInline[AgreedAction, Case]):
     model = AgreedAction
     extra = 0
     can_delete = False
-    fields = ["stage", "what", "agency", "owner_name", "due_on", "done_on"]
-    readonly_fields = fields
+    fields = AGREED_ACTION_FIELDS
+    readonly_fields = AGREED_ACTION_FIELDS
 
 
-class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline):
+POLICY_ISSUE_FIELDS = ("stage", "text", "status", "response")
+
+
+class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline[PolicyIssue, Case]):
     model = PolicyIssue
     extra = 0
     can_delete = False
-    fields = ["stage", "text", "status", "response"]
-    readonly_fields = fields
+    fields = POLICY_ISSUE_FIELDS
+    readonly_fields = POLICY_ISSUE_FIELDS
 
 
 #: Fields about the person at risk, never shown in the admin.
 PERSON_AT_RISK_FIELDS = frozenset(f.name for f in Case._meta.fields if f.name.startswith("person_"))
 #: What the case page shows of a case: everything but the person and the snapshot.
-CASE_FIELDS = [
+CASE_FIELDS = tuple(
     f.name
     for f in Case._meta.fields
     if f.name != "procedure_snapshot" and f.name not in PERSON_AT_RISK_FIELDS
-]
+)
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin[Case]):
     list_display = ["reference", "partnership", "status", "current_stage", "raised_on"]
     # Only the partnerships of cases the person may see.
     list_filter = ["status", ("partnership", admin.RelatedOnlyFieldListFilter)]
@@ -99,7 +108,7 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class EventAdmin(ReadOnlyMixin, admin.ModelAdmin[Event]):
     list_display = ["at", "case", "action", "stage", "actor"]
     list_filter = ["action"]
     search_fields = ["case__reference"]

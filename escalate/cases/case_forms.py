@@ -10,6 +10,7 @@ summary is the component's. Text limits are the case record's (``escalate.cases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -43,6 +44,13 @@ class CaseForm(GovukForm):
     govuk_error_anchor = "action-form"
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        """This form's own copy of the choice field ``name``, to give it its choices."""
+        field = self.fields[name]
+        if not isinstance(field, forms.ChoiceField):
+            raise TypeError(f"{name} is not a choice field")
+        return field
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Put a service's :class:`~escalate.cases.errors.Invalid` errors on the fields."""
@@ -118,9 +126,9 @@ class RecordContactForm(CaseForm):
         help_text="Entries are never changed: a correction is added that points at the entry.",
     )
 
-    def __init__(self, *args: Any, entries: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, entries: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["corrects"].choices = [("", "No, this is a new entry"), *entries]
+        self.choice_field("corrects").choices = [("", "No, this is a new entry"), *entries]
 
 
 class TickForm(CaseForm):
@@ -128,9 +136,9 @@ class TickForm(CaseForm):
         label="Which required action has been done?", widget=forms.RadioSelect, required=False
     )
 
-    def __init__(self, *args: Any, items: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, items: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = list(items)
+        self.choice_field("item").choices = list(items)
 
 
 class AgreedActionForm(CaseForm):
@@ -145,9 +153,9 @@ class AgreedActionForm(CaseForm):
         help_text="For example, 27 3 2026.",
     )
 
-    def __init__(self, *args: Any, agencies: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [("", "Choose an agency"), *agencies]
+        self.choice_field("agency").choices = [("", "Choose an agency"), *agencies]
         self.fields["due_on"].required = False
 
 
@@ -197,9 +205,9 @@ class ResolveForm(CaseForm):
         "agreed_actions[0].due_on": "action_due_on",
     }
 
-    def __init__(self, *args: Any, agencies: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agencies: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action_agency"].choices = [("", "Choose an agency"), *agencies]
+        self.choice_field("action_agency").choices = [("", "Choose an agency"), *agencies]
 
     @property
     def has_action(self) -> bool:
@@ -228,9 +236,9 @@ class MoveForm(CaseForm):
         max_length=EMAIL_MAX,
     )
 
-    def __init__(self, *args: Any, owners: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = list(owners)
+        self.choice_field("owner").choices = list(owners)
         self.fields["owner"].required = False
         email = self.fields["counterpart_email"].widget
         email.input_type = "email"
@@ -255,9 +263,9 @@ class ExpediteForm(MoveForm):
     )
     field_order = ["to_stage", "reason", "owner", "counterpart_name", "counterpart_email"]
 
-    def __init__(self, *args: Any, stages: list[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stages: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_stage"].choices = list(stages)
+        self.choice_field("to_stage").choices = list(stages)
         self.fields["owner"].label = "Who will own that stage?"
 
     def clean_to_stage(self) -> int | None:
@@ -359,3 +367,19 @@ class RespondForm(CaseForm):
         if not value:
             raise forms.ValidationError("Choose whether you agree or disagree with the challenge.")
         return value
+
+
+class CorrectResponseForm(RespondForm):
+    """Correcting a response already sent: what it is now, and why it changed."""
+
+    response = forms.ChoiceField(
+        label="Do you now agree with the challenge?",
+        widget=forms.RadioSelect,
+        choices=[("agree", "Yes, I agree"), ("disagree", "No, I disagree")],
+        required=False,
+    )
+    why_changed = _long(
+        "Why your response has changed",
+        words="why your response has changed",
+        help_text="For example, you had new information, or your first response was a mistake.",
+    )

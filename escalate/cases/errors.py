@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from escalate.procedures.engine import Refused
+from escalate.procedures.engine import RefusalCode, Refused
 
 if TYPE_CHECKING:
     from escalate.cases.models import Event
@@ -111,16 +111,16 @@ class ChronologyIsAppendOnly(Exception):
 def from_refusal(refused: Refused, *, field: str = "__all__") -> CaseError:
     """Translate the engine's :class:`Refused` into a domain error.
 
-    ``forbidden`` becomes :class:`NotAllowed`; ``wrong_stage`` and ``closed`` become
-    :class:`Conflict`; ``invalid`` becomes :class:`Invalid` on ``field``.
+    ``FORBIDDEN`` becomes :class:`NotAllowed`; ``WRONG_STAGE`` and ``CLOSED`` become
+    :class:`Conflict` (its reason the code's value); ``INVALID`` becomes
+    :class:`Invalid` on ``field``.
     """
-    if refused.code == "forbidden":
+    code = refused.code
+    if code is RefusalCode.FORBIDDEN:
         return NotAllowed(refused.reason)
-    if refused.code in ("wrong_stage", "closed"):
-        return Conflict(refused.reason, reason=refused.code)
-    if refused.code == "invalid":
+    if code is RefusalCode.INVALID:
         return Invalid({field: refused.reason})
-    return Conflict(refused.reason, reason=refused.code)
+    return Conflict(refused.reason, reason=code.value)
 
 
 def _field_label(field: str) -> str:

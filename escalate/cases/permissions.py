@@ -17,10 +17,9 @@ Rules (see also the module's tests, which check every role against every action)
   flagged on any case of their partnership.
 - Administrators manage people; they see no case contents. Nor does anyone else.
 
-Rules about a partnership rather than a case (its directory, procedure page and
-statistics, who may raise from where) are in :mod:`escalate.partnerships.permissions`;
-the role groupings (``MANAGERS``, ``PARTNERSHIP_ROLES``, ``POLICY_RESPONDERS``) sit next
-to ``Role`` in :mod:`escalate.procedures.model`.
+Rules about a partnership rather than a case (directory, procedure page, statistics,
+where to raise from) are in :mod:`escalate.partnerships.permissions`; role groupings
+(``MANAGERS``, ``PARTNERSHIP_ROLES``, ``POLICY_RESPONDERS``) are in ``procedures.model``.
 
 Acting is narrower than seeing. Decisions about the challenge (tick off required
 actions, resolve, escalate, expedite, refer to a panel, withdraw) belong to the
@@ -34,17 +33,19 @@ by the stage's owner, the escalating agency's managers or the partnership's peop
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q, QuerySet
 
 from escalate.cases.errors import CaseError, Conflict, NotAllowed, from_refusal
 from escalate.cases.facts import facts_of, procedure_of
-from escalate.cases.models import Case, CaseStatus
+from escalate.cases.models import Case, CaseStatus, StageRecord
 from escalate.partnerships.models import Membership, PartnershipRole
-from escalate.partnerships.permissions import is_active_person
+from escalate.partnerships.permissions import Holdings, holdings, is_active_person
 from escalate.procedures import engine
 from escalate.procedures.model import MANAGERS, PARTNERSHIP_ROLES, POLICY_RESPONDERS, Role
 
@@ -87,17 +88,9 @@ ENGINE_ACTIONS: dict[CaseAction, engine.Action] = {
     CaseAction.WITHDRAW: engine.Action.WITHDRAW,
 }
 
-#: Decisions about the challenge: the escalating side's and the partnership's.
-DECISIONS: frozenset[CaseAction] = frozenset(
-    {
-        CaseAction.TICK,
-        CaseAction.RESOLVE,
-        CaseAction.ESCALATE,
-        CaseAction.EXPEDITE,
-        CaseAction.REFER_TO_PANEL,
-        CaseAction.WITHDRAW,
-    }
-)
+#: Decisions about the challenge (the escalating side's and the partnership's): the
+#: moves the engine rules on, but for recording.
+DECISIONS: frozenset[CaseAction] = frozenset(ENGINE_ACTIONS) - {CaseAction.RECORD_CONTACT}
 
 #: Gate columns on Case, by role.
 GATES: dict[Role, str] = {
@@ -147,91 +140,143 @@ def _reached(case: Case, role: Role) -> bool:
     return gate is not None and case.current_stage >= gate
 
 
-def standing(user: User | Any, case: Case) -> Standing:
-    """Work out how ``user`` stands on ``case``. Anonymous or inactive: nobody."""
-    if not is_active_person(user):
-        return NOBODY
+@dataclass(frozen=True, eq=False)
+class CaseAccess:
+    """One person's standing on one case, worked out once by :func:`access`, with the
+    case's stage records by number (none for someone anonymous or inactive). Pass it
+    instead of the person, here and to the selectors, and nothing is worked out twice."""
 
+    user: User | Any
+    case: Case
+    standing: Standing
+    stages: list[StageRecord]
+
+    @property
+    def can_view(self) -> bool:
+        return self.standing.can_view
+
+    @cached_property
+    def moves(self) -> list[engine.Move]:
+        """What the engine allows next on the case, by whom."""
+        return engine.next_moves(procedure_of(self.case), facts_of(self.case, self.stages))
+
+    @cached_property
+    def awaits_acceptance(self) -> bool:
+        """Whether an invitation to the case has not been accepted yet."""
+        return self.case.invitations.filter(accepted_at__isnull=True).exists()
+
+    def can(self, action: CaseAction | str) -> bool:
+        return CaseAction(action) in self.allowed
+
+    @cached_property
+    def allowed(self) -> frozenset[CaseAction]:
+        """Everything the person may do now (moves: if the engine allows one of them)."""
+
+        def allows(action: CaseAction) -> bool:
+            if refusal(self, action, self.case) is not None:
+                return False
+            roles = set(self.standing.acting_roles(action))
+            return action not in ENGINE_ACTIONS or any(
+                m.action is ENGINE_ACTIONS[action] and roles.intersection(m.roles)
+                for m in self.moves
+            )
+
+        return frozenset(filter(allows, CaseAction))
+
+
+def accesses(user: User | Any, cases: Iterable[Case]) -> dict[int, CaseAccess]:
+    """``user``'s access to each of ``cases``, by case id, in two queries however many
+    (none for someone anonymous or inactive: nobody)."""
+    cases = list({c.pk: c for c in cases}.values())
+    if not is_active_person(user) or not cases:
+        return {c.pk: CaseAccess(user, c, NOBODY, []) for c in cases}
+    stages: dict[int, list[StageRecord]] = {c.pk: [] for c in cases}
+    records = list(
+        StageRecord.objects.filter(case__in=cases)
+        .select_related("owner", "counterpart")
+        .order_by("case_id", "number")
+    )
+    for record in records:
+        stages[record.case_id].append(record)
+    held = holdings(
+        user,
+        agencies={c.raising_agency_id for c in cases} | {c.other_agency_id for c in cases},
+        partnerships={c.partnership_id for c in cases},
+        people={c.raised_by_id for c in cases}
+        | {c.other_professional_id for c in cases}
+        | {r.owner_id for r in records},
+    )
+    return {
+        c.pk: CaseAccess(user, c, _standing(user, c, stages[c.pk], held), stages[c.pk])
+        for c in cases
+    }
+
+
+def access(who: User | CaseAccess | Any, case: Case) -> CaseAccess:
+    """How ``who`` stands on ``case``: the one function that works it out. ``who`` may
+    be an access already: kept when it is to this very case object."""
+    if isinstance(who, CaseAccess) and who.case is case:
+        return who
+    return accesses(who.user if isinstance(who, CaseAccess) else who, [case])[case.pk]
+
+
+def _standing(user: User | Any, case: Case, stages: list[StageRecord], held: Holdings) -> Standing:
+    """How ``user`` stands on ``case``, from its stage records and what they hold."""
     email = user.email.lower()
-    raising: set[Role] = set()
-    other: set[Role] = set()
+    in_other_agency = case.other_agency_id in held.agency
+
+    def agency_roles(agency_id: int) -> set[Role]:
+        there = held.agency.get(agency_id, set())
+        board = Role.BOARD_REPRESENTATIVE in there and _reached(case, Role.BOARD_REPRESENTATIVE)
+        return (there & MANAGERS) | ({Role.BOARD_REPRESENTATIVE} if board else set())
+
+    def named(pk: int | None, address: str | None) -> bool:  # by account, else by address
+        return pk == user.pk or bool(
+            pk is None and address and address.lower() == email and in_other_agency
+        )
+
+    raising, other = agency_roles(case.raising_agency_id), agency_roles(case.other_agency_id)
     partnership: set[Role] = set()
-
-    member_of: dict[int, set[Role]] = {case.raising_agency_id: set(), case.other_agency_id: set()}
-    for agency_id, role in Membership.objects.filter(
-        person=user, agency_id__in=list(member_of)
-    ).values_list("agency_id", "role"):
-        member_of[agency_id].add(Role(role))
-
-    def agency_roles(held: set[Role]) -> set[Role]:
-        seen = held & MANAGERS
-        if Role.BOARD_REPRESENTATIVE in held and _reached(case, Role.BOARD_REPRESENTATIVE):
-            seen.add(Role.BOARD_REPRESENTATIVE)
-        return seen
-
-    raising |= agency_roles(member_of[case.raising_agency_id])
-    other |= agency_roles(member_of[case.other_agency_id])
-    in_other_agency = bool(member_of[case.other_agency_id])
-
     is_raiser = case.raised_by_id == user.pk
     if is_raiser:
         raising.add(Role.PRACTITIONER)
-    is_other_professional = case.other_professional_id == user.pk or (
-        case.other_professional_id is None
-        and case.other_professional_email.lower() == email
-        and in_other_agency
-    )
+    is_other_professional = named(case.other_professional_id, case.other_professional_email)
     if is_other_professional:
         other.add(Role.PRACTITIONER)
-
-    stages = list(case.stages.all())
-    owners = set()
-    is_current_owner = False
     current_owner_role: Role | None = None
     for record in stages:
-        owners.add(record.owner_id)
         if record.owner_id == user.pk:
             role = Role(record.owner_role)
             (partnership if role in PARTNERSHIP_ROLES else raising).add(role)
             if record.number == case.current_stage:
-                is_current_owner = True
                 current_owner_role = role
-        named_counterpart = record.counterpart_id == user.pk or (
-            record.counterpart_id is None
-            and record.counterpart_email
-            and record.counterpart_email.lower() == email
-            and in_other_agency
-        )
-        if named_counterpart:
+        if named(record.counterpart_id, record.counterpart_email):
             other.add(Role.PRACTITIONER)
 
     # A person's own line manager, for the people they manage on the case.
-    managed = {case.raised_by_id} | owners
-    if user.reports.filter(pk__in=managed).exists():
+    if held.reports & ({case.raised_by_id} | {r.owner_id for r in stages}):
         raising.add(Role.LINE_MANAGER)
-    if case.other_professional_id and user.reports.filter(pk=case.other_professional_id).exists():
+    if case.other_professional_id in held.reports:
         other.add(Role.LINE_MANAGER)
 
-    held_here = {
-        Role(r)
-        for r in PartnershipRole.objects.filter(
-            person=user, partnership_id=case.partnership_id
-        ).values_list("role", flat=True)
-        if r in {p.value for p in PARTNERSHIP_ROLES}
-    }
+    held_here = held.partnership.get(case.partnership_id, set())
     partnership |= {r for r in held_here if _reached(case, r)}
-
     return Standing(
         raising=frozenset(raising),
         other=frozenset(other),
         partnership=frozenset(partnership),
         is_raiser=is_raiser,
         is_other_professional=is_other_professional,
-        is_current_owner=is_current_owner,
+        is_current_owner=current_owner_role is not None,
         current_owner_role=current_owner_role,
         audits_partnership=Role.BUSINESS_UNIT in held_here,
         responds_to_policy=bool(held_here & POLICY_RESPONDERS),
     )
+
+
+def standing(user: User | Any, case: Case) -> Standing:
+    """How ``user`` stands on ``case``. Anonymous or inactive: nobody."""
+    return access(user, case).standing
 
 
 def roles_on_case(user: User | Any, case: Case) -> set[Role]:
@@ -239,35 +284,27 @@ def roles_on_case(user: User | Any, case: Case) -> set[Role]:
     return set(standing(user, case).roles)
 
 
-def can_view(user: User | Any, case: Case) -> bool:
-    return standing(user, case).can_view
+def can_view(who: User | CaseAccess | Any, case: Case) -> bool:
+    return access(who, case).can_view
 
 
-def can(user: User | Any, action: CaseAction | str, case: Case) -> bool:
-    """May ``user`` do ``action`` on ``case`` now? (For showing or hiding buttons: the
+def can(who: User | CaseAccess | Any, action: CaseAction | str, case: Case) -> bool:
+    """May ``who`` do ``action`` on ``case`` now? (For showing or hiding buttons: the
     service still checks everything, including what the request itself says.)"""
-    return _allowed(standing(user, case), CaseAction(action), case)
+    return access(who, case).can(action)
 
 
-def allowed_actions(user: User | Any, case: Case) -> set[CaseAction]:
-    s = standing(user, case)
-    return {a for a in CaseAction if _allowed(s, a, case)}
+def allowed_actions(who: User | CaseAccess | Any, case: Case) -> set[CaseAction]:
+    return set(access(who, case).allowed)
 
 
-def _allowed(s: Standing, action: CaseAction, case: Case) -> bool:
-    if refusal(s, action, case) is not None:
-        return False
-    if action in ENGINE_ACTIONS:
-        mine = set(s.acting_roles(action))
-        moves = engine.next_moves(procedure_of(case), facts_of(case))
-        return any(m.action is ENGINE_ACTIONS[action] and mine.intersection(m.roles) for m in moves)
-    return True
-
-
-def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
+def refusal(s: Standing | CaseAccess, action: CaseAction, case: Case) -> CaseError | None:
     """Why ``s`` may not do ``action`` on ``case``: :class:`NotAllowed` when their roles
     never allow it, :class:`Conflict` when they do but not in the case's state. Moves
     the engine rules on are only checked for access here."""
+    # A standing alone will do: the rules need only it and the case.
+    got = s if isinstance(s, CaseAccess) else CaseAccess(None, case, s, [])
+    s = got.standing
     is_open = case.status == CaseStatus.OPEN
     if action is CaseAction.RESPOND_TO_POLICY_ISSUE:
         return None if s.responds_to_policy else NotAllowed(_NOT_ALLOWED[action])
@@ -302,7 +339,7 @@ def refusal(s: Standing, action: CaseAction, case: Case) -> CaseError | None:
                 f"This case is {case.status}, so the invitation is not sent again.",
                 reason="closed",
             )
-        if not case.invitations.filter(accepted_at__isnull=True).exists():
+        if not got.awaits_acceptance:
             return Conflict(
                 "The other professional has already accepted the invitation, so there is "
                 "nothing to send again.",
@@ -342,18 +379,15 @@ _OPEN_TO_VIEWERS: frozenset[CaseAction] = frozenset(
 )
 
 
-def require(user: User | Any, action: CaseAction, case: Case) -> Standing:
-    """Raise a domain error unless ``user`` may do ``action`` on ``case`` now.
-
-    For moves the engine rules on this checks access only: use :func:`acting_role` too,
-    which asks the engine whether the move is legal now and in which of the person's
-    roles it is made.
-    """
-    s = standing(user, case)
-    refused = refusal(s, action, case)
+def require(who: User | CaseAccess | Any, action: CaseAction, case: Case) -> Standing:
+    """Raise a domain error unless ``who`` may do ``action`` on ``case`` now. For moves
+    the engine rules on this checks access only: use :func:`acting_role` too, which asks
+    the engine whether the move is legal now and in which of the person's roles."""
+    a = access(who, case)
+    refused = refusal(a, action, case)
     if refused is not None:
         raise refused
-    return s
+    return a.standing
 
 
 _NOT_ALLOWED: dict[CaseAction, str] = {
@@ -427,21 +461,19 @@ def visible_cases(user: User | Any) -> QuerySet[Case]:
     my_agencies = memberships.values("agency_id")
     managed = memberships.filter(role__in=[r.value for r in MANAGERS]).values("agency_id")
     represented = memberships.filter(role=Role.BOARD_REPRESENTATIVE.value).values("agency_id")
-    email = user.email
-
     q = (
         Q(raised_by=user)
         | Q(other_professional=user)
         | Q(
             other_professional__isnull=True,
-            other_professional_email__iexact=email,
+            other_professional_email__iexact=user.email,
             other_agency__in=my_agencies,
         )
         | Q(stages__owner=user)
         | Q(stages__counterpart=user)
         | Q(
             stages__counterpart__isnull=True,
-            stages__counterpart_email__iexact=email,
+            stages__counterpart_email__iexact=user.email,
             other_agency__in=my_agencies,
         )
         | Q(raised_by__line_manager=user)
@@ -455,15 +487,13 @@ def visible_cases(user: User | Any) -> QuerySet[Case]:
         )
     )
     for role in PARTNERSHIP_ROLES:
-        partnerships = PartnershipRole.objects.filter(person=user, role=role.value).values(
-            "partnership_id"
-        )
-        q |= Q(partnership__in=partnerships) & Q(current_stage__gte=F(GATES[role]))
+        held = PartnershipRole.objects.filter(person=user, role=role.value)
+        q |= Q(partnership__in=held.values("partnership_id"), current_stage__gte=F(GATES[role]))
     return Case.objects.filter(pk__in=Case.objects.filter(q).values("pk"))
 
 
-def may_complete_referral(user: User | Any, case: Case) -> bool:
+def may_complete_referral(who: User | CaseAccess | Any, case: Case) -> bool:
     """Who completes a case's final-stage referral form: people who may view the case and
     are its current stage owner, a manager in the escalating (raising) agency, or one of
     the partnership's people (:attr:`CaseAction.SUBMIT_REFERRAL`)."""
-    return can(user, CaseAction.SUBMIT_REFERRAL, case)
+    return can(who, CaseAction.SUBMIT_REFERRAL, case)

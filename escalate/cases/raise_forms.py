@@ -1,7 +1,13 @@
 """The questions of the raise journey, one page each, with plain-English messages.
 
-These forms only check what was typed; the rules of raising a challenge are
-:func:`escalate.cases.services.raise_case`'s, and its errors are shown back on these pages.
+These forms check what was typed, with GOV.UK messages, against the same limits as
+:func:`escalate.cases.services.raise_case` (:mod:`escalate.cases.services.raise_checks`):
+a concern that arose more than :data:`~escalate.cases.services.raise_checks.OLDEST_CONCERN_DAYS`
+days ago, a date of birth more than
+:data:`~escalate.cases.services.raise_checks.OLDEST_PERSON_YEARS` years ago. The rules of
+raising a challenge stay the service's: each page also asks it about its own answers
+(:func:`escalate.cases.views.raise_answers.checked_form`), and its errors are shown back on
+these pages.
 """
 
 from __future__ import annotations
@@ -19,18 +25,27 @@ from escalate.cases.models import (
     NAME_MAX,
     RECORD_ID_MAX,
     SHORT_TEXT_MAX,
-    SubjectType,
 )
+from escalate.cases.services.raise_checks import (
+    OLDEST_CONCERN_DAYS,
+    OLDEST_PERSON_YEARS,
+    SUBJECTS,
+)
+from escalate.govuk.dates import years_before
 from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
-from escalate.procedures.model import Procedure, Protects
+from escalate.procedures.model import Procedure
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
-SUBJECTS = {
-    Protects.ADULTS: [SubjectType.ADULT],
-    Protects.CHILDREN: [SubjectType.CHILD, SubjectType.FAMILY],
-    Protects.BOTH: list(SubjectType),
-}
+
+def oldest_concern(today: dt.date) -> dt.date:
+    """The first day a concern may have arisen on: the final check's limit."""
+    return today - dt.timedelta(days=OLDEST_CONCERN_DAYS)
+
+
+def oldest_birth(today: dt.date) -> dt.date:
+    """The first date of birth the final check takes."""
+    return years_before(today, OLDEST_PERSON_YEARS)
 
 
 def _radios(label: str, choices: list[tuple[str, str]], required: str) -> forms.ChoiceField:
@@ -123,7 +138,8 @@ class ReferralForm(GovukForm):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("referral_made") == "yes"
             and not data.get("referral_made_on")
@@ -197,12 +213,21 @@ class StartStageForm(GovukForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start_stage") and data["start_stage"] != "1":
             if not (data.get("expedite_reason") or "").strip():
                 self.add_error("expedite_reason", "Say why this should start at a later stage")
-            if not data.get("owner"):
+            if not data.get("owner") and "owner" not in self.errors:
                 self.add_error("owner", "Choose who will own the stage it starts at")
+            name, email = data.get("counterpart_name"), data.get("counterpart_email")
+            if email and not name and "counterpart_name" not in self.errors:
+                self.add_error(
+                    "counterpart_name",
+                    "Enter the counterpart's name as well as their email address",
+                )
+            if name and not email and "counterpart_email" not in self.errors:
+                self.add_error("counterpart_email", "Enter the counterpart's email address")
         return data
 
 
@@ -228,8 +253,11 @@ class OtherAgencyForm(GovukForm):
         "other_professional_name": {"classes": "govuk-!-width-two-thirds"},
     }
 
-    def __init__(self, *args: Any, agencies: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agencies: list[tuple[str, str]], own_email: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.own_email = own_email.lower()
         self.fields["other_agency"] = forms.ChoiceField(
             label="Which agency do you disagree with?",
             choices=[("", "Choose an agency")] + agencies,
@@ -260,6 +288,17 @@ class OtherAgencyForm(GovukForm):
             {"autocomplete": "email", "spellcheck": "false"}
         )
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        email = data.get("other_professional_email")
+        if self.own_email and isinstance(email, str) and email.lower() == self.own_email:
+            self.add_error(
+                "other_professional_email",
+                "Enter the other professional's email address, not yours",
+            )
+        return data
+
 
 class PersonForm(GovukForm):
     govuk_options = {
@@ -288,6 +327,7 @@ class PersonForm(GovukForm):
                 help_text="For example, 27 3 1950. The referral form asks for it.",
                 words="their date of birth",
                 past_only=True,
+                earliest=oldest_birth,
                 required=False,
             )
         if "person.address" in needed:
@@ -350,6 +390,7 @@ class DisagreementForm(GovukForm):
             help_text="For example, 27 3 2026. Deadlines are counted from this day.",
             words="the date the concern arose",
             past_only=True,
+            earliest=oldest_concern,
         )
 
 

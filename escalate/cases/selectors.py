@@ -1,4 +1,9 @@
-"""Reading cases: every query here goes through :mod:`escalate.cases.permissions`."""
+"""Reading cases: every query here goes through :mod:`escalate.cases.permissions`.
+
+Reads about one case take ``who``: the person, or their
+:class:`~escalate.cases.permissions.CaseAccess` to the case (from :func:`case_access`),
+which saves working their standing out again.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from django.db.models import Q, QuerySet
 from escalate import clock
 from escalate.cases import permissions
 from escalate.cases.errors import NotAllowed, NotFound
-from escalate.cases.facts import facts_of, procedure_of
+from escalate.cases.facts import calendar_for, facts_of, procedure_of
 from escalate.cases.models import (
     VIEWED,
     AgreedAction,
@@ -26,10 +31,12 @@ from escalate.cases.models import (
     StageRecord,
     Submission,
 )
-from escalate.cases.permissions import CaseAction
+from escalate.cases.permissions import CaseAccess, CaseAction
 from escalate.notifications.models import Notification, NotificationStatus
 from escalate.partnerships import permissions as partnership_permissions
+from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.procedures import engine
+from escalate.procedures.calendar import WorkingCalendar
 from escalate.procedures.model import PARTNERSHIP_ROLES, ChecklistItem, Role
 
 if TYPE_CHECKING:
@@ -60,11 +67,20 @@ REFERENCE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 
 def get_case(user: User | Any, *, reference: str | None = None, pk: int | None = None) -> Case:
     """One case, if ``user`` may see it (:class:`NotFound` / :class:`NotAllowed`)."""
+    return case_access(user, reference=reference, pk=pk).case
+
+
+def case_access(
+    user: User | Any, *, reference: str | None = None, pk: int | None = None
+) -> CaseAccess:
+    """One case with ``user``'s access to it, if they may see it (:class:`NotFound` /
+    :class:`NotAllowed`). References are found in any case ("ce-2026-0001")."""
     if reference is not None:
-        reference = reference.strip()
+        # References are capitals (the prefix must be): an exact match uses the index.
+        reference = reference.strip().upper()
         if len(reference) > 20 or not REFERENCE.fullmatch(reference):
             raise NotFound("There is no such case.")
-    lookup = Q(reference__iexact=reference) if reference else Q(pk=pk)
+    lookup = Q(reference=reference) if reference else Q(pk=pk)
     case = (
         Case.objects.select_related("partnership", "raising_agency", "other_agency", "raised_by")
         .filter(lookup)
@@ -72,16 +88,20 @@ def get_case(user: User | Any, *, reference: str | None = None, pk: int | None =
     )
     if case is None:
         raise NotFound("There is no such case.")
-    if not permissions.can_view(user, case):
+    found = permissions.access(user, case)
+    if not found.can_view:
         raise NotAllowed("You do not have access to this case.")
-    return case
+    return found
 
 
-def chronology(user: User | Any, case: Case, *, include_views: bool = False) -> QuerySet[Event]:
+def chronology(
+    who: User | CaseAccess | Any, case: Case, *, include_views: bool = False
+) -> QuerySet[Event]:
     """The case's chronology, oldest first (views of the case left out unless asked)."""
-    if not permissions.can_view(user, case):
+    access = permissions.access(who, case)
+    if not access.can_view:
         raise NotAllowed("You do not have access to this case.")
-    if include_views and not permissions.can(user, CaseAction.VIEW_AUDIT, case):
+    if include_views and not access.can(CaseAction.VIEW_AUDIT):
         raise NotAllowed("Only the partnership's business unit can see who viewed a case.")
     events = Event.objects.filter(case=case).select_related("actor", "corrects")
     if not include_views:
@@ -89,9 +109,9 @@ def chronology(user: User | Any, case: Case, *, include_views: bool = False) -> 
     return events.order_by("at", "id")
 
 
-def case_views(user: User | Any, case: Case) -> QuerySet[Event]:
+def case_views(who: User | CaseAccess | Any, case: Case) -> QuerySet[Event]:
     """Who opened the case and when: for the business unit."""
-    if not permissions.can(user, CaseAction.VIEW_AUDIT, case):
+    if not permissions.can(who, CaseAction.VIEW_AUDIT, case):
         raise NotAllowed("Only the partnership's business unit can see who viewed a case.")
     return (
         Event.objects.filter(case=case, action=VIEWED)
@@ -100,21 +120,21 @@ def case_views(user: User | Any, case: Case) -> QuerySet[Event]:
     )
 
 
-def stages(user: User | Any, case: Case) -> QuerySet[StageRecord]:
-    if not permissions.can_view(user, case):
+def stages(who: User | CaseAccess | Any, case: Case) -> QuerySet[StageRecord]:
+    if not permissions.can_view(who, case):
         raise NotAllowed("You do not have access to this case.")
     return case.stages.select_related("owner", "counterpart").order_by("number")
 
 
-def failed_invitation(user: User | Any, case: Case) -> Notification | None:
+def failed_invitation(who: User | CaseAccess | Any, case: Case) -> Notification | None:
     """The other professional's invitation email, when it could not be sent and nobody
     has accepted the invitation yet: for the person who raised the case and anyone who
     may send it again. (None: nothing to show this person.)"""
     if not case.is_open:
         return None
-    s = permissions.standing(user, case)
-    may_resend = permissions.refusal(s, CaseAction.RESEND_INVITATION, case) is None
-    if not (s.is_raiser or may_resend):
+    access = permissions.access(who, case)
+    may_resend = permissions.refusal(access, CaseAction.RESEND_INVITATION, case) is None
+    if not (access.standing.is_raiser or may_resend):
         return None
     latest = (
         Notification.objects.filter(
@@ -136,31 +156,41 @@ def submitted(user: User | Any, token: str) -> Submission | None:
     return Submission.objects.filter(token_hash=digest, person=user).select_related("case").first()
 
 
-def stage_statuses(case: Case, on: dt.date | None = None) -> dict[int, engine.StageStatus]:
-    """Each stage's status today (for showing a case someone may already see)."""
-    from escalate.cases.facts import calendar_for
-
+def stage_statuses(
+    case: Case,
+    on: dt.date | None = None,
+    *,
+    stages: Iterable[StageRecord] | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> dict[int, engine.StageStatus]:
+    """Each stage's status today (for showing a case someone may already see).
+    ``stages``, ``calendar``: the case's stage records and its partnership's working
+    days, when the caller has them already."""
     return engine.stage_statuses(
-        procedure_of(case), calendar_for(case.partnership), facts_of(case), on or clock.today()
+        procedure_of(case),
+        calendar or calendar_for(case.partnership),
+        facts_of(case, stages),
+        on or clock.today(),
     )
 
 
 def projected_deadlines(
-    case: Case, stages: Iterable[StageRecord] | None = None
+    case: Case,
+    stages: Iterable[StageRecord] | None = None,
+    *,
+    calendar: WorkingCalendar | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
     """Each stage's deadlines as the procedure sets them from what is known now, by stage
     number, each in the shape a stage record keeps them (``label``, ``due`` as an ISO
-    date or None, ``explanation``): for stages whose record keeps none yet. ``stages``:
-    the case's stage records, when the caller has them already. (For showing a case
-    someone may already see.)"""
-    from escalate.cases.facts import calendar_for
-
+    date or None, ``explanation``): for stages whose record keeps none yet. ``stages``,
+    ``calendar``: as for :func:`stage_statuses`. (For showing a case someone may already
+    see.)"""
     facts = facts_of(case, stages)
     return {
         d.number: [deadline.as_json() for deadline in d.all]
         for d in engine.stage_deadlines(
             procedure_of(case),
-            calendar_for(case.partnership),
+            calendar or calendar_for(case.partnership),
             arose=facts.arose,
             stage_started=facts.stage_started,
         )
@@ -221,12 +251,13 @@ def needs_action(user: User | Any) -> list[ActionItem]:
         return []
     today = clock.today()
     items: list[ActionItem] = []
+    case_rows = ("case", "case__partnership", "case__raising_agency", "case__other_agency")
 
     owned = StageRecord.objects.filter(
         owner=user,
         concluded_on__isnull=True,
         case__status=CaseStatus.OPEN,
-    ).select_related("case", "case__partnership")
+    ).select_related(*case_rows)
     for record in owned:
         if record.number != record.case.current_stage:
             continue
@@ -240,24 +271,48 @@ def needs_action(user: User | Any) -> list[ActionItem]:
             )
         )
 
-    awaiting = permissions.visible_cases(user).filter(
-        Q(other_professional=user)
-        | Q(other_professional__isnull=True, other_professional_email__iexact=user.email),
-        status=CaseStatus.OPEN,
-        response="",
+    # What may be waiting; permissions then rule on each, all the cases at once.
+    my_agencies = Membership.objects.filter(person=user).values("agency_id")
+    awaiting = list(
+        Case.objects.filter(
+            Q(other_professional=user)
+            | Q(
+                other_professional__isnull=True,
+                other_professional_email__iexact=user.email,
+                other_agency__in=my_agencies,
+            ),
+            status=CaseStatus.OPEN,
+            response="",
+        ).select_related("partnership", "raising_agency", "other_agency")
     )
-    for case in awaiting.select_related("partnership"):
-        if not permissions.standing(user, case).is_other_professional:
+    agreed = list(
+        AgreedAction.objects.filter(owner=user, done_on__isnull=True).select_related(*case_rows)
+    )
+    issues = list(
+        PolicyIssue.objects.filter(
+            status=PolicyIssueStatus.OPEN,
+            case__partnership__in=partnership_permissions.policy_responder_partnerships(user),
+        )
+        .select_related(*case_rows)
+        .order_by("raised_at", "id")
+    )
+    access_to = permissions.accesses(
+        user, [*awaiting, *(a.case for a in agreed), *(i.case for i in issues)]
+    )
+
+    for case in awaiting:
+        found = access_to[case.pk]
+        if not found.standing.is_other_professional:
             continue
-        record = case.stages.filter(number=case.current_stage).first()
-        due = record.act_by if record else None
+        current = next((r for r in found.stages if r.number == case.current_stage), None)
+        due = current.act_by if current else None
         items.append(
             ActionItem("respond", case, "Respond to the challenge", due, _late(due, today))
         )
 
-    for action in AgreedAction.objects.filter(
-        owner=user, done_on__isnull=True, case__in=permissions.visible_cases(user)
-    ).select_related("case", "case__partnership"):
+    for action in agreed:
+        if not access_to[action.case_id].can_view:
+            continue
         items.append(
             ActionItem(
                 "agreed_action",
@@ -269,8 +324,8 @@ def needs_action(user: User | Any) -> list[ActionItem]:
             )
         )
 
-    for issue in policy_issues_for(user).filter(status=PolicyIssueStatus.OPEN):
-        if permissions.can(user, CaseAction.RESPOND_TO_POLICY_ISSUE, issue.case):
+    for issue in issues:
+        if access_to[issue.case_id].can(CaseAction.RESPOND_TO_POLICY_ISSUE):
             items.append(
                 ActionItem(
                     "policy_issue",
@@ -296,7 +351,14 @@ def policy_issues_for(user: User | Any) -> QuerySet[PolicyIssue]:
         PolicyIssue.objects.filter(
             Q(case__in=permissions.visible_cases(user)) | Q(case__partnership__in=responds)
         )
-        .select_related("case", "case__partnership", "raised_by", "responded_by")
+        .select_related(
+            "case",
+            "case__partnership",
+            "case__raising_agency",
+            "case__other_agency",
+            "raised_by",
+            "responded_by",
+        )
         .order_by("raised_at", "id")
     )
 
@@ -314,22 +376,18 @@ def owner_candidates(
     """People who may own a stage with these owner roles: agency roles held in the
     raising (escalating) agency, partnership roles held in the partnership; active people
     only, by role then name."""
-    from escalate.partnerships.models import Membership, PartnershipRole
-
     found: list[OwnerCandidate] = []
     for role in roles:
         if role in PARTNERSHIP_ROLES:
-            rows = PartnershipRole.objects.filter(
+            holders: Iterable[PartnershipRole | Membership] = PartnershipRole.objects.filter(
                 partnership=partnership, role=role.value, person__is_active=True
-            )
+            ).select_related("person")
             where = partnership.name
         else:
-            rows = Membership.objects.filter(
+            holders = Membership.objects.filter(
                 agency=raising_agency, role=role.value, person__is_active=True
-            )
+            ).select_related("person")
             where = raising_agency.name
-        people = sorted(
-            (r.person for r in rows.select_related("person")), key=lambda p: p.full_name
-        )
+        people = sorted((h.person for h in holders), key=lambda p: p.full_name)
         found += [OwnerCandidate(person, role, where) for person in people]
     return found

@@ -54,6 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
     for case in cases:
         current = next((s for s in case.stages.all() if s.number == case.current_stage), None)
         rows.append({"case": case, "due": current.act_by if current else None})
+    partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
+    statistics = set(
+        partnership_permissions.statistics_partnerships(person).values_list("pk", flat=True)
+    )
     return render(
         request,
         "core/home.html",
@@ -63,12 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_raise": bool(partnership_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
-            "partnerships": selectors.partnerships_of(person),  # type: ignore[arg-type]
-            "board_partnerships": [
-                p
-                for p in selectors.partnerships_of(person)  # type: ignore[arg-type]
-                if partnership_permissions.sees_statistics(person, p)
-            ],
+            "partnerships": partnerships,
+            "board_partnerships": [p for p in partnerships if p.pk in statistics],
         },
     )
 

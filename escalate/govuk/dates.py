@@ -2,8 +2,10 @@
 
 :class:`GovukDateField` says what is wrong in plain English: "The date the concern arose
 must include a month", "... must be a real date", "... must be today or in the past",
-and which parts to highlight. :func:`parse_date` reads only ASCII (and full-width)
-digits of the right length, so no typing can cause a server error.
+"... must be between 22 December 2025 and today" (with ``earliest``), and which parts to
+highlight. :func:`parse_date` reads only ASCII (and full-width) digits of the right
+length, so no typing can cause a server error; whatever it is given (numbers, lists of
+the wrong length, ``None``) is read as text first.
 
 "Today" is ``settings.GOVUK_TODAY`` (the dotted path of a function taking no arguments,
 such as a project's controllable clock), or :func:`django.utils.timezone.localdate`.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -29,6 +32,24 @@ def today() -> dt.date:
     return import_string(path)() if path else timezone.localdate()
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def spoken(day: dt.date) -> str:
+    """A date as GOV.UK writes it in messages: "22 December 2025"."""
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def date_parts(day: dt.date) -> dict[str, str]:
+    """A date as the three inputs hold it when typed: day, month and a four-digit year."""
+    return {"day": str(day.day), "month": str(day.month), "year": f"{day.year:04d}"}
+
+
 class GovukDateWidget(forms.MultiWidget):
     """Three text inputs named ``<name>-day``, ``<name>-month`` and ``<name>-year``."""
 
@@ -41,7 +62,7 @@ class GovukDateWidget(forms.MultiWidget):
 
     def decompress(self, value: Any) -> list[str]:
         if isinstance(value, dt.date):
-            return [str(value.day), str(value.month), str(value.year)]
+            return list(date_parts(value).values())
         if isinstance(value, str) and value:
             try:
                 return self.decompress(dt.date.fromisoformat(value))
@@ -87,9 +108,10 @@ def _typed_parts(value: Any) -> dict[str, str]:
 
 
 def parse_date(
-    value: Any, *, words: str, past_only: bool = False
+    value: Any, *, words: str, past_only: bool = False, earliest: dt.date | None = None
 ) -> tuple[dt.date | None, tuple[str, list[str]] | None]:
-    """A typed date and what is wrong with it: ``(date, None)`` when it is a real date,
+    """A typed date and what is wrong with it: ``(date, None)`` when it is a real date
+    (not after today with ``past_only``, not before ``earliest`` when given),
     ``(None, (message, parts to highlight))`` when not, ``(None, None)`` when blank.
 
     Never raises: every part is checked to be digits of the right length before it is
@@ -123,14 +145,24 @@ def parse_date(
         return None, (f"{subject} must be a real date", ["day"])
     if past_only and parsed > today():
         return None, (f"{subject} must be today or in the past", list(DATE_PARTS))
+    if earliest is not None and parsed < earliest:
+        if past_only:
+            return None, (
+                f"{subject} must be between {spoken(earliest)} and today",
+                list(DATE_PARTS),
+            )
+        return None, (
+            f"{subject} must be the same as or after {spoken(earliest)}",
+            list(DATE_PARTS),
+        )
     return parsed, None
 
 
 def date_problem(
-    values: Any, *, words: str, past_only: bool = False
+    values: Any, *, words: str, past_only: bool = False, earliest: dt.date | None = None
 ) -> tuple[str, list[str]] | None:
     """What is wrong with a typed date, and which of its parts to highlight."""
-    parsed, problem = parse_date(values, words=words, past_only=past_only)
+    parsed, problem = parse_date(values, words=words, past_only=past_only, earliest=earliest)
     if parsed is None and problem is None:
         return f"Enter {words}", list(DATE_PARTS)
     return problem
@@ -138,20 +170,39 @@ def date_problem(
 
 class GovukDateField(forms.Field):
     """A date typed as day, month and year. ``words`` names it in messages ("the date the
-    concern arose"); ``past_only`` refuses dates after today. Every GOV.UK date input is
-    this field: its parsing is :func:`parse_date`, its markup the date input component."""
+    concern arose"); ``past_only`` refuses dates after today; ``earliest``, given today,
+    says the first date allowed (``lambda today: today - dt.timedelta(days=366)``).
+    Every GOV.UK date input is this field: its parsing is :func:`parse_date`, its markup
+    the date input component."""
 
     widget = GovukDateWidget
 
-    def __init__(self, *, words: str = "the date", past_only: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        words: str = "the date",
+        past_only: bool = False,
+        earliest: Callable[[dt.date], dt.date] | None = None,
+        **kwargs: Any,
+    ):
         self.words = words
         self.past_only = past_only
+        self.earliest = earliest
         super().__init__(**kwargs)
 
+    def limits(self) -> dict[str, Any]:
+        """What :func:`parse_date` is asked to refuse, as of today."""
+        return {
+            "past_only": self.past_only,
+            "earliest": self.earliest(today()) if self.earliest else None,
+        }
+
     def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, dt.datetime):
+            value = value.date()
         if isinstance(value, dt.date):
-            return value
-        parsed, problem = parse_date(value, words=self.words, past_only=self.past_only)
+            value = list(date_parts(value).values())
+        parsed, problem = parse_date(value, words=self.words, **self.limits())
         if problem:
             raise forms.ValidationError(problem[0], code="invalid")
         return parsed

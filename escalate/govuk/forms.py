@@ -108,15 +108,27 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _words(value: Any) -> dict[str, str]:
+def _words(value: Any) -> dict[str, Any]:
     """A hint or message: ``html`` when the text is already safe HTML, else ``text``."""
     return {"html": value} if isinstance(value, SafeData) else {"text": _text(value)}
+
+
+def _choices(field: forms.Field) -> list[tuple[Any, Any]]:
+    """A choice field's choices as (value, label) pairs; a group's choices are its own
+    pairs, so a field of groups never breaks the page (none of ours has any)."""
+    pairs: list[tuple[Any, Any]] = []
+    for value, label in getattr(field, "choices", None) or ():
+        if isinstance(label, list | tuple):
+            pairs.extend((c[0], c[1]) for c in label if isinstance(c, list | tuple) and len(c) == 2)
+        else:
+            pairs.append((value, label))
+    return pairs
 
 
 class GovukBoundField(forms.BoundField):
     """A bound field that knows the GOV.UK component and options it renders as."""
 
-    def __str__(self) -> str:
+    def __str__(self) -> SafeString:
         if getattr(self.form, "govuk_field_str", False) and not self.is_hidden:
             return self.as_field_group()
         return super().__str__()
@@ -132,7 +144,7 @@ class GovukBoundField(forms.BoundField):
         if params["component"] == "date_input":
             for item in params["items"]:
                 if item.get("error"):
-                    return item["id"]
+                    return str(item["id"])
             return f"{self.govuk_id}-day"
         return self.govuk_id
 
@@ -165,6 +177,8 @@ class GovukBoundField(forms.BoundField):
         page_heading = options.pop("page_heading", False)
         label_classes = options.pop("label_classes", "govuk-label--l" if page_heading else "")
         errors = options.pop("errors", None) or self.errors
+        if isinstance(errors, str):  # one message given as text, not a list of them
+            errors = [errors]
         empty_hint = options.pop("empty_hint", "")
         attributes: dict[str, Any] = {}
         params: dict[str, Any] = {
@@ -189,13 +203,12 @@ class GovukBoundField(forms.BoundField):
         item_hints = options.pop("item_hints", {})
 
         if isinstance(widget, GovukDateWidget):
-            values = widget.decompress(value) if not isinstance(value, list | tuple) else value
-            values = [_text(v) for v in values]
+            typed = list(value) if isinstance(value, list | tuple) else widget.decompress(value)
+            # Exactly the three parts, each as text, whatever the data held.
+            values = [_text(v) for v in [*typed, "", "", ""][: len(DATE_PARTS)]]
             wrong: list[str] = []
             if errors and isinstance(self.field, GovukDateField):
-                problem = date_problem(
-                    values, words=self.field.words, past_only=self.field.past_only
-                )
+                problem = date_problem(values, words=self.field.words, **self.field.limits())
                 wrong = problem[1] if problem else list(DATE_PARTS)
             params.update(
                 component="date_input",
@@ -222,7 +235,7 @@ class GovukBoundField(forms.BoundField):
                 [_text(v) for v in value] if isinstance(value, list | tuple) else [_text(value)]
             )
             items = []
-            for choice_value, choice_label in self.field.choices:
+            for choice_value, choice_label in _choices(self.field):
                 if choice_value in ("", None):
                     continue
                 key = _text(choice_value)
@@ -232,7 +245,7 @@ class GovukBoundField(forms.BoundField):
                         "value": key,
                         "text": _text(choice_label),
                         "checked": key in chosen,
-                        "hint": {"text": hint} if hint else None,
+                        "hint": _words(hint) if hint else None,
                     }
                 )
             if not items and empty_hint:
@@ -256,7 +269,7 @@ class GovukBoundField(forms.BoundField):
                 label=label,
                 items=[
                     {"value": _text(v), "text": _text(t), "selected": _text(v) == chosen_value}
-                    for v, t in self.field.choices
+                    for v, t in _choices(self.field)
                 ],
             )
         elif isinstance(widget, forms.Textarea):
@@ -308,7 +321,7 @@ class GovukFormMixin:
     govuk_defaults: dict[str, Any] = {}
     govuk_options: dict[str, dict[str, Any]] = {}
     govuk_error_anchor = ""
-    bound_field_class = GovukBoundField
+    bound_field_class: type[forms.BoundField] | None = GovukBoundField
 
     def error_list(self, anchor: str = "") -> list[dict[str, str]]:
         """The error summary's items: each message linked to its field."""
@@ -348,7 +361,8 @@ class GovukFormRenderer(DjangoTemplates):
 
     @cached_property
     def engine(self) -> Any:
-        project = [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])]
+        templates: list[dict[str, Any]] = list(settings.TEMPLATES)
+        project = [Path(d) for t in templates for d in t.get("DIRS", [])]
         return self.backend(
             {
                 "APP_DIRS": True,

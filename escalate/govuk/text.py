@@ -32,17 +32,23 @@ LINE_BREAKS = str.maketrans(dict.fromkeys("\x0b\x0c\x85\u2028\u2029", "\n"))
 UNUSUAL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def tidy(text: str) -> str:
+def as_text(value: object) -> str:
+    """Any value as text: ``None`` is empty, anything else (a number a caller or a stored
+    session gave instead of text) its ``str``. Nothing here assumes it was given a string."""
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def tidy(text: object) -> str:
     """Text with other programs' line and page breaks turned into new lines."""
-    return text.translate(LINE_BREAKS)
+    return as_text(text).translate(LINE_BREAKS)
 
 
-def has_unusual_characters(text: str) -> bool:
+def has_unusual_characters(text: object) -> bool:
     """Whether ``text`` (already :func:`tidy`) holds a character that is refused."""
-    return UNUSUAL.search(text) is not None
+    return UNUSUAL.search(as_text(text)) is not None
 
 
-def printable(text: str) -> str:
+def printable(text: object) -> str:
     """``text`` as it can be written into any file: breaks made new lines, and every
     character input would refuse left out."""
     return UNUSUAL.sub("", tidy(text))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from escalate.accounts.signed_in import signed_in_user
 from escalate.cases import permissions
 from escalate.cases.admin import ReadOnlyMixin
 from escalate.cases.errors import NotAllowed
@@ -22,13 +23,19 @@ from escalate.notifications.models import (
 )
 from escalate.notifications.selectors import administered_partnerships
 
+_Attempt = TypeVar("_Attempt", bound=Model)
+_Failed = TypeVar("_Failed", bound=Model)
 
-class DeliveryAttemptInline(admin.TabularInline):
-    model = DeliveryAttempt
+ATTEMPT_FIELDS = ("at", "outcome", "error")
+
+
+class AttemptsInline(admin.TabularInline[_Attempt, _Failed]):
+    """The tries at sending a failed email, read-only."""
+
     extra = 0
     can_delete = False
-    fields = ["at", "outcome", "error"]
-    readonly_fields = fields
+    fields = ATTEMPT_FIELDS
+    readonly_fields = ATTEMPT_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -37,25 +44,32 @@ class DeliveryAttemptInline(admin.TabularInline):
         return False
 
 
+class DeliveryAttemptInline(AttemptsInline[DeliveryAttempt, FailedNotification]):
+    model = DeliveryAttempt
+
+
+FAILED_NOTIFICATION_FIELDS = (
+    "case",
+    "event",
+    "stage",
+    "email",
+    "recipient_kind",
+    "why",
+    "created_at",
+    "attempts",
+    "last_error",
+)
+
+
 @admin.register(FailedNotification)
-class FailedNotificationAdmin(admin.ModelAdmin):
+class FailedNotificationAdmin(admin.ModelAdmin[FailedNotification]):
     list_display = ["created_at", "case", "event", "email", "attempts", "last_error"]
     list_filter = ["event"]
     search_fields = ["case__reference"]
     actions = ["retry"]
     inlines = [DeliveryAttemptInline]
-    fields = [
-        "case",
-        "event",
-        "stage",
-        "email",
-        "recipient_kind",
-        "why",
-        "created_at",
-        "attempts",
-        "last_error",
-    ]
-    readonly_fields = fields
+    fields = FAILED_NOTIFICATION_FIELDS
+    readonly_fields = FAILED_NOTIFICATION_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FailedNotification]:
         failed = FailedNotification.objects.filter(status=NotificationStatus.FAILED).select_related(
@@ -63,7 +77,9 @@ class FailedNotificationAdmin(admin.ModelAdmin):
         )
         if request.user.is_superuser:
             return failed
-        return failed.filter(case__partnership_id__in=administered_partnerships(request.user))
+        return failed.filter(
+            case__partnership_id__in=administered_partnerships(signed_in_user(request))
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -86,7 +102,7 @@ class FailedNotificationAdmin(admin.ModelAdmin):
     @admin.action(description="Try sending the selected notifications again", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[FailedNotification]) -> None:
         try:
-            count = services.retry(request.user, queryset)  # type: ignore[arg-type]
+            count = services.retry(signed_in_user(request), queryset)
         except NotAllowed as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -97,12 +113,22 @@ class FailedNotificationAdmin(admin.ModelAdmin):
         )
 
 
-class AccountEmailAttemptInline(DeliveryAttemptInline):
-    model = AccountEmailAttempt  # type: ignore[assignment]
+class AccountEmailAttemptInline(AttemptsInline[AccountEmailAttempt, FailedAccountEmail]):
+    model = AccountEmailAttempt
+
+
+FAILED_ACCOUNT_EMAIL_FIELDS = (
+    "kind",
+    "email",
+    "partnership",
+    "created_at",
+    "attempts",
+    "last_error",
+)
 
 
 @admin.register(FailedAccountEmail)
-class FailedAccountEmailAdmin(admin.ModelAdmin):
+class FailedAccountEmailAdmin(admin.ModelAdmin[FailedAccountEmail]):
     """Emails about accounts (password reset links) that could not be sent: what kind,
     to which address, and why; never what they said (nothing of it is kept)."""
 
@@ -110,8 +136,8 @@ class FailedAccountEmailAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     actions = ["retry"]
     inlines = [AccountEmailAttemptInline]
-    fields = ["kind", "email", "partnership", "created_at", "attempts", "last_error"]
-    readonly_fields = fields
+    fields = FAILED_ACCOUNT_EMAIL_FIELDS
+    readonly_fields = FAILED_ACCOUNT_EMAIL_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FailedAccountEmail]:
         failed = FailedAccountEmail.objects.filter(status=NotificationStatus.FAILED).select_related(
@@ -119,7 +145,7 @@ class FailedAccountEmailAdmin(admin.ModelAdmin):
         )
         if request.user.is_superuser:
             return failed
-        return failed.filter(services.account_emails_seen_by(request.user)).distinct()  # type: ignore[arg-type]
+        return failed.filter(services.account_emails_seen_by(signed_in_user(request))).distinct()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -142,7 +168,7 @@ class FailedAccountEmailAdmin(admin.ModelAdmin):
     @admin.action(description="Try sending the selected emails again", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[FailedAccountEmail]) -> None:
         try:
-            count = services.retry_account_emails(request.user, queryset)  # type: ignore[arg-type]
+            count = services.retry_account_emails(signed_in_user(request), queryset)
         except NotAllowed as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -155,7 +181,7 @@ class FailedAccountEmailAdmin(admin.ModelAdmin):
 
 # The whole outbox, read-only, for the cases the person may see.
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     list_display = ["created_at", "case", "event", "email", "recipient_kind", "status", "attempts"]
     list_filter = ["status", "event"]
     search_fields = ["case__reference", "email"]

@@ -80,7 +80,10 @@ class NotifyEmailBackend(BaseEmailBackend):
             return False
         from notifications_python_client.notifications import NotificationsAPIClient
 
-        self.client = NotificationsAPIClient(self.api_key, base_url=self.base_url)
+        # notifications-python-client marks itself typed but leaves this unannotated.
+        self.client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
+            self.api_key, base_url=self.base_url
+        )
         return True
 
     def close(self) -> None:

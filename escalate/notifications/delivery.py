@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -35,7 +35,6 @@ from escalate.notifications.failures import (
     tell_of_failed_notification,
 )
 from escalate.notifications.models import (
-    MANDATORY_EVENTS,
     AccountEmail,
     AccountEmailAttempt,
     AttemptOutcome,
@@ -44,10 +43,7 @@ from escalate.notifications.models import (
     Notification,
     NotificationStatus,
 )
-
-if TYPE_CHECKING:
-    pass
-
+from escalate.procedures import events
 
 logger = logging.getLogger("escalate.notifications.services")
 
@@ -89,10 +85,11 @@ def describe_error(exc: BaseException) -> str:
 
 
 def held_for_digest() -> Q:
-    """Rows waiting for their recipient's daily digest."""
+    """Rows waiting for their recipient's daily digest: not the notices the procedure
+    requires, which are sent at once (see :mod:`escalate.procedures.events`)."""
     return (
         Q(recipient__notification_preference__delivery=DeliveryChoice.DIGEST)
-        & ~Q(event__in=MANDATORY_EVENTS)
+        & ~Q(event__in=events.SENT_AT_ONCE)
         & Q(invitation__isnull=True)
     )
 
@@ -242,6 +239,7 @@ def _deliver_one(outbox: _Outbox, row: Any, mail: Any, report: DeliveryReport) -
 def gives_up_at(row: Notification | AccountEmail) -> dt.datetime:
     """When a failing email is marked failed: the give-up time after it was queued, or
     after an administrator last asked for it to be tried again."""
+    retried: QuerySet[AccountEmailAttempt] | QuerySet[DeliveryAttempt]
     if isinstance(row, AccountEmail):
         retried = AccountEmailAttempt.objects.filter(account_email=row)
     else:

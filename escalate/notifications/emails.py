@@ -8,7 +8,6 @@ not in the subject, not in the body. Details are behind the link, after signing 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,64 +15,23 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from escalate.cases.models import CaseStatus
-from escalate.notifications.models import DELIVERY_FAILED_EVENT, RecipientKind
+from escalate.cases.models import Response
+from escalate.notifications.expectations import Expected as Expected  # re-exported
+from escalate.notifications.expectations import expected_of
+from escalate.notifications.expectations import sentence as sentence  # re-exported
+from escalate.notifications.models import DELIVERY_FAILED_EVENT
+from escalate.procedures import events
 from escalate.procedures.calendar import format_day
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.cases.models import Case, StageRecord
+    from escalate.cases.models import Case
     from escalate.notifications.models import AccountEmail, Notification
-
-#: What happened, per outbox event ({stage} is the notification's stage).
-HAPPENED: dict[str, str] = {
-    "case.raised": "A professional challenge has been raised",
-    "case.escalated": "The case has been escalated to stage {stage}",
-    "case.expedited": "The case has been expedited to stage {stage}",
-    "case.resolved": "The case has been resolved",
-    "referral.submitted": "The final-stage referral form has been submitted to the board",
-    "case.withdrawn": "The case has been withdrawn",
-    "case.referred_to_panel": "The case has been referred to a panel",
-    "case.acknowledged": "The challenge has been acknowledged",
-    "case.responded": "The professional challenged has responded",
-    "policy_issue.flagged": "A policy issue has been flagged",
-    "policy_issue.responded": "A policy issue has been responded to",
-    "reminder.due_soon": "Stage {stage} deadline is one working day away",
-    "reminder.due_today": "Stage {stage} deadline is today",
-    "reminder.overdue": "Stage {stage} deadline has passed",
-    "reminder.overdue_manager": "Stage {stage} deadline has passed: you are the owner's manager",
-    "reminder.action_due": "An agreed action is due",
-    "notification.failed": "An email about this case could not be sent",
-    "invitation.refused": (
-        "Someone other than the professional you invited tried to use the invitation link"
-    ),
-}
-
-#: Subject lines: the reference and a few words. Never the person at risk.
-SUBJECTS: dict[str, str] = {
-    "case.raised": "challenge raised",
-    "case.escalated": "escalated to stage {stage}",
-    "case.expedited": "expedited to stage {stage}",
-    "case.resolved": "resolved",
-    "referral.submitted": "referral form submitted",
-    "case.withdrawn": "withdrawn",
-    "case.referred_to_panel": "referred to a panel",
-    "case.acknowledged": "challenge acknowledged",
-    "case.responded": "response received",
-    "policy_issue.flagged": "policy issue flagged",
-    "policy_issue.responded": "policy issue responded to",
-    "reminder.due_soon": "reminder, stage {stage} deadline tomorrow",
-    "reminder.due_today": "reminder, stage {stage} deadline today",
-    "reminder.overdue": "stage {stage} deadline passed",
-    "reminder.overdue_manager": "stage {stage} deadline passed",
-    "reminder.action_due": "agreed action due",
-    "notification.failed": "an email could not be sent",
-    "invitation.refused": "invitation link refused",
-}
 
 
 def happened(event: str, stage: int | None) -> str:
-    return HAPPENED.get(event, "The case has changed").format(stage=stage or "")
+    """What happened, in words (from :mod:`escalate.procedures.events`)."""
+    return events.happened(event, stage)
 
 
 def case_url(case: Case) -> str:
@@ -88,24 +46,6 @@ def invitation_url(token: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
-@dataclass(frozen=True)
-class Expected:
-    """What the recipient is now expected to do, and by when (None: nothing)."""
-
-    text: str
-    by: dt.date | None = None
-
-    @property
-    def by_text(self) -> str:
-        return format_day(self.by) if self.by else ""
-
-
-def _record(case: Case, number: int | None) -> StageRecord | None:
-    if not number:
-        return None
-    return case.stages.filter(number=number).select_related("owner").first()
-
-
 def _stage_title(case: Case, number: int | None) -> str:
     from escalate.cases.facts import procedure_of
 
@@ -117,53 +57,24 @@ def _stage_title(case: Case, number: int | None) -> str:
         return ""
 
 
-def expected_of(notification: Notification) -> Expected:
-    """What the procedure now expects of this recipient, from the stage record."""
-    case = notification.case
-    event = notification.event
-    current = _record(case, case.current_stage)
-    act_by = notification.due_on or (current.act_by if current else None)
-    if case.status != CaseStatus.OPEN:
-        if case.status == CaseStatus.RESOLVED:
-            return Expected(
-                "Nothing more is needed from you on this stage. Check any agreed actions "
-                "and the debrief on the case page."
-            )
-        return Expected("Nothing more is needed from you: the case is closed.")
-    if event == "reminder.action_due":
-        return Expected(
-            "Check the agreed action has been done and record it on the case page.",
-            notification.due_on,
-        )
-    if event == "reminder.overdue_manager":
-        return Expected(
-            "Check with the stage owner, who reports to you, that the disagreement is "
-            "resolved or escalated now.",
-            act_by,
-        )
-    if event == "invitation.refused":
-        return Expected(
-            "Check that the professional you invited has the email: the link works only for "
-            "their address. If someone else should take part, contact them."
-        )
-    is_owner = (
-        current is not None
-        and notification.recipient_id is not None
-        and notification.recipient_id == current.owner_id
-    ) or notification.recipient_kind == RecipientKind.STAGE_OWNER
-    if is_owner:
-        return Expected(
-            f"You own stage {case.current_stage}. Work with the other agency to resolve the "
-            "disagreement, or escalate it to the next stage.",
-            act_by,
-        )
-    if notification.recipient_kind == RecipientKind.OTHER_PROFESSIONAL and not case.response:
-        if case.acknowledged_at is None:
-            return Expected(
-                "Sign in, read the challenge, acknowledge it and say whether you agree.", act_by
-            )
-        return Expected("Sign in and say whether you agree with the challenge.", act_by)
-    return Expected("You do not need to do anything now. This is to keep you informed.")
+def happened_in(notification: Notification) -> str:
+    """What happened, in words; for a response, whether they agree (never their
+    reasons: those stay behind signing in)."""
+    words = happened(notification.event, notification.stage or notification.case.current_stage)
+    event = notification.source_event
+    data = (event.data or {}) if event is not None else {}
+    if notification.event == "case.responded" and data.get("response"):
+        return f"{words}: they {_agree_words(data.get('response'))} with the challenge"
+    if notification.event == "case.response_corrected" and data.get("now"):
+        now, was = _agree_words(data.get("now")), _agree_words(data.get("was"))
+        if now == was:
+            return f"{words}: they still {now} with the challenge, and changed their reason"
+        return f"{words}: they now {now} with the challenge (before, they said they {was})"
+    return words
+
+
+def _agree_words(value: object) -> str:
+    return "agree" if value == Response.AGREE else "disagree"
 
 
 def context_for(notification: Notification, *, invitation_link: str = "") -> dict[str, Any]:
@@ -173,12 +84,14 @@ def context_for(notification: Notification, *, invitation_link: str = "") -> dic
     return {
         "reference": case.reference,
         "partnership": case.partnership.name,
-        "happened": happened(notification.event, stage),
-        "subject_words": SUBJECTS.get(notification.event, "case updated").format(stage=stage),
+        "happened": happened_in(notification),
+        "subject_words": events.subject(notification.event, stage),
         "stage": stage,
         "stage_title": _stage_title(case, stage),
-        "why": notification.why,
+        "why": sentence(notification.why),
         "expected": expected,
+        # How the date was worked out, unless the reason they are told says so already.
+        "how": expected.how if expected.how and expected.how not in notification.why else "",
         "case_url": case_url(case),
         "invitation_link": invitation_link,
         "notifications_url": f"{settings.BASE_URL}/notifications/",
@@ -230,10 +143,10 @@ def build_delivery_failed(notification: Notification) -> EmailMultiAlternatives:
         "reference": case.reference,
         "partnership": case.partnership.name,
         "happened": happened(notification.event, None),
-        "why": notification.why,
+        "why": sentence(notification.why),
         "failed_url": admin_url("notifications_failednotification_changelist"),
     }
-    subject = f"Escalate {case.reference}: {SUBJECTS[DELIVERY_FAILED_EVENT]}"
+    subject = f"Escalate {case.reference}: {events.subject(DELIVERY_FAILED_EVENT)}"
     return _message(subject, notification.email, "delivery_failed", context)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
@@ -142,7 +142,7 @@ def tell_of_failed_account_email(row: AccountEmail, now: dt.datetime) -> None:
                 status=NotificationStatus.PENDING,
             ).values_list("email", flat=True)
         )
-        owed = [(p.pk, p.email) for p in _administrators(partnership)]
+        owed: list[tuple[int | None, str]] = [(p.pk, p.email) for p in _administrators(partnership)]
         owed.append((None, partnership.business_unit_email))
         for person_id, address in owed:
             address = (address or "").strip().lower()
@@ -203,18 +203,23 @@ def account_emails_seen_by(actor: User) -> Q:
     )
 
 
-def _retry(rows: QuerySet[Any], attempts: type[Model], link: str) -> int:
+_Failed = TypeVar("_Failed", bound=Model)
+
+
+def _retry(rows: QuerySet[_Failed], attempts: type[Model], link: str) -> int:
     now = clock.now()
     with transaction.atomic():
         ids = list(rows.values_list("pk", flat=True))
-        count = rows.model.objects.filter(pk__in=ids, status=NotificationStatus.FAILED).update(
+        count = rows.model._default_manager.filter(
+            pk__in=ids, status=NotificationStatus.FAILED
+        ).update(
             status=NotificationStatus.PENDING,
             attempts=0,
             next_attempt_at=None,
             claimed_at=None,
             claimed_by="",
         )
-        attempts.objects.bulk_create(  # type: ignore[attr-defined]
+        attempts._default_manager.bulk_create(
             [attempts(**{link: pk}, at=now, outcome=AttemptOutcome.RETRIED) for pk in ids]
         )
     return count

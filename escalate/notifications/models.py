@@ -134,22 +134,6 @@ class Notification(models.Model):
 
 # ---------------------------------------------------------------- delivery
 
-#: Notices the procedure requires: always emailed at once, whatever the person chose.
-MANDATORY_EVENTS: frozenset[str] = frozenset(
-    {
-        "case.raised",
-        "case.escalated",
-        "case.expedited",
-        "case.resolved",
-        "case.withdrawn",
-        "case.referred_to_panel",
-        # Not the procedure's, but never held back: an email could not be sent, or
-        # someone other than the invited professional tried their invitation link.
-        "notification.failed",
-        "invitation.refused",
-    }
-)
-
 #: The outbox event telling administrators and the business unit that an email about a
 #: case could not be sent. A failed one of these never spawns another.
 DELIVERY_FAILED_EVENT = "notification.failed"

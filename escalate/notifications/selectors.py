@@ -10,12 +10,12 @@ from django.db.models import Q, QuerySet
 
 from escalate.notifications.emails import happened
 from escalate.notifications.models import (
-    MANDATORY_EVENTS,
     DeliveryChoice,
     Notification,
     NotificationPreference,
     NotificationStatus,
 )
+from escalate.procedures import events
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -49,7 +49,7 @@ def _state(n: Notification, digest: bool) -> str:
         return "Emailed"
     if n.status == NotificationStatus.FAILED:
         return "Email could not be sent"
-    if digest and n.event not in MANDATORY_EVENTS and n.invitation_id is None:
+    if digest and events.may_wait_for_digest(n.event) and n.invitation_id is None:
         return "In your next daily digest"
     return "Email on its way"
 

@@ -72,10 +72,10 @@ needs both the permission and the scope.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.functions import Lower
 
 from escalate.accounts.models import User
@@ -91,6 +91,8 @@ from escalate.partnerships.permissions import is_active_person
 from escalate.procedures.model import MANAGERS
 
 ADMINISTRATOR = PartnershipRoleKind.ADMINISTRATOR.value
+
+_M = TypeVar("_M", bound=Model)
 
 
 def is_superuser(actor: Any) -> bool:
@@ -248,7 +250,7 @@ def _named_on_cases_outside(partnerships: list[int]) -> Q:
     stages = StageRecord.objects.exclude(case__partnership_id__in=partnerships)
     invitations = Invitation.objects.exclude(case__partnership_id__in=partnerships)
 
-    def addresses(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
+    def addresses(queryset: QuerySet[_M], field: str) -> QuerySet[Any]:
         return queryset.exclude(**{field: ""}).annotate(address=Lower(field)).values("address")
 
     # (Every subquery leaves out nulls: NOT IN a list holding a null matches nothing.)

@@ -354,7 +354,8 @@ class _Maker:
 
 
 @transaction.atomic
-def create_demo(password: str = DEMO_PASSWORD) -> DemoResult:
+def create_demo(password: str = DEMO_PASSWORD, *, cases: bool = False) -> DemoResult:
+    """With ``cases``, also about a year of demo cases in each partnership (:mod:`.demo_cases`)."""
     maker = _Maker(password)
     admin = maker.person(ADMIN_EMAIL, "Escalate Administrator (demo)", "Administrator")
     admin.is_staff = admin.is_superuser = True
@@ -383,6 +384,10 @@ def create_demo(password: str = DEMO_PASSWORD) -> DemoResult:
             result.skipped.append(key)
         else:
             result.partnerships.append(made)
+    if cases:
+        from escalate.partnerships.demo_cases import create_demo_cases
+
+        create_demo_cases([made.partnership for made in result.partnerships])
     return result
 
 

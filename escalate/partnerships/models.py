@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from escalate.procedures import library
-from escalate.procedures.model import Region, Role
+from escalate.procedures.model import Procedure, Region, Role
 
 
 def _procedure_choices() -> list[tuple[str, str]]:
@@ -72,7 +73,7 @@ class Partnership(models.Model):
         return self.name
 
     @property
-    def procedure(self):  # type: ignore[no-untyped-def]
+    def procedure(self) -> Procedure:
         return library.get(self.procedure_key)
 
 
@@ -207,7 +208,7 @@ class RoleChange(models.TextChoices):
     REVOKED = "revoked", "Taken away"
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> dt.datetime:
     from escalate import clock
 
     return clock.now()
@@ -269,7 +270,7 @@ class RoleGrant(models.Model):
     )
     place_label = models.CharField("where", max_length=200)
 
-    objects: ClassVar[RoleGrantQuerySet] = RoleGrantQuerySet.as_manager()
+    objects = RoleGrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

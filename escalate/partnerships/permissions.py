@@ -21,9 +21,10 @@ Anonymous or inactive people see nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Prefetch, QuerySet, Value
 
 from escalate.partnerships.models import (
     Agency,
@@ -58,11 +59,16 @@ def policy_responder_partnerships(user: User | Any) -> QuerySet[Partnership]:
 
 def sees_statistics(user: User | Any, partnership: Partnership) -> bool:
     """The business unit, chair and statutory partners see their partnership's figures."""
+    return statistics_partnerships(user).filter(pk=partnership.pk).exists()
+
+
+def statistics_partnerships(user: User | Any) -> QuerySet[Partnership]:
+    """The partnerships whose figures ``user`` sees (as :func:`sees_statistics`)."""
     if not is_active_person(user):
-        return False
-    return PartnershipRole.objects.filter(
-        person=user, partnership=partnership, role__in=[r.value for r in PARTNERSHIP_ROLES]
-    ).exists()
+        return Partnership.objects.none()
+    return Partnership.objects.filter(
+        people__person=user, people__role__in=[r.value for r in PARTNERSHIP_ROLES]
+    ).distinct()
 
 
 def sees_procedure(user: User | Any, partnership: Partnership) -> bool:
@@ -82,6 +88,61 @@ def sees_directory(user: User | Any, partnership: Partnership) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What one person holds that bears on some cases: agency roles by agency, roles in
+    partnerships (business unit, chair, statutory partner) by partnership, and which of
+    some people they line-manage."""
+
+    agency: dict[int, set[Role]] = field(default_factory=dict)
+    partnership: dict[int, set[Role]] = field(default_factory=dict)
+    reports: set[int] = field(default_factory=set)
+
+
+def holdings(
+    user: User | Any,
+    *,
+    agencies: Iterable[int],
+    partnerships: Iterable[int],
+    people: Iterable[int | None],
+) -> Holdings:
+    """``user``'s roles in ``agencies`` and ``partnerships``, and which of ``people``
+    they line-manage, in one query (nothing for someone anonymous or inactive)."""
+    held = Holdings()
+    if not is_active_person(user):
+        return held
+
+    def kind(name: str) -> Value:
+        return Value(name, output_field=CharField())
+
+    rows = (
+        Membership.objects.filter(person=user, agency_id__in=list(agencies))
+        .order_by()
+        .values_list(kind("agency"), "agency_id", "role")
+        .union(
+            PartnershipRole.objects.filter(
+                person=user,
+                partnership_id__in=list(partnerships),
+                role__in=[r.value for r in PARTNERSHIP_ROLES],
+            )
+            .order_by()
+            .values_list(kind("partnership"), "partnership_id", "role"),
+            user.reports.filter(pk__in=[p for p in people if p is not None])
+            .order_by()
+            .values_list(kind("report"), "pk", kind("")),
+            all=True,
+        )
+    )
+    for what, pk, role in rows:
+        if what == "report":
+            held.reports.add(pk)
+        else:
+            (held.agency if what == "agency" else held.partnership).setdefault(pk, set()).add(
+                Role(role)
+            )
+    return held
+
+
 def roles_held(user: User | Any, *, agencies: Iterable[int] = ()) -> set[Role]:
     """Agency roles ``user`` holds in any of ``agencies``."""
     return {
@@ -99,9 +160,15 @@ def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
         return []
     pairs: list[tuple[Agency, Partnership]] = []
     seen: set[tuple[int, int]] = set()
-    memberships = Membership.objects.filter(person=user).select_related("agency")
+    memberships = (
+        Membership.objects.filter(person=user)
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch("agency__partnerships", queryset=Partnership.objects.order_by("name"))
+        )
+    )
     for membership in memberships.order_by("agency__name"):
-        for partnership in membership.agency.partnerships.order_by("name"):
+        for partnership in membership.agency.partnerships.all():
             key = (membership.agency.pk, partnership.pk)
             if key not in seen:
                 seen.add(key)

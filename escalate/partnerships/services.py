@@ -53,8 +53,8 @@ def _role_label(held: HeldRole) -> str:
 
 
 def _record(actor: User, held: HeldRole, change: RoleChange) -> RoleGrant:
-    is_agency = isinstance(held, Membership)
-    place = held.agency if is_agency else held.partnership
+    place: Agency | Partnership = held.agency if isinstance(held, Membership) else held.partnership
+    is_agency = isinstance(place, Agency)
     entry = RoleGrant.objects.create(
         at=clock.now(),
         actor=actor,
@@ -64,8 +64,8 @@ def _record(actor: User, held: HeldRole, change: RoleChange) -> RoleGrant:
         change=change,
         role=held.role,
         role_label=_role_label(held),
-        agency=place if is_agency else None,
-        partnership=None if is_agency else place,
+        agency=place if isinstance(place, Agency) else None,
+        partnership=place if isinstance(place, Partnership) else None,
         place_label=str(place),
     )
     event = "role.granted" if change == RoleChange.GRANTED else "role.revoked"

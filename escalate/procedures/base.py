@@ -35,3 +35,32 @@ class Frozen(BaseModel):
     """Base for every part of a definition: unknown fields refused, never mutated."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+def refuse_duplicates(what: str, values: list[str] | list[int]) -> None:
+    """Values must be unique within a list: name the first one given twice."""
+    seen: set[str | int] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"duplicate {what} {v!r}")
+        seen.add(v)
+
+
+def refuse_duplicate_keys(field: str, keys: list[str]) -> None:
+    """Keys must be unique within a list of tables; point at the second use."""
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise DefinitionProblem(
+                f"duplicate key {key!r}: each entry in {field} needs its own key",
+                at=(i, "key"),
+            )
+        seen.add(key)
+
+
+def listed(values: list[int] | list[str], last: str = "and") -> str:
+    """'1, 2 and 3' (or with ``last`` = 'or': '1, 2 or 3')."""
+    words = [str(v) for v in values]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"

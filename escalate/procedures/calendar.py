@@ -3,6 +3,14 @@
 Bank holidays come from the ``holidays`` package (offline). The application may add
 extra non-working days, such as a one-off bank holiday announced after the package
 was released. We count days, never hours.
+
+The package knows the United Kingdom's bank holidays, for every region, only from
+:data:`FIRST_YEAR` (1872, after the Bank Holidays Act 1871) to :data:`LAST_YEAR` (2100): for a
+year outside those it returns no bank holidays at all, so a deadline would silently
+land on Christmas Day. Asked about a day outside them, a calendar raises
+:class:`OutsideCalendar` instead. Within them the rules are exact; one-off holidays (a
+coronation, a jubilee) are known once announced and the package released, hence the
+extra non-working days.
 """
 
 from __future__ import annotations
@@ -18,6 +26,13 @@ from escalate.procedures.model import Region
 
 ONE_DAY = dt.timedelta(days=1)
 
+#: The first and last years whose bank holidays the pinned ``holidays`` package (0.109)
+#: knows for England and Wales, Scotland and Northern Ireland alike (its ``start_year``
+#: and ``end_year`` for the United Kingdom); tests/procedures/test_calendar.py checks the
+#: package still covers them.
+FIRST_YEAR = 1872
+LAST_YEAR = 2100
+
 _SUBDIVISIONS: dict[Region, str] = {
     Region.ENGLAND_AND_WALES: "ENG",
     Region.SCOTLAND: "SCT",
@@ -28,6 +43,34 @@ _SUBDIVISIONS: dict[Region, str] = {
 def format_day(day: dt.date) -> str:
     """'Thu 24 Dec 2026': short, unambiguous, readable aloud."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+class OutsideCalendar(ValueError):
+    """A day before :data:`FIRST_YEAR` or after :data:`LAST_YEAR`: its bank holidays are
+    not known, so working days cannot be counted. The message says so in plain English."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+        if day.year > LAST_YEAR:
+            edge = f"after {LAST_YEAR}, the last year"
+        else:
+            edge = f"before {FIRST_YEAR}, the first year"
+        message = (
+            f"{format_day(day)} is {edge} whose bank holidays Escalate knows, so working "
+            "days cannot be counted then."
+        )
+        super().__init__(message)
+        self.message = message
+
+
+def covers(day: dt.date) -> bool:
+    """Whether the bank holidays of ``day``'s year are known."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def _require_covered(day: dt.date) -> None:
+    if not covers(day):
+        raise OutsideCalendar(day)
 
 
 @lru_cache(maxsize=512)
@@ -58,11 +101,20 @@ class WorkingCalendar:
         return cls(Region(region), frozenset(extra_non_working))
 
     def bank_holiday(self, day: dt.date) -> str | None:
-        """The name of the region's bank holiday on ``day``, if it is one."""
+        """The name of the region's bank holiday on ``day``, if it is one.
+
+        Raises :class:`OutsideCalendar` for a day whose year's bank holidays are unknown.
+        """
+        _require_covered(day)
         return _bank_holidays(self.region, day.year).get(day)
 
     def why_not_working(self, day: dt.date) -> str | None:
-        """None for a working day; otherwise the reason in words."""
+        """None for a working day; otherwise the reason in words.
+
+        Raises :class:`OutsideCalendar` for a day whose year's bank holidays are unknown,
+        weekend or not: every count through it stops there rather than guess.
+        """
+        _require_covered(day)
         if day.weekday() >= 5:
             return "weekend"
         name = self.bank_holiday(day)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from escalate.procedures import library
-from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.calendar import OutsideCalendar, WorkingCalendar, format_day
 from escalate.procedures.engine import Deadline, StageDeadlines, stage_deadlines
-from escalate.procedures.model import Procedure, Timescale, Unit
+from escalate.procedures.model import Procedure, Recipient, Stage, Timescale, Unit
 
 
 class UsageError(Exception):
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as exc:
         print(f"escalate procedure: {exc}", file=sys.stderr)
         return 2
-    except UnknownProcedure as exc:
+    except (UnknownProcedure, OutsideCalendar) as exc:
         print(f"escalate procedure: {exc}", file=sys.stderr)
         return 1
     except library.DefinitionError as exc:
@@ -216,6 +216,32 @@ def _as_json(
     }
 
 
+#: Who each recipient is, in words.
+RECIPIENT_WORDS: dict[Recipient, str] = {
+    Recipient.STAGE_OWNER: "the stage owner",
+    Recipient.RAISING_PRACTITIONER: "the practitioner who raised it",
+    Recipient.OTHER_PROFESSIONAL: "the other professional",
+    Recipient.COUNTERPART: "the counterpart in the other agency",
+    Recipient.OWNER_LINE_MANAGER: "the stage owner's line manager",
+    Recipient.SAFEGUARDING_LEADS: "both agencies' safeguarding leads",
+    Recipient.SENIOR_MANAGERS: "both agencies' senior managers",
+    Recipient.BOARD_REPRESENTATIVES: "both agencies' board representatives",
+    Recipient.BUSINESS_UNIT: "the board's business unit",
+    Recipient.INDEPENDENT_CHAIR: "the independent chair",
+    Recipient.STATUTORY_PARTNERS: "the statutory partners",
+    Recipient.ALL_INVOLVED: "everyone involved",
+}
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def who(recipients: tuple[Recipient, ...]) -> str:
+    """Recipients in words: "both agencies' safeguarding leads and the business unit"."""
+    return _listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
+
+
 def describe_timescale(t: Timescale) -> str:
     if t.unit is Unit.WORKING_DAYS:
         plural = "s" if t.amount != 1 else ""
@@ -232,6 +258,45 @@ def describe_timescale(t: Timescale) -> str:
         else ""
     )
     return f"day {t.amount}, counting {anchor} as day 1{rolled}"
+
+
+def timescale_sentence(what: str, t: Timescale) -> str:
+    """What must happen by when: "Start within 1 working day of the day the concern
+    arose", "Resolve or escalate by day 9, counting ... as day 1"."""
+    words = describe_timescale(t)
+    return f"{what} {words}" if t.unit is Unit.WORKING_DAYS else f"{what} by {words}"
+
+
+def _told(recipients: tuple[Recipient, ...]) -> str:
+    return f" (Escalate tells {who(recipients)}.)" if recipients else ""
+
+
+def _stage_lines(procedure: Procedure, stage: Stage, bullet: textwrap.TextWrapper) -> list[str]:
+    """A stage's timescales and who is told of what, for ``procedure show``."""
+    lines: list[str] = []
+    timescales = []
+    if stage.start_by:
+        timescales.append(timescale_sentence("Start", stage.start_by))
+    if stage.conclude_by:
+        timescales.append(timescale_sentence("Resolve or escalate", stage.conclude_by))
+    for d in stage.other_deadlines:
+        timescales.append(timescale_sentence(d.label, d.timescale))
+    if timescales:
+        # One line each, unwrapped, so each can be searched for whole.
+        lines.append("  Timescales:")
+        lines += [f"  - {t}." for t in timescales]
+    else:
+        lines.append("  Timescale: none fixed; resolve it as quickly as possible.")
+    told = []
+    if stage.notify_on_start:
+        told.append(f"When the stage starts: {who(stage.notify_on_start)}.")
+    every = tuple(dict.fromkeys((*procedure.on_every_decision, *stage.on_every_decision)))
+    if every:
+        told.append(f"Of every decision at this stage: {who(every)}.")
+    if told:
+        lines.append("  Who is told:")
+        lines += [bullet.fill(t) for t in told]
+    return lines
 
 
 def describe(procedure: Procedure) -> str:
@@ -274,26 +339,21 @@ def describe(procedure: Procedure) -> str:
         lines.append("  Who acts: " + ", ".join(r.label for r in stage.roles))
         if stage.owner_roles:
             lines.append("  Accountable: " + ", ".join(r.label for r in stage.owner_roles))
-        timescales = []
-        if stage.start_by:
-            timescales.append(f"start by {describe_timescale(stage.start_by)}")
-        if stage.conclude_by:
-            timescales.append(f"conclude by {describe_timescale(stage.conclude_by)}")
-        for d in stage.other_deadlines:
-            timescales.append(f"{d.label.lower()}: {describe_timescale(d.timescale)}")
-        lines.append(bullet.fill("Timescale: " + ("; ".join(timescales) or "no fixed timescale")))
+        lines += _stage_lines(procedure, stage, bullet)
         lines.append(wrap.fill(stage.guidance))
         if stage.checklist:
             lines.append("  Required actions:")
             lines += [bullet.fill(c.text) for c in stage.checklist]
         if stage.on_resolved:
             lines.append("  If resolved:")
-            lines += [bullet.fill(d.text) for d in stage.on_resolved]
+            lines += [bullet.fill(d.text + _told(d.recipients)) for d in stage.on_resolved]
         if stage.on_unresolved:
             lines.append("  If not resolved:")
-            lines.append(bullet.fill(stage.on_unresolved.text))
+            unresolved = stage.on_unresolved
+            lines.append(bullet.fill(unresolved.text + _told(unresolved.notify)))
         if stage.panel:
-            lines.append(bullet.fill(f"Panel: {stage.panel.name}: {stage.panel.when}"))
+            panel = stage.panel
+            lines.append(bullet.fill(f"Panel: {panel.name}: {panel.when}{_told(panel.notify)}"))
         if stage.referral_form:
             lines.append(
                 bullet.fill(
@@ -302,6 +362,15 @@ def describe(procedure: Procedure) -> str:
                 )
             )
         lines.append("")
+    lines.append("Policy issues")
+    lines.append(
+        wrap.fill(
+            "A gap in policy or procedure that a case shows up can be flagged at any stage: "
+            f"Escalate tells {who(procedure.policy_issues.notify)}, and the board's "
+            "business unit, which keeps the list of them."
+        )
+    )
+    lines.append("")
     if procedure.readings:
         lines.append("How Escalate reads this procedure")
         lines += [bullet.fill(r) for r in procedure.readings]

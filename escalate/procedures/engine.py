@@ -7,7 +7,8 @@ This module checks moves and applies them (raising a case, escalating, resolving
 and is where callers import the engine from. Its parts live in
 :mod:`~escalate.procedures.vocabulary` (facts, statuses, deadlines, moves, notices,
 refusals), :mod:`~escalate.procedures.deadlines` (due dates and stage status) and
-:mod:`~escalate.procedures.moves` (what may happen next).
+:mod:`~escalate.procedures.moves` (what may happen next). What its notices say happened
+are keys of :mod:`~escalate.procedures.events` ("case.escalated").
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from escalate.procedures import events
 from escalate.procedures.calendar import format_day
 from escalate.procedures.deadlines import (
     act_by,
@@ -40,6 +42,7 @@ from escalate.procedures.vocabulary import (
     Move,
     Notice,
     Outcome,
+    RefusalCode,
     Refused,
     StageDeadlines,
     StageStatus,
@@ -56,6 +59,7 @@ __all__ = [
     "Move",
     "Notice",
     "Outcome",
+    "RefusalCode",
     "Refused",
     "StageDeadlines",
     "StageStatus",
@@ -97,9 +101,10 @@ def check(
 ) -> None:
     """Raise :class:`Refused` unless ``role`` may do ``action`` now.
 
-    Codes: ``closed`` (the case is resolved or withdrawn), ``wrong_stage`` (not possible
-    at this stage of this procedure), ``forbidden`` (possible, but not by this role) and
-    ``invalid`` (something missing or wrong in what was asked).
+    Codes (:class:`RefusalCode`): ``CLOSED`` (the case is resolved or withdrawn),
+    ``WRONG_STAGE`` (not possible at this stage of this procedure), ``FORBIDDEN``
+    (possible, but not by this role) and ``INVALID`` (something missing or wrong in what
+    was asked).
     """
     here = facts.current_stage
     last = len(procedure.stages)
@@ -107,13 +112,13 @@ def check(
     if action is Action.RAISE:
         raise Refused(
             "This case has already been raised. Record, escalate or resolve it instead.",
-            code="wrong_stage",
+            code=RefusalCode.WRONG_STAGE,
         )
     if facts.status is not CaseStatus.OPEN and action not in ALLOWED_WHEN_CLOSED:
         raise Refused(
             f"This case has been {facts.status.value}, so you cannot {_VERBS[action]}. "
             "You can still add a note or a correction.",
-            code="closed",
+            code=RefusalCode.CLOSED,
         )
 
     # What this stage of this procedure allows at all.
@@ -122,7 +127,7 @@ def check(
             raise Refused(
                 f"Stage {here} is the final stage of {procedure.name}, so it cannot be "
                 "escalated any further. Record the outcome or recommendation and resolve it.",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if to_stage is not None and to_stage > here + 1:
             raise Refused(
@@ -135,31 +140,31 @@ def check(
                     else f"{procedure.name} does not allow skipping stages: escalate to "
                     f"stage {here + 1}."
                 ),
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if to_stage is not None and to_stage <= here:
             raise Refused(
                 f"The case is at stage {here}; escalating moves it on to stage {here + 1}, "
                 f"not to stage {to_stage}.",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
     if action is Action.EXPEDITE:
         if not procedure.expedite.allowed:
             raise Refused(
                 f"{procedure.name} does not allow skipping stages, even when someone is at "
                 f"immediate risk. {procedure.expedite.prompt}",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if here >= last:
             raise Refused(
                 f"Stage {here} is the final stage of {procedure.name}; there is no later "
                 "stage to expedite the case to. Record the outcome and resolve it.",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if here + 1 == last:
             raise Refused(
                 f"There is no stage to skip: stage {last} is next, so escalate the case to it.",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if to_stage is None or not here + 1 < to_stage <= last:
             raise Refused(
@@ -174,35 +179,35 @@ def check(
                     if to_stage == here + 1
                     else "."
                 ),
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
     if action is Action.REFER_TO_PANEL:
         if stage.panel is None:
             raise Refused(
                 f"Stage {here} ({stage.title}) of {procedure.name} has no panel to refer to.",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if here in facts.panel_referred:
             raise Refused(
                 f"This case has already been referred to the {stage.panel.name}.",
-                code="invalid",
+                code=RefusalCode.INVALID,
             )
     if action is Action.TICK and not stage.checklist:
         raise Refused(
             f"Stage {here} ({stage.title}) has no required actions to tick off.",
-            code="wrong_stage",
+            code=RefusalCode.WRONG_STAGE,
         )
 
     allowed = _roles_for(procedure, facts, action, to_stage)
     if not allowed:  # pragma: no cover - every case above is refused already
-        raise Refused(f"You cannot {_VERBS[action]} at stage {here}.", code="wrong_stage")
+        raise Refused(f"You cannot {_VERBS[action]} at stage {here}.", code=RefusalCode.WRONG_STAGE)
     if role not in allowed:
         raise Refused(
             f"{article(role.label)} {role.label.lower()} cannot {_VERBS[action]} at stage {here} "
             f"({stage.title}) of {procedure.name}. At this stage that is for: "
             + "; ".join(r.label.lower() for r in allowed)
             + ".",
-            code="forbidden",
+            code=RefusalCode.FORBIDDEN,
         )
 
     # What the request itself must say.
@@ -210,13 +215,14 @@ def check(
         keys = [c.key for c in stage.checklist]
         if not item:
             raise Refused(
-                f"Say which required action to tick off: {', '.join(keys)}.", code="invalid"
+                f"Say which required action to tick off: {', '.join(keys)}.",
+                code=RefusalCode.INVALID,
             )
         if item not in keys:
             raise Refused(
                 f"Stage {here} has no required action called {item!r}; "
                 f"its required actions are: {', '.join(keys)}.",
-                code="invalid",
+                code=RefusalCode.INVALID,
             )
     if action in (Action.EXPEDITE, Action.WITHDRAW) and not reason.strip():
         why = (
@@ -224,7 +230,9 @@ def check(
             if action is Action.EXPEDITE
             else "why the challenge is being withdrawn"
         )
-        raise Refused(f"Give a reason to {action.value} this case: say {why}.", code="invalid")
+        raise Refused(
+            f"Give a reason to {action.value} this case: say {why}.", code=RefusalCode.INVALID
+        )
 
 
 def _roles_for(
@@ -249,7 +257,7 @@ def check_owner(procedure: Procedure, number: int, role: Role) -> None:
         raise Refused(
             f"The owner of stage {number} ({stage.title}) must be {who}, "
             f"not {article(role.label).lower()} {role.label.lower()}.",
-            code="invalid",
+            code=RefusalCode.INVALID,
         )
 
 
@@ -273,38 +281,38 @@ def raise_case(
             "raised by someone working in a member agency ("
             + "; ".join(r.label.lower() for r in Role if r in AGENCY_ROLES)
             + ").",
-            code="forbidden",
+            code=RefusalCode.FORBIDDEN,
         )
     if arose > on:
         raise Refused(
             f"The concern cannot have arisen on {format_day(arose)}, after the day it is "
             f"raised ({format_day(on)}). Check the date the concern arose.",
-            code="invalid",
+            code=RefusalCode.INVALID,
         )
     last = len(procedure.stages)
     if not 1 <= start_stage <= last:
         raise Refused(
             f"{procedure.name} has stages 1 to {last}; there is no stage {start_stage}.",
-            code="invalid",
+            code=RefusalCode.INVALID,
         )
     if start_stage > 1:
         if not procedure.expedite.allowed:
             raise Refused(
                 f"{procedure.name} always starts at stage 1, even when someone is at "
                 f"immediate risk. {procedure.expedite.prompt}",
-                code="wrong_stage",
+                code=RefusalCode.WRONG_STAGE,
             )
         if not immediate_risk:
             raise Refused(
                 f"A case can start at stage {start_stage} only when someone is at immediate "
                 "risk. Otherwise start at stage 1.",
-                code="invalid",
+                code=RefusalCode.INVALID,
             )
         if not reason.strip():
             raise Refused(
                 f"Give the reason to start at stage {start_stage}: say why someone is at "
                 "immediate risk.",
-                code="invalid",
+                code=RefusalCode.INVALID,
             )
     # Stage 1 begins the day the disagreement arose; an expedited case begins its
     # first stage on the day it is raised.
@@ -315,21 +323,20 @@ def raise_case(
         current_stage=start_stage,
         immediate_risk=immediate_risk,
     )
-    stage = procedure.stage(start_stage)
-    event = "case.raised" if start_stage == 1 else "case.expedited"
+    event = events.notice_of(Action.RAISE if start_stage == 1 else Action.EXPEDITE)
     notices = [
         Notice(
             Recipient.OTHER_PROFESSIONAL, event, start_stage, "the challenge is raised with them"
         )
     ]
-    if start_stage > 1:
+    if start_stage == 1:
+        notices += _start_notices(procedure.stage(1), event, 1)
+    else:
+        # Starting late is a decision taken at stage 1, like expediting from it: whoever
+        # moving the case from stage 1 to here would tell is told now.
         notices.append(Notice(Recipient.STAGE_OWNER, event, start_stage, "they own this stage"))
-    notices += _start_notices(stage, event)
-    if start_stage > 1:  # starting late is a decision, like expediting
-        notices += [
-            Notice(r, event, start_stage, "told of every decision at every stage")
-            for r in procedure.on_every_decision
-        ]
+        notices += _moving_notices(procedure, 1, start_stage, event)
+        notices += _decision_notices(procedure, procedure.stage(1), event, start_stage)
     return Outcome(facts, _dedupe(notices))
 
 
@@ -354,7 +361,6 @@ def apply(
     check(procedure, facts, action, role, to_stage=to_stage, reason=reason, item=item)
     here = facts.current_stage
     stage = procedure.stage(here)
-    event = f"case.{action.value}"
     notices: list[Notice] = []
 
     if action in _DATED:
@@ -363,7 +369,7 @@ def apply(
             raise Refused(
                 f"You cannot {_VERBS[action]} on {format_day(on)}: stage {here} began on "
                 f"{format_day(began)}. Check the date.",
-                code="invalid",
+                code=RefusalCode.INVALID,
             )
 
     if action is Action.RECORD:
@@ -372,22 +378,12 @@ def apply(
         done = dict(facts.checklist_done)
         done[here] = done.get(here, frozenset()) | {item or ""}
         return Outcome(replace(facts, checklist_done=done), ())
+    event = events.notice_of(action)
 
     if action in (Action.ESCALATE, Action.EXPEDITE):
         target = to_stage or here + 1
-        new_stage = procedure.stage(target)
         notices.append(Notice(Recipient.STAGE_OWNER, event, target, "they now own the case"))
-        # Expediting passes through the stages it skips: whoever they would have told
-        # is told now (Warrington: the partnership manager when a case reaches step 4).
-        for passed in procedure.stages[here - 1 : target - 1]:
-            if passed.number > here:
-                notices += _start_notices(passed, event)
-            if passed.on_unresolved:
-                notices += [
-                    Notice(r, event, target, f"stage {passed.number}: {passed.on_unresolved.text}")
-                    for r in passed.on_unresolved.notify
-                ]
-        notices += _start_notices(new_stage, event)
+        notices += _moving_notices(procedure, here, target, event)
         facts = replace(
             facts,
             current_stage=target,
@@ -429,16 +425,43 @@ def apply(
             stage_concluded={**facts.stage_concluded, here: on},
         )
 
-    notices += [
-        Notice(r, event, facts.current_stage, "told of every decision at every stage")
-        for r in procedure.on_every_decision
-    ]
+    notices += _decision_notices(procedure, stage, event, facts.current_stage)
     return Outcome(facts, _dedupe(notices))
 
 
-def _start_notices(stage: Stage, event: str) -> list[Notice]:
+def _moving_notices(procedure: Procedure, here: int, target: int, event: str) -> list[Notice]:
+    """Who moving a case on from stage ``here`` to stage ``target`` tells (besides the new
+    owner): each stage left unresolved says whom to tell, and each stage begun whom it
+    tells. Expediting (or starting late) passes through the stages it skips, so whoever
+    they would have told is told now (Warrington: the partnership manager when a case
+    reaches step 4). Every notice is about the stage the case is now at."""
+    notices: list[Notice] = []
+    for passed in procedure.stages[here - 1 : target - 1]:
+        if passed.number > here:
+            notices += _start_notices(passed, event, target)
+        if passed.on_unresolved:
+            notices += [
+                Notice(r, event, target, f"stage {passed.number}: {passed.on_unresolved.text}")
+                for r in passed.on_unresolved.notify
+            ]
+    return notices + _start_notices(procedure.stage(target), event, target)
+
+
+def _decision_notices(procedure: Procedure, stage: Stage, event: str, at: int) -> list[Notice]:
+    """Who is told of a decision made at ``stage``: those told of every decision at it,
+    and those told of every decision at every stage."""
     return [
-        Notice(r, event, stage.number, f"stage {stage.number} ({stage.title}) has begun")
+        Notice(r, event, at, f"told of every decision at stage {stage.number} ({stage.title})")
+        for r in stage.on_every_decision
+    ] + [
+        Notice(r, event, at, "told of every decision at every stage")
+        for r in procedure.on_every_decision
+    ]
+
+
+def _start_notices(stage: Stage, event: str, at: int) -> list[Notice]:
+    return [
+        Notice(r, event, at, f"stage {stage.number} ({stage.title}) has begun")
         for r in stage.notify_on_start
     ]
 

@@ -16,6 +16,16 @@ from escalate.procedures.model import DefinitionProblem, Procedure
 
 LIBRARY = Path(__file__).parent / "library"
 
+#: How deeply tables and lists may nest in a definition. The format itself needs 6
+#: (stages, a stage, its deadlines, one deadline, its timescale); anything far deeper is
+#: a mistake or an attack, refused before it can exhaust Python's stack.
+MAX_NESTING = 32
+
+_TOO_DEEP = (
+    f"nests tables, lists or dotted keys more than {MAX_NESTING} levels deep; a procedure "
+    "definition needs only a few levels"
+)
+
 
 class DefinitionError(Exception):
     """A procedure definition that cannot be used, and every reason why."""
@@ -27,16 +37,24 @@ class DefinitionError(Exception):
 
 
 def parse(text: str, source: str = "<definition>") -> Procedure:
+    if _bracket_depth(text) > MAX_NESTING:
+        raise DefinitionError(source, [_TOO_DEEP])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(source, [f"this is not valid TOML: {exc}"]) from None
+    except RecursionError:  # deeper than the scan saw (it cannot see every TOML form)
+        raise DefinitionError(source, [_TOO_DEEP]) from None
     return from_dict(data, source)
 
 
 def from_dict(data: dict[str, Any], source: str = "<definition>") -> Procedure:
+    if _nesting(data) > MAX_NESTING:
+        raise DefinitionError(source, [_TOO_DEEP])
     try:
         return Procedure.model_validate(data)
+    except RecursionError:
+        raise DefinitionError(source, [_TOO_DEEP]) from None
     except ValidationError as exc:
         errors = exc.errors()
         # A list with a bad item is also reported as "too short" (pydantic counts only
@@ -51,6 +69,55 @@ def from_dict(data: dict[str, Any], source: str = "<definition>") -> Procedure:
             )
         ]
         raise DefinitionError(source, [_describe(e, data) for e in errors]) from None
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of [ ] and { } in TOML text, outside strings and comments,
+    counted without recursion (tomllib recurses once per level)."""
+    deepest = depth = 0
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if char == "#":
+            newline = text.find("\n", i)
+            i = end if newline < 0 else newline
+        elif char in "\"'":
+            fence = char * 3 if text.startswith(char * 3, i) else char
+            i += len(fence)
+            while i < end and not text.startswith(fence, i):
+                if char == '"' and text[i] == "\\":
+                    i += 1  # an escaped character, such as \" inside "..."
+                elif len(fence) == 1 and text[i] == "\n":
+                    break  # a one-line string ends at the line's end at the latest
+                i += 1
+            i += len(fence)
+            continue
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return deepest
+
+
+def _nesting(data: object) -> int:
+    """How deeply tables and lists nest in parsed data, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: list[object] = list(node.values())
+        elif isinstance(node, list | tuple):
+            children = list(node)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def load_file(path: Path | str) -> Procedure:

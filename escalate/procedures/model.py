@@ -17,10 +17,12 @@ from escalate.procedures.base import DefinitionProblem as DefinitionProblem
 from escalate.procedures.base import Frozen as Frozen
 from escalate.procedures.base import Slug as Slug
 from escalate.procedures.base import Text as Text
+from escalate.procedures.base import listed, refuse_duplicate_keys, refuse_duplicates
 from escalate.procedures.timescales import Anchor as Anchor
 from escalate.procedures.timescales import Region as Region
 from escalate.procedures.timescales import Timescale as Timescale
 from escalate.procedures.timescales import Unit as Unit
+from escalate.procedures.timescales import always_later, in_words
 
 
 class Protects(StrEnum):
@@ -179,7 +181,7 @@ class ReferralForm(Frozen):
     @field_validator("fields")
     @classmethod
     def _unique_field_keys(cls, fields: tuple[FormField, ...]) -> tuple[FormField, ...]:
-        _refuse_duplicate_keys("fields", [f.key for f in fields])
+        refuse_duplicate_keys("fields", [f.key for f in fields])
         return fields
 
 
@@ -190,12 +192,27 @@ class Stage(Frozen):
     owner_roles: tuple[Role, ...] = Field(
         default=(), description="Who may be the stage's one accountable owner; default: roles."
     )
+    escalate_roles: tuple[Role, ...] = Field(
+        default=(),
+        description="Who may escalate this stage to the next (or expedite from it); "
+        "default: roles. Each acts at this stage or the next.",
+    )
+    resolve_roles: tuple[Role, ...] = Field(
+        default=(),
+        description="Who may record that this stage resolved the disagreement (its outcome "
+        "or recommendation); default: roles.",
+    )
     guidance: Text
     checklist: tuple[ChecklistItem, ...] = ()
     start_by: Timescale | None = None
     conclude_by: Timescale | None = None
     other_deadlines: tuple[NamedDeadline, ...] = ()
     notify_on_start: tuple[Recipient, ...] = ()
+    on_every_decision: tuple[Recipient, ...] = Field(
+        default=(),
+        description="Who is told of every decision made at this stage (resolved, escalated, "
+        "expedited, panel referral, withdrawal), besides the procedure's on_every_decision.",
+    )
     on_resolved: tuple[Duty, ...] = ()
     on_unresolved: Unresolved | None = None
     panel: Panel | None = None
@@ -206,36 +223,53 @@ class Stage(Frozen):
     def owners(self) -> tuple[Role, ...]:
         return self.owner_roles or self.roles
 
-    @field_validator("roles")
+    @property
+    def escalators(self) -> tuple[Role, ...]:
+        """Who may escalate this stage (or expedite from it)."""
+        return self.escalate_roles or self.roles
+
+    @property
+    def resolvers(self) -> tuple[Role, ...]:
+        """Who may record that this stage resolved the disagreement."""
+        return self.resolve_roles or self.roles
+
+    @field_validator("roles", "escalate_roles", "resolve_roles")
     @classmethod
     def _unique_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
-        _refuse_duplicates("role", [r.value for r in roles])
+        refuse_duplicates("role", [r.value for r in roles])
         return roles
 
-    @field_validator("owner_roles")
+    @field_validator("notify_on_start", "on_every_decision")
     @classmethod
-    def _owners_act_here(cls, owners: tuple[Role, ...], info: ValidationInfo) -> tuple[Role, ...]:
+    def _unique_recipients(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
+        refuse_duplicates("recipient", [r.value for r in told])
+        return told
+
+    @field_validator("owner_roles", "resolve_roles")
+    @classmethod
+    def _act_here(cls, picked: tuple[Role, ...], info: ValidationInfo) -> tuple[Role, ...]:
         roles = info.data.get("roles")
         if roles is None:  # roles itself is invalid; that is reported instead
-            return owners
-        stray = [r.value for r in owners if r not in roles]
+            return picked
+        stray = [r.value for r in picked if r not in roles]
         if stray:
+            who = "an owner" if info.field_name == "owner_roles" else "whoever resolves it"
             raise ValueError(
                 f"{', '.join(repr(r) for r in stray)} must also be listed in this stage's "
-                f"roles ({', '.join(repr(r.value) for r in roles)}): an owner acts at the stage"
+                f"roles ({', '.join(repr(r.value) for r in roles)}): {who} acts at the stage"
             )
-        return owners
+        return picked
 
     @field_validator("checklist")
     @classmethod
     def _unique_checklist(cls, items: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
-        _refuse_duplicate_keys("checklist", [c.key for c in items])
+        refuse_duplicate_keys("checklist", [c.key for c in items])
         return items
 
     @field_validator("other_deadlines")
     @classmethod
     def _unique_deadlines(cls, deadlines: tuple[NamedDeadline, ...]) -> tuple[NamedDeadline, ...]:
-        _refuse_duplicate_keys("other_deadlines", [d.key for d in deadlines])
+        refuse_duplicate_keys("other_deadlines", [d.key for d in deadlines])
         return deadlines
 
     @field_validator("start_by")
@@ -252,9 +286,9 @@ class Stage(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         s, c = self.start_by, self.conclude_by
-        if s and c and _always_later(s, c):
+        if s and c and always_later(s, c):
             raise DefinitionProblem(
-                f"start_by ({_words(s)}) is later than conclude_by ({_words(c)}): the stage "
+                f"start_by ({in_words(s)}) is later than conclude_by ({in_words(c)}): the stage "
                 "would have to conclude before it starts",
                 at=("start_by",),
             )
@@ -288,6 +322,26 @@ class Expedite(Frozen):
     source: str | None = None
 
 
+class PolicyIssues(Frozen):
+    """Where the policy issues a case shows up are sent. (The business unit, which keeps
+    the partnership's list of them, is always told as well.)"""
+
+    notify: tuple[Recipient, ...] = Field(
+        default=(Recipient.INDEPENDENT_CHAIR,),
+        min_length=1,
+        description="Who is told when a policy issue is flagged; the independent chair "
+        "unless the document says otherwise (the statutory partners where no chair is "
+        "registered).",
+    )
+    source: str | None = None
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_recipients(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
+        refuse_duplicates("recipient", [r.value for r in told])
+        return told
+
+
 class Source(Frozen):
     title: Text
     publisher: Text
@@ -316,6 +370,10 @@ class Procedure(Frozen):
         description="Who is told of every decision at every stage (resolve, escalate, "
         "expedite, panel referral, withdrawal).",
     )
+    policy_issues: PolicyIssues = Field(
+        default_factory=PolicyIssues,
+        description="Who is told of a policy issue a case shows up.",
+    )
     readings: tuple[Text, ...] = Field(
         default=(), description="How ambiguous passages of the source document were read."
     )
@@ -339,13 +397,13 @@ class Procedure(Frozen):
             missing = [n for n in range(1, max(numbers) + 1) if n not in seen]
             raise DefinitionProblem(
                 f"stage numbers must run 1 to {len(numbers)} without gaps; found "
-                f"{_listed(sorted(numbers))}"
-                + (f" (no stage {_listed(missing, 'or')})" if missing else "")
+                f"{listed(sorted(numbers))}"
+                + (f" (no stage {listed(missing, 'or')})" if missing else "")
             )
         if numbers != expected:
             raise DefinitionProblem(
                 f"stages must be listed in order 1 to {len(numbers)}; found them in the order "
-                f"{_listed(numbers)}"
+                f"{listed(numbers)}"
             )
         for i, stage in enumerate(stages[:-1]):
             if stage.on_unresolved is None:
@@ -354,16 +412,31 @@ class Procedure(Frozen):
                     "the disagreement (only the final stage may leave it out)",
                     at=(i, "on_unresolved"),
                 )
+            acting = set(stage.roles) | set(stages[i + 1].roles)
+            stray = [r.value for r in stage.escalate_roles if r not in acting]
+            if stray:
+                raise DefinitionProblem(
+                    f"{', '.join(repr(r) for r in stray)} acts neither at stage {stage.number} "
+                    f"nor at stage {stage.number + 1}: whoever escalates a stage acts at it or "
+                    "at the stage it goes to",
+                    at=(i, "escalate_roles"),
+                )
+        if stages[-1].escalate_roles:
+            raise DefinitionProblem(
+                f"stage {stages[-1].number} is the final stage, so it cannot be escalated: "
+                "leave out escalate_roles (resolve_roles says who records its outcome)",
+                at=(len(stages) - 1, "escalate_roles"),
+            )
         for which in ("start_by", "conclude_by"):
             previous: tuple[Stage, Timescale] | None = None
             for i, stage in enumerate(stages):
                 t: Timescale | None = getattr(stage, which)
                 if t is None or t.anchor is not Anchor.CONCERN_AROSE:
                     continue
-                if previous and _always_later(previous[1], t):
+                if previous and always_later(previous[1], t):
                     raise DefinitionProblem(
-                        f"stage {stage.number}'s {which} ({_words(t)}) is earlier than stage "
-                        f"{previous[0].number}'s ({_words(previous[1])}): later stages cannot "
+                        f"stage {stage.number}'s {which} ({in_words(t)}) is earlier than stage "
+                        f"{previous[0].number}'s ({in_words(previous[1])}): later stages cannot "
                         "be due sooner",
                         at=(i, which),
                     )
@@ -373,7 +446,7 @@ class Procedure(Frozen):
     @field_validator("categories")
     @classmethod
     def _unique_categories(cls, categories: tuple[Category, ...]) -> tuple[Category, ...]:
-        _refuse_duplicate_keys("categories", [c.key for c in categories])
+        refuse_duplicate_keys("categories", [c.key for c in categories])
         return categories
 
     @field_validator("review")
@@ -397,55 +470,6 @@ class Procedure(Frozen):
         if not 1 <= number <= len(self.stages):
             raise KeyError(f"{self.key} has no stage {number}")
         return self.stages[number - 1]
-
-
-def _refuse_duplicates(what: str, values: list[str] | list[int]) -> None:
-    seen: set[str | int] = set()
-    for v in values:
-        if v in seen:
-            raise ValueError(f"duplicate {what} {v!r}")
-        seen.add(v)
-
-
-def _refuse_duplicate_keys(field: str, keys: list[str]) -> None:
-    """Keys must be unique within a list of tables; point at the second use."""
-    seen: set[str] = set()
-    for i, key in enumerate(keys):
-        if key in seen:
-            raise DefinitionProblem(
-                f"duplicate key {key!r}: each entry in {field} needs its own key",
-                at=(i, "key"),
-            )
-        seen.add(key)
-
-
-def _always_later(a: Timescale, b: Timescale) -> bool:
-    """Is deadline ``a`` later than deadline ``b`` whatever the calendar?
-
-    Both must count from the same anchor. Working days against calendar days: the Nth
-    working day after the anchor is never on or before calendar day N (nor day 1 for
-    N >= 2), even when day N is rolled forward to the next working day.
-    """
-    if a.anchor is not b.anchor:
-        return False
-    if a.unit is b.unit:
-        return a.amount > b.amount
-    if a.unit is Unit.WORKING_DAYS:
-        return a.amount >= max(b.amount, 2)
-    return False
-
-
-def _words(t: Timescale) -> str:
-    if t.unit is Unit.WORKING_DAYS:
-        return f"{t.amount} working day{'s' if t.amount != 1 else ''}"
-    return f"day {t.amount}"
-
-
-def _listed(values: list[int], last: str = "and") -> str:
-    words = [str(v) for v in values]
-    if len(words) < 2:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 # ---------------------------------------------------------------- role groupings

@@ -17,14 +17,14 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
     if stage.checklist:
         moves.append(Move(Action.TICK, stage.roles, label="Tick a required action"))
     moves.append(
-        Move(Action.RESOLVE, stage.roles, label=f"Record that stage {stage.number} resolved it")
+        Move(Action.RESOLVE, stage.resolvers, label=f"Record that stage {stage.number} resolved it")
     )
     if stage.number < len(procedure.stages):
         nxt = procedure.stage(stage.number + 1)
         moves.append(
             Move(
                 Action.ESCALATE,
-                stage.roles,
+                stage.escalators,
                 to_stage=nxt.number,
                 label=f"Escalate to stage {nxt.number}: {nxt.title}",
             )
@@ -34,9 +34,11 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
                 moves.append(
                     Move(
                         Action.EXPEDITE,
-                        # The escalating side decides: this stage's roles, or an agency
-                        # role of the later stage (a senior manager told directly).
-                        _union(stage.roles, tuple(r for r in later.roles if r in AGENCY_ROLES)),
+                        # The escalating side decides: whoever may escalate this stage, or
+                        # an agency role of the later stage (a senior manager told directly).
+                        _union(
+                            stage.escalators, tuple(r for r in later.roles if r in AGENCY_ROLES)
+                        ),
                         to_stage=later.number,
                         needs_reason=True,
                         label=f"Expedite to stage {later.number}: {later.title}",

@@ -66,3 +66,26 @@ class Timescale(Frozen):
                 at=("roll_forward",),
             )
         return self
+
+
+def always_later(a: Timescale, b: Timescale) -> bool:
+    """Is deadline ``a`` later than deadline ``b`` whatever the calendar?
+
+    Both must count from the same anchor. Working days against calendar days: the Nth
+    working day after the anchor is never on or before calendar day N (nor day 1 for
+    N >= 2), even when day N is rolled forward to the next working day.
+    """
+    if a.anchor is not b.anchor:
+        return False
+    if a.unit is b.unit:
+        return a.amount > b.amount
+    if a.unit is Unit.WORKING_DAYS:
+        return a.amount >= max(b.amount, 2)
+    return False
+
+
+def in_words(t: Timescale) -> str:
+    """'3 working days' or 'day 9'."""
+    if t.unit is Unit.WORKING_DAYS:
+        return f"{t.amount} working day{'s' if t.amount != 1 else ''}"
+    return f"day {t.amount}"

@@ -14,13 +14,28 @@ from enum import StrEnum
 from escalate.procedures.model import Recipient, Role
 
 
+class RefusalCode(StrEnum):
+    """Why the engine refused a move, for callers to tell apart."""
+
+    #: Possible now, but not by this role.
+    FORBIDDEN = "forbidden"
+    #: Not possible at this stage of this procedure.
+    WRONG_STAGE = "wrong_stage"
+    #: The case is resolved or withdrawn.
+    CLOSED = "closed"
+    #: Something missing or wrong in what was asked.
+    INVALID = "invalid"
+    #: Any other refusal.
+    REFUSED = "refused"
+
+
 class Refused(Exception):
     """A move the procedure does not allow, with the reason in plain English."""
 
-    def __init__(self, reason: str, *, code: str = "refused") -> None:
+    def __init__(self, reason: str, *, code: RefusalCode = RefusalCode.REFUSED) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.code = code
+        self.code = RefusalCode(code)
 
 
 class CaseStatus(StrEnum):
@@ -101,6 +116,7 @@ class Notice:
     """A notification the procedure says is owed."""
 
     recipient: Recipient
+    #: What happened: a key of :mod:`escalate.procedures.events` ("case.escalated").
     event: str
     stage: int
     why: str

@@ -108,7 +108,12 @@ class WorkingDays:
         self._last: dt.date | None = None
 
     def _cover(self, first: dt.date, last: dt.date) -> None:
-        if self._first is not None and self._first <= first and last <= self._last:
+        if (
+            self._first is not None
+            and self._last is not None
+            and self._first <= first
+            and last <= self._last
+        ):
             return
         first = min(first, self._first or first) - dt.timedelta(days=7)
         last = max(last, self._last or last) + dt.timedelta(days=7)

@@ -42,7 +42,9 @@ class RefusedFetch(ValueError):
 def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class StaticOnlyFetcher(URLFetcher):
+    # weasyprint ships no types, so URLFetcher is Any to mypy; WeasyPrint needs a subclass
+    # (it reads the fetcher's own attributes), not just a callable.
+    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
         """Serves our own static files from disk and refuses everything else."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -183,9 +185,12 @@ def csv_bytes(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
 def xlsx_bytes(sheet_title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    if not isinstance(sheet, Worksheet):  # a new workbook always starts with one worksheet
+        raise TypeError("a new workbook has no worksheet")
     sheet.title = printable(sheet_title)[:31]
     sheet.append([_safe_cell(h) for h in headings])
     for cell in sheet[1]:

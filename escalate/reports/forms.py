@@ -8,12 +8,16 @@ server error. Filters that are wrong fall back to their default and say so.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import forms
 
 from escalate.cases.case_forms import MAX_ID
+from escalate.cases.errors import Invalid
 from escalate.cases.models import LONG_TEXT_MAX, CaseStatus
+from escalate.govuk.dates import DATE_PARTS, parse_date
 from escalate.govuk.forms import GovukTextField
 from escalate.procedures.model import ReferralForm as ReferralFormDefinition
 from escalate.reports import selectors
@@ -22,6 +26,62 @@ from escalate.reports import selectors
 FILTER_MAX = 50
 
 PERIOD_MESSAGE = "Enter the period as a year, like 2026, or a quarter, like 2026-Q3."
+
+#: The date filters, and how messages name them.
+DATE_FILTERS = {"from": "the start date", "to": "the end date"}
+
+#: A date as the pages' own links write it: year-month-day, ASCII digits only.
+_LINKED_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
+
+
+class DateFilterWidget(forms.Widget):
+    """A date filter's value as sent: the GOV.UK date input's boxes (``from-day``,
+    ``from-month``, ``from-year``) when any of them holds something, else ``from`` as
+    year-month-day (how the page's sorting and download links carry it)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> dict[str, Any]:
+        parts = [data.get(f"{name}-{part}") for part in DATE_PARTS]
+        boxes = [p if isinstance(p, str) else "" for p in parts]
+        if any(box.strip() for box in boxes):
+            return {"boxes": boxes}
+        text = data.get(name)
+        return {"text": text if isinstance(text, str) else ""}
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and all(f"{name}-{part}" not in data for part in DATE_PARTS)
+
+
+class DateFilterField(forms.Field):
+    """A day to filter from or to: typed in the boxes it says what is wrong as every
+    GOV.UK date input does ("The start date must be a real date"); in a link, it must
+    be year-month-day."""
+
+    widget = DateFilterWidget
+
+    def __init__(self, *, words: str) -> None:
+        self.words = words
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if not isinstance(value, dict):
+            return None
+        if "boxes" in value:
+            parsed, problem = parse_date(value["boxes"], words=self.words)
+            if problem:
+                raise forms.ValidationError(problem[0], code="invalid")
+            return parsed
+        text = str(value.get("text") or "").strip()
+        if not text:
+            return None
+        match = _LINKED_DATE.fullmatch(text) if len(text) <= FILTER_MAX else None
+        parsed = None
+        if match:
+            parsed, _ = parse_date([match[3], match[2], match[1]], words=self.words)
+        if parsed is None:
+            raise forms.ValidationError(
+                f"Enter {self.words} as a date, like 2026-07-01.", code="invalid"
+            )
+        return parsed
 
 
 def _filter_text(words: str, message: str) -> GovukTextField:
@@ -53,12 +113,8 @@ class FilterForm(forms.Form):
         super().__init__(data)
         # "from" is a Python keyword: the fields are added by name.
         self.fields["period"] = _filter_text("the period", PERIOD_MESSAGE)
-        self.fields["from"] = _filter_text(
-            "the start date", "Enter the start date as a date, like 2026-07-01."
-        )
-        self.fields["to"] = _filter_text(
-            "the end date", "Enter the end date as a date, like 2026-09-30."
-        )
+        for name, words in DATE_FILTERS.items():
+            self.fields[name] = DateFilterField(words=words)
         self.add_fields()
         self.is_valid()
 
@@ -72,9 +128,24 @@ class FilterForm(forms.Form):
         return default if value in (None, "") else value
 
     def typed(self, name: str) -> str:
-        """What was sent for ``name``, to show again in its box."""
+        """What was sent for ``name``, to show again in its box. A date filter's is
+        year-month-day: the date itself when it is one, else its boxes as typed (so the
+        page's links keep it, and the boxes show it again)."""
+        if name in DATE_FILTERS:
+            return self._typed_date(name)
         value = self.data.get(name, "")
         return value if isinstance(value, str) else ""
+
+    def _typed_date(self, name: str) -> str:
+        if name not in self.errors:
+            day = self.cleaned_data.get(name)
+            if isinstance(day, dt.date):
+                return day.isoformat()
+        sent = self.fields[name].widget.value_from_datadict(self.data, self.files, name)
+        if "boxes" not in sent:
+            return str(sent.get("text") or "")
+        day_box, month_box, year_box = (b.replace("-", "").strip() for b in sent["boxes"])
+        return f"{year_box}-{month_box}-{day_box}"
 
     def problems(self) -> dict[str, list[str]]:
         return {name: [str(m) for m in messages] for name, messages in self.errors.items()}
@@ -82,10 +153,23 @@ class FilterForm(forms.Form):
     def period(self, *, default_all: bool) -> selectors.Period | None:
         """The period asked for (``None``: all time, when ``default_all`` and none is
         given). Raises :class:`~escalate.cases.errors.Invalid` for a wrong one."""
-        text, since, until = (self.value(k).strip() for k in ("period", "from", "to"))
+        wrong = {k: self.problems()[k] for k in DATE_FILTERS if k in self.errors}
+        if wrong:
+            raise Invalid(wrong)
+        text = str(self.value("period")).strip()
+        since: dt.date | None = self.value("from", None)
+        until: dt.date | None = self.value("to", None)
         if default_all and not (text or since or until):
             return None
-        return selectors.parse_period(text, since=since or None, until=until or None)
+        if since and not until:
+            raise Invalid({"to": ["Enter the end date as well as the start date"]})
+        if until and not since:
+            raise Invalid({"from": ["Enter the start date as well as the end date"]})
+        return selectors.parse_period(
+            text,
+            since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None,
+        )
 
 
 class RegisterFilterForm(FilterForm):

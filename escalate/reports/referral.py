@@ -109,20 +109,23 @@ def _agency_of(user_id: int, role: Role | None, case: Case) -> str:
     return case.raising_agency.name
 
 
-def _escalated_by(case: Case, stage: int, events: list[Event], records: dict) -> str:
+def _escalated_by(
+    case: Case, stage: int, events: list[Event], records: dict[int, StageRecord]
+) -> str:
     """Who escalated the concern at ``stage``: the chronology's escalation out of it,
     else the stage's owner."""
     for event in events:
         if event.action in ("stage.escalated", "stage.expedited") and (
             event.data.get("from_stage") == stage
         ):
-            if event.actor_id is None:
+            actor = event.actor
+            if actor is None:
                 continue
             try:
                 role: Role | None = Role(event.data.get("role", ""))
             except ValueError:
                 role = None
-            return _person_line(event.actor.full_name, role, _agency_of(event.actor_id, role, case))
+            return _person_line(actor.full_name, role, _agency_of(actor.pk, role, case))
     record = records.get(stage)
     if record is None:
         return ""
@@ -130,7 +133,7 @@ def _escalated_by(case: Case, stage: int, events: list[Event], records: dict) ->
     return _person_line(record.owner.full_name, role, _agency_of(record.owner_id, role, case))
 
 
-def _board_members(case: Case, records: dict) -> str:
+def _board_members(case: Case, records: dict[int, StageRecord]) -> str:
     from escalate.partnerships.models import Membership
 
     lines: list[str] = []

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from escalate import clock
+from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import selectors as case_selectors
 from escalate.cases import services as case_services
 from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
@@ -59,10 +60,10 @@ def _log_export(request: HttpRequest, what: str, fmt: str, **where: str) -> None
     )
 
 
-def _record_read(request: HttpRequest, case: Case, what: str) -> None:
+def _record_read(request: AuthenticatedHttpRequest, case: Case, what: str) -> None:
     """The referral form shows the person's name, date of birth and address: each
     page or file of it is in the case's read log, as the case page is, saying which."""
-    case_services.record_case_viewed(request.user, case, what=what)  # type: ignore[arg-type]
+    case_services.record_case_viewed(request.user, case, what=what)
 
 
 # ---------------------------------------------------------------- referral form
@@ -90,7 +91,7 @@ def _referral_rows(case: Case, found: referral.FormAt) -> tuple[list[tuple[str, 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_form(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     try:
         case, found = _referral_case(request, reference)
         referral.check_may_complete(request.user, case)
@@ -154,7 +155,9 @@ def referral_form(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _referral_document_context(request: HttpRequest, reference: str, what: str) -> dict[str, Any]:
+def _referral_document_context(
+    request: AuthenticatedHttpRequest, reference: str, what: str
+) -> dict[str, Any]:
     case, found = _referral_case(request, reference)
     rows, submission = _referral_rows(case, found)
     _record_read(request, case, what)
@@ -169,7 +172,7 @@ def _referral_document_context(request: HttpRequest, reference: str, what: str) 
 
 @require_safe
 @login_required
-def referral_print(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_print(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     try:
         context = _referral_document_context(request, reference, "referral.print")
     except CaseError as error:
@@ -179,7 +182,7 @@ def referral_print(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_pdf(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     try:
         context = _referral_document_context(request, reference, "referral.pdf")
     except CaseError as error:
@@ -192,7 +195,7 @@ def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def referral_docx(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_docx(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     try:
         context = _referral_document_context(request, reference, "referral.docx")
     except CaseError as error:
@@ -219,7 +222,7 @@ def _period(form: forms.FilterForm, *, default_all: bool) -> tuple[Any, dict[str
 
 @require_safe
 @login_required
-def register(request: HttpRequest, slug: str) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
     try:
         selectors.require_statistics(request.user, partnership)
@@ -312,7 +315,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def report(request: HttpRequest, slug: str) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
     try:
         selectors.require_statistics(request.user, partnership)
@@ -361,7 +364,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
-def policy_issues(request: HttpRequest, slug: str) -> HttpResponse:
+def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(slug)
     try:
         issues = list(selectors.policy_issues(request.user, partnership))

@@ -78,7 +78,7 @@ def exceeded(group: str, key: str, rate: str, *, request: HttpRequest | None = N
     tries = count(group, key, rate)
     over = tries > Rate.parse(rate).limit
     if over:
-        who = "anonymous"
+        who: int | str = "anonymous"
         if request is not None and getattr(request, "user", None) is not None:
             who = request.user.pk if request.user.is_authenticated else "anonymous"
         security_log.warning(

@@ -69,15 +69,38 @@ BU = [("business_unit", "P:business_unit"), ("business_unit", "BU mailbox")]
 EXPECTED_TOLD: dict[str, list[set[tuple[str, str]]]] = {
     "cheshire-east-sab": [
         {OP},  # raised
-        {("stage_owner", "R:line_manager"), OP},  # decisions shared with the other worker
+        # decisions shared with both workers (the raiser made this one)
+        {("stage_owner", "R:line_manager"), OP},
         {
             ("stage_owner", "R:board_representative"),
             ("senior_managers", "R:senior_manager"),
             ("senior_managers", "O:senior_manager"),
+            RP,
             OP,
         },
-        {("stage_owner", "P:independent_chair"), *BU, OP},  # Appendix A to the Board Manager
-        {  # the Chair's recommendation to all involved
+        {("stage_owner", "P:independent_chair"), *BU, RP, OP},  # Appendix A to the Manager
+        {  # the Chair's recommendation to all involved; CESAB keeps the step 4 record
+            ("all_involved", "R:practitioner"),
+            ("all_involved", "O:practitioner"),
+            ("all_involved", "R:line_manager"),
+            ("all_involved", "O:line_manager"),
+            ("all_involved", "R:board_representative"),
+            ("all_involved", "O:board_representative"),
+            *BU,
+        },
+    ],
+    "pan-cheshire-children": [
+        {OP},
+        {("stage_owner", "R:line_manager")},
+        {  # steps 2 and 3: the outcome, an escalation too, fed back to the raiser
+            ("stage_owner", "R:board_representative"),
+            ("senior_managers", "R:senior_manager"),
+            ("senior_managers", "O:senior_manager"),
+            RP,
+        },
+        {("stage_owner", "P:statutory_partner"), *BU, RP},
+        {  # the recommendation: the partnership's record, and all involved
+            *BU,
             ("all_involved", "R:practitioner"),
             ("all_involved", "O:practitioner"),
             ("all_involved", "R:line_manager"),
@@ -85,17 +108,6 @@ EXPECTED_TOLD: dict[str, list[set[tuple[str, str]]]] = {
             ("all_involved", "R:board_representative"),
             ("all_involved", "O:board_representative"),
         },
-    ],
-    "pan-cheshire-children": [
-        {OP},
-        {("stage_owner", "R:line_manager")},
-        {
-            ("stage_owner", "R:board_representative"),
-            ("senior_managers", "R:senior_manager"),
-            ("senior_managers", "O:senior_manager"),
-        },
-        {("stage_owner", "P:statutory_partner"), *BU},
-        set(),  # step 4's duty is a record kept by the partnership
     ],
     "shropshire-sscp": [
         {OP},
@@ -123,9 +135,11 @@ EXPECTED_TOLD: dict[str, list[set[tuple[str, str]]]] = {
             ("board_representatives", "O:board_representative"),
             RP,
         },
-        {
+        {  # senior managers consider reviewing policies
             ("safeguarding_leads", "R:safeguarding_lead"),
             ("safeguarding_leads", "O:safeguarding_lead"),
+            ("senior_managers", "R:senior_manager"),
+            ("senior_managers", "O:senior_manager"),
             RP,
         },
     ],
@@ -140,12 +154,17 @@ EXPECTED_TOLD: dict[str, list[set[tuple[str, str]]]] = {
             RP,
         },
         {("stage_owner", "P:independent_chair"), *BU, RP},
-        {RP},
+        {  # "This will be reported to the WSAB Main Board"
+            *BU,
+            ("board_representatives", "R:board_representative"),
+            ("board_representatives", "O:board_representative"),
+            RP,
+        },
     ],
 }
 # Resolving at stage 1 (by the raising practitioner) and at stage 2 (by its owner).
 EXPECTED_TOLD_EARLY: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]] = {
-    "cheshire-east-sab": ({OP}, {OP}),
+    "cheshire-east-sab": ({OP}, {RP, OP}),
     "pan-cheshire-children": (set(), {RP}),  # step 2: feed the outcome back to the raiser
     "shropshire-sscp": (set(), {("counterpart", "O:line_manager")}),
     "hammersmith-fulham-sab": (

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    OutsideCalendar,
+    WorkingCalendar,
+    format_day,
+)
 from escalate.procedures.engine import deadline_for
 from escalate.procedures.model import Region, Timescale
 
@@ -110,6 +117,53 @@ def test_extra_non_working_day() -> None:
 def test_unknown_region_is_refused() -> None:
     with pytest.raises(ValueError, match="wales"):
         WorkingCalendar.for_region("wales")
+
+
+@pytest.mark.parametrize("calendar", CALENDARS, ids=lambda c: c.region.value)
+def test_a_day_after_the_last_known_year_is_refused_not_guessed(
+    calendar: WorkingCalendar,
+) -> None:
+    christmas = D(LAST_YEAR + 50, 12, 25)  # a Friday in 2150, with no bank holidays known
+    with pytest.raises(OutsideCalendar, match=f"after {LAST_YEAR}, the last year") as refused:
+        calendar.why_not_working(christmas)
+    assert str(refused.value).startswith("Fri 25 Dec 2150 is after 2100")
+    assert refused.value.day == christmas
+    with pytest.raises(OutsideCalendar):
+        calendar.why_not_working(D(LAST_YEAR + 1, 1, 1))
+    with pytest.raises(OutsideCalendar):  # a weekend too: no count crosses the edge
+        calendar.is_working_day(D(2150, 12, 26))
+    with pytest.raises(OutsideCalendar):
+        calendar.bank_holiday(christmas)
+
+
+def test_counting_stops_at_the_end_of_the_last_known_year() -> None:
+    assert ENGLAND.bank_holiday(D(LAST_YEAR, 12, 25)) == "Christmas Day"  # a Saturday
+    assert ENGLAND.add_working_days(D(LAST_YEAR, 12, 29), 1) == D(LAST_YEAR, 12, 30)
+    with pytest.raises(OutsideCalendar, match="Sat 1 Jan 2101"):
+        ENGLAND.add_working_days(D(LAST_YEAR, 12, 29), 5)
+    with pytest.raises(OutsideCalendar):
+        ENGLAND.on_or_after(D(LAST_YEAR, 12, 31) + dt.timedelta(days=1))
+    with pytest.raises(OutsideCalendar):
+        ENGLAND.working_days_between(D(LAST_YEAR, 12, 1), D(LAST_YEAR + 1, 1, 10))
+    with pytest.raises(OutsideCalendar):
+        ENGLAND.non_working_days(D(LAST_YEAR, 12, 30), D(LAST_YEAR + 1, 1, 2))
+
+
+def test_a_day_before_the_first_known_year_is_refused() -> None:
+    with pytest.raises(OutsideCalendar, match=f"before {FIRST_YEAR}, the first year"):
+        ENGLAND.why_not_working(D(FIRST_YEAR - 1, 12, 25))
+    assert ENGLAND.why_not_working(D(FIRST_YEAR, 12, 25)) == "bank holiday (Christmas Day)"
+
+
+@pytest.mark.parametrize("subdivision", ["ENG", "SCT", "NIR"])
+def test_the_holidays_package_knows_every_year_the_calendar_trusts(subdivision: str) -> None:
+    # If an upgrade of the holidays package narrowed its range, deadlines in the years
+    # it dropped would silently lose their bank holidays: move FIRST_YEAR/LAST_YEAR.
+    known = holidays.country_holidays("GB", subdiv=subdivision)
+    assert known.start_year <= FIRST_YEAR and known.end_year >= LAST_YEAR
+    for year in (FIRST_YEAR, LAST_YEAR):
+        found = holidays.country_holidays("GB", subdiv=subdivision, years=year)
+        assert any(name == "Christmas Day" for name in found.values())
 
 
 def test_counting_rules() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import subprocess
 import sys
 import tomllib
@@ -19,7 +20,7 @@ import pytest
 
 from escalate.procedures import library
 from escalate.procedures.library import DefinitionError
-from escalate.procedures.model import Procedure
+from escalate.procedures.model import Procedure, Recipient
 
 CHESHIRE_EAST = library.LIBRARY / "cheshire-east-sab.toml"
 BASE: dict[str, Any] = tomllib.loads(CHESHIRE_EAST.read_text(encoding="utf-8"))
@@ -371,6 +372,72 @@ MUTATIONS: list[tuple[str, list[Change], str, list[str]]] = [
         "stages[1] (stage 2).title",
         ["2 must be text in quotes"],
     ),
+    (
+        "resolve_roles not in roles",
+        [set_at("stages.3.resolve_roles", ["statutory_partner"])],
+        "stages[3] (stage 4).resolve_roles",
+        [
+            "'statutory_partner' must also be listed in this stage's roles",
+            "whoever resolves it acts at the stage",
+        ],
+    ),
+    (
+        "unknown role in resolve_roles",
+        [set_at("stages.3.resolve_roles", ["independant_chair"])],
+        "stages[3] (stage 4).resolve_roles[0]",
+        ["'independant_chair' is not allowed", "did you mean 'independent_chair'?"],
+    ),
+    (
+        "duplicate role in escalate_roles",
+        [set_at("stages.1.escalate_roles", ["senior_manager", "senior_manager"])],
+        "stages[1] (stage 2).escalate_roles",
+        ["duplicate role 'senior_manager'"],
+    ),
+    (
+        "escalate_roles acting at neither stage",
+        [set_at("stages.1.escalate_roles", ["line_manager", "director"])],
+        "stages[1] (stage 2).escalate_roles",
+        [
+            "'director' acts neither at stage 2 nor at stage 3",
+            "whoever escalates a stage acts at it or at the stage it goes to",
+        ],
+    ),
+    (
+        "escalate_roles on the final stage",
+        [set_at("stages.3.escalate_roles", ["independent_chair"])],
+        "stages[3] (stage 4).escalate_roles",
+        ["stage 4 is the final stage, so it cannot be escalated", "resolve_roles"],
+    ),
+    (
+        "unknown recipient told of a stage's decisions",
+        [set_at("stages.1.on_every_decision", ["raiser"])],
+        "stages[1] (stage 2).on_every_decision[0]",
+        ["'raiser' is not allowed", "'raising_practitioner'"],
+    ),
+    (
+        "recipient told twice of a stage's decisions",
+        [set_at("stages.1.on_every_decision", ["raising_practitioner", "raising_practitioner"])],
+        "stages[1] (stage 2).on_every_decision",
+        ["duplicate recipient 'raising_practitioner'"],
+    ),
+    (
+        "policy issues sent to nobody",
+        [set_at("policy_issues", {"notify": []})],
+        "policy_issues.notify",
+        ["must not be empty"],
+    ),
+    (
+        "policy issues sent to an unknown recipient",
+        [set_at("policy_issues", {"notify": ["independant_chair"]})],
+        "policy_issues.notify[0]",
+        ["'independant_chair' is not allowed", "did you mean 'independent_chair'?"],
+    ),
+    (
+        "policy issues misspelt field",
+        [set_at("policy_issues", {"notfy": ["independent_chair"]})],
+        "policy_issues.notfy",
+        ["is not a field this format knows", "did you mean 'notify'?"],
+    ),
 ]
 
 
@@ -419,6 +486,22 @@ def test_every_problem_is_reported_at_once() -> None:
         "region",
         "stages[1] (stage 2).start_by.unit",
     ]
+
+
+def test_who_acts_and_who_is_told_are_in_the_json_schema() -> None:
+    schema = json.loads(library.json_schema())
+    stage = schema["$defs"]["Stage"]["properties"]
+    for field in ("escalate_roles", "resolve_roles", "on_every_decision"):
+        assert stage[field]["description"], field
+    assert "notify" in schema["$defs"]["PolicyIssues"]["properties"]
+    assert "policy_issues" in schema["properties"]
+
+
+def test_who_acts_defaults_to_the_stage_roles() -> None:
+    procedure = library.parse(MINIMAL, "tiny.toml")
+    stage = procedure.stage(1)
+    assert stage.escalators == stage.resolvers == stage.roles
+    assert procedure.policy_issues.notify == (Recipient.INDEPENDENT_CHAIR,)
 
 
 def test_final_stage_may_leave_out_on_unresolved() -> None:

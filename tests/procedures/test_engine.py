@@ -378,14 +378,16 @@ def test_next_moves_at_cheshire_east_stage_1() -> None:
 def test_next_moves_at_cheshire_east_stage_2_and_the_final_stage() -> None:
     facts = go(CESAB, raised(), (Action.ESCALATE, P, D(2026, 12, 28)))
     found = moves(CESAB, facts)
-    assert found[(Action.ESCALATE, 3)] == (LM, SL)
+    # "they should be escalated by a Senior Manager to the CESAB Board representative"
+    assert found[(Action.ESCALATE, 3)] == (LM, SL, SM)
     assert found[(Action.WITHDRAW, None)] == (P, LM, SL)
     final = go(
         CESAB, facts, (Action.ESCALATE, LM, D(2026, 12, 30)), (Action.ESCALATE, BR, D(2027, 1, 6))
     )
     found = moves(CESAB, final)
     assert not [a for a, _ in found if a is Action.ESCALATE]
-    assert found[(Action.RESOLVE, None)] == (BU, IC)
+    # "The SAB Independent Chair will make a recommendation": the Chair's to record
+    assert found[(Action.RESOLVE, None)] == (IC,)
 
 
 def test_next_moves_with_expedite_and_panel() -> None:
@@ -419,7 +421,7 @@ def test_a_role_that_may_not_act_is_refused() -> None:
     assert r.reason == (
         "A practitioner cannot escalate the case at stage 2 (Safeguarding leads and line "
         "managers) of CESAB Multi-agency Escalation Procedure. At this stage that is for: "
-        "line manager; designated or named safeguarding lead."
+        "line manager; designated or named safeguarding lead; senior manager."
     )
     r = refusal(apply, CESAB, raised(), Action.RESOLVE, IC, on=AROSE)
     assert r.code == "forbidden"
@@ -695,12 +697,15 @@ def test_raise_an_expedited_case() -> None:
     assert out.facts.current_stage == 4
     assert out.facts.stage_started == {4: D(2026, 12, 24)}
     assert out.facts.immediate_risk
+    # Starting at stage 4 tells whoever expediting from stage 1 to stage 4 tells.
     assert recipients(out) == [
         Recipient.OTHER_PROFESSIONAL,
         Recipient.STAGE_OWNER,
+        Recipient.OWNER_LINE_MANAGER,  # stage 1's on_unresolved
+        Recipient.SENIOR_MANAGERS,  # stage 2's
+        Recipient.BUSINESS_UNIT,  # stage 3's (and told of every decision)
         Recipient.INDEPENDENT_CHAIR,  # stage 4's notify_on_start
         Recipient.ALL_INVOLVED,
-        Recipient.BUSINESS_UNIT,  # told of every decision
     ]
     assert {n.event for n in out.notices} == {"case.expedited"}
     assert {n.stage for n in out.notices} == {4}
@@ -722,10 +727,17 @@ def test_notices_on_escalation() -> None:
     assert out.facts.stage_concluded == {1: D(2026, 12, 28)}
     assert out.notices == (
         # stage 1's "notify your line manager" is the new owner: told once
-        Notice(Recipient.STAGE_OWNER, "case.escalate", 2, "they now own the case"),
+        Notice(Recipient.STAGE_OWNER, "case.escalated", 2, "they now own the case"),
+        # decisions are shared with both professionals involved with the adult
+        Notice(
+            Recipient.RAISING_PRACTITIONER,
+            "case.escalated",
+            2,
+            "told of every decision at every stage",
+        ),
         Notice(
             Recipient.OTHER_PROFESSIONAL,
-            "case.escalate",
+            "case.escalated",
             2,
             "told of every decision at every stage",
         ),
@@ -744,14 +756,15 @@ def test_notices_on_escalation_to_the_chair() -> None:
         Recipient.STAGE_OWNER,
         Recipient.BUSINESS_UNIT,  # on_unresolved at stage 3; also notify_on_start: told once
         Recipient.INDEPENDENT_CHAIR,
+        Recipient.RAISING_PRACTITIONER,
         Recipient.OTHER_PROFESSIONAL,
     ]
 
 
 def test_notices_on_resolution() -> None:
-    # stage 1's duties are records, not notifications
+    # stage 1's duties are records, not notifications; its decision is shared
     out = apply(CESAB, raised(), Action.RESOLVE, P, on=AROSE)
-    assert recipients(out) == [Recipient.OTHER_PROFESSIONAL]
+    assert recipients(out) == [Recipient.RAISING_PRACTITIONER, Recipient.OTHER_PROFESSIONAL]
     assert out.facts.stage_concluded == {1: AROSE}
     # a duty's kind implies its recipient; or it says whom to tell
     fast = apply(FAST, raised(FAST), Action.RESOLVE, P, on=AROSE)
@@ -764,7 +777,7 @@ def test_notices_on_resolution() -> None:
         Recipient.SENIOR_MANAGERS,
         Recipient.BUSINESS_UNIT,
     ]
-    assert {n.event for n in done.notices} == {"case.resolve"}
+    assert {n.event for n in done.notices} == {"case.resolved"}
 
 
 def test_notices_on_withdrawal() -> None:
@@ -787,7 +800,7 @@ def test_notices_on_expedite_and_panel() -> None:
         Recipient.INDEPENDENT_CHAIR,
         Recipient.ALL_INVOLVED,
     ]
-    assert {n.event for n in out.notices} == {"case.expedite"}
+    assert {n.event for n in out.notices} == {"case.expedited"}
     at3 = go(FAST, raised(FAST), (Action.EXPEDITE, P, AROSE))
     panel = apply(FAST, at3, Action.REFER_TO_PANEL, SM, on=AROSE)
     assert recipients(panel) == [Recipient.BUSINESS_UNIT, Recipient.INDEPENDENT_CHAIR]

@@ -8,8 +8,8 @@ enforce (choices, lengths, dates in order, one record per stage) it enforces.
 By topic: :mod:`.limits` (text lengths and the database check for them),
 :mod:`.choices`, :mod:`.case` (the case and its reference numbers), :mod:`.stages`
 (stages, agreed actions, policy issues), :mod:`.access` (the invitation, forms sent
-once) and :mod:`.chronology`. Import from here: ``from escalate.cases.models import
-Case``.
+once), :mod:`.chronology` and :mod:`.deadlines` (every deadline of a case, stored).
+Import from here: ``from escalate.cases.models import Case``.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from escalate.cases.models.choices import (
     SubjectType,
 )
 from escalate.cases.models.chronology import (
-    ACTION_LABELS,
     VIEWED,
     VIEWED_WHAT,
     Event,
     EventQuerySet,
 )
+from escalate.cases.models.deadlines import CaseDeadline
 from escalate.cases.models.limits import (
     ADDRESS_MAX,
     EMAIL_MAX,
@@ -56,10 +56,10 @@ from escalate.cases.models.stages import (
 )
 
 __all__ = [
-    "ACTION_LABELS",
     "ADDRESS_MAX",
     "AgreedAction",
     "Case",
+    "CaseDeadline",
     "CaseStatus",
     "Conclusion",
     "ContactKind",

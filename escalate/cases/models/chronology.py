@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from escalate.cases.errors import ChronologyIsAppendOnly
 from escalate.cases.models.case import Case
+from escalate.procedures import events
 from escalate.procedures.calendar import format_day
 
 # ---------------------------------------------------------------- chronology
@@ -33,6 +34,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.exclude(action=VIEWED)
 
 
+#: A look at the case (the read log): a chronology entry that changes nothing.
 VIEWED = "case.viewed"
 #: Pages and files other than the case page that show the person at risk: a view of
 #: one of them is in the read log with its kind (``data["what"]``).
@@ -41,33 +43,6 @@ VIEWED_WHAT: dict[str, str] = {
     "referral.print": "the referral form's print view",
     "referral.pdf": "the referral form as PDF",
     "referral.docx": "the referral form as Word",
-}
-
-#: How each chronology action reads, for lists of what changed.
-ACTION_LABELS: dict[str, str] = {
-    "case.raised": "Raised",
-    "referral.submitted": "Referral form submitted to the board",
-    "invitation.accepted": "Invitation accepted",
-    "invitation.refused": "Invitation link refused: followed by someone it was not sent to",
-    "invitation.resent": "Invitation sent again",
-    "case.acknowledged": "Acknowledged by the other professional",
-    "case.responded": "Responded to by the other professional",
-    "contact.recorded": "Contact recorded",
-    "meeting.recorded": "Meeting recorded",
-    "note.recorded": "Note recorded",
-    "checklist.ticked": "Required action ticked off",
-    "action.agreed": "Action agreed",
-    "action.completed": "Agreed action done",
-    "case.resolved": "Resolved",
-    "stage.escalated": "Escalated",
-    "stage.expedited": "Expedited",
-    "panel.referred": "Referred to a panel",
-    "case.withdrawn": "Withdrawn",
-    "policy_issue.flagged": "Policy issue flagged",
-    "policy_issue.responded": "Policy issue responded to",
-    "debrief.recorded": "Debrief recorded",
-    "learning.recorded": "Learning recorded",
-    VIEWED: "Viewed",
 }
 
 
@@ -92,7 +67,7 @@ class Event(models.Model):
     )
     version = models.PositiveIntegerField(help_text="The case's version after this entry.")
 
-    objects: ClassVar[EventQuerySet] = EventQuerySet.as_manager()
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -126,7 +101,8 @@ class Event(models.Model):
 
     @property
     def label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action)
+        """How the entry reads: "Escalated" (see :mod:`escalate.procedures.events`)."""
+        return events.label(self.action)
 
     @property
     def what_words(self) -> str:

@@ -46,7 +46,6 @@ from escalate.cases.services.invitations import (
     resend_invitation,
     respond,
 )
-from escalate.cases.services.notices import NOTICE_EVENTS
 from escalate.cases.services.raise_checks import OLDEST_CONCERN_DAYS, OLDEST_PERSON_YEARS
 from escalate.cases.services.raising import raise_case
 from escalate.cases.services.records import (
@@ -58,7 +57,6 @@ from escalate.cases.services.records import (
     respond_to_policy_issue,
 )
 from escalate.cases.services.stages import (
-    STAGE_EVENTS,
     escalate,
     expedite,
     refer_to_panel,
@@ -70,10 +68,8 @@ from escalate.cases.services.unit import CaseChange, change_case, require_active
 
 __all__ = [
     "INVITATION_DAYS",
-    "NOTICE_EVENTS",
     "OLDEST_CONCERN_DAYS",
     "OLDEST_PERSON_YEARS",
-    "STAGE_EVENTS",
     "ActionInput",
     "CaseChange",
     "accept_invitation",

@@ -282,20 +282,22 @@ def respond(
     once: str = "",
 ) -> Case:
     """The other professional agrees or disagrees with the challenge (with a reason
-    when they disagree). They may change their response while the case is open."""
+    when they disagree), once: a second response is refused. To change it, they correct
+    it (:func:`correct_response`), saying why."""
     form = Form()
-    why = form.text(
-        "reason",
-        reason,
-        label="why you disagree" if not agrees else "your reason",
-        limit=LONG_TEXT_MAX,
-        required=not agrees,
-    )
+    why = _response_reason(form, agrees, reason)
     with change_case(
         actor, case, CaseAction.RESPOND, expected_version, once=once, what="case.responded"
     ) as change:
-        form.check()
         case = change.case
+        if case.response:
+            raise Conflict(
+                f"You have already responded to this challenge: you said you "
+                f"{_agree_words(case.response)} with it. If that was wrong, or your view "
+                "has changed, correct your response instead and say why.",
+                reason="responded",
+            )
+        form.check()
         _bind_other_professional(case, actor)
         now = clock.now()
         if case.acknowledged_at is None:
@@ -319,6 +321,118 @@ def respond(
             ]
         )
     return case
+
+
+def correct_response(
+    actor: User,
+    case: Case,
+    *,
+    agrees: bool,
+    reason: str = "",
+    why_changed: str,
+    expected_version: int,
+    once: str = "",
+) -> Case:
+    """The other professional corrects their response while the case is open: what it
+    is now (with a reason when they disagree) and why it changed (always). The
+    chronology keeps the first response and adds the correction, saying what it was and
+    what it is now; the person who raised the challenge and the stage's owner are told."""
+    form = Form()
+    why = _response_reason(form, agrees, reason)
+    changed = form.text(
+        "why_changed",
+        why_changed,
+        label="why your response has changed",
+        limit=LONG_TEXT_MAX,
+    )
+    with change_case(
+        actor,
+        case,
+        CaseAction.RESPOND,
+        expected_version,
+        once=once,
+        what="case.response_corrected",
+    ) as change:
+        case = change.case
+        if not case.response:
+            raise Conflict(
+                "You have not responded to this challenge yet, so there is nothing to "
+                "correct. Respond to it first.",
+                reason="not_responded",
+            )
+        now_response = Response.AGREE if agrees else Response.DISAGREE
+        was, was_reason = case.response, case.response_reason
+        if form.ok("reason") and (now_response, why) == (was, was_reason):
+            form.add(
+                "response",
+                "Your correction is the same as your response. Change whether you agree, "
+                "or your reason.",
+            )
+        form.check()
+        _bind_other_professional(case, actor)
+        case.response, case.response_reason = now_response, why
+        change.save("response", "response_reason", "other_professional")
+        previous = (
+            Event.objects.filter(
+                case=case, action__in=("case.responded", "case.response_corrected")
+            )
+            .order_by("-at", "-id")
+            .first()
+        )
+        change.record(
+            "case.response_corrected",
+            data={
+                "text": _correction_words(was, was_reason, now_response, why, changed),
+                "was": was,
+                "was_reason": was_reason,
+                "now": now_response,
+                "now_reason": why,
+                "why_changed": changed,
+            },
+            corrects=previous,
+        )
+        why_told = "the professional they challenged corrected their response"
+        change.notify(
+            [
+                (
+                    Recipient.RAISING_PRACTITIONER,
+                    case.current_stage,
+                    "case.response_corrected",
+                    why_told,
+                ),
+                (Recipient.STAGE_OWNER, case.current_stage, "case.response_corrected", why_told),
+            ]
+        )
+    return case
+
+
+def _response_reason(form: Form, agrees: bool, reason: str) -> str:
+    """A response's reason: needed when they disagree."""
+    return form.text(
+        "reason",
+        reason,
+        label="why you disagree" if not agrees else "your reason",
+        limit=LONG_TEXT_MAX,
+        required=not agrees,
+    )
+
+
+def _agree_words(response: str) -> str:
+    return "agree" if response == Response.AGREE else "disagree"
+
+
+def _correction_words(was: str, was_reason: str, now: str, reason: str, why: str) -> str:
+    """A correction as the chronology shows it: what the response was, what it is now,
+    and why it changed."""
+
+    def said(response: str, because: str) -> str:
+        words = f"{_agree_words(response)}s with the challenge"
+        return f"{words}, because “{because}”" if because else words
+
+    return (
+        f"The response was: {said(was, was_reason)}. It is now: {said(now, reason)}. "
+        f"Why it changed: {why}"
+    )
 
 
 def _bind_other_professional(case: Case, actor: User) -> None:

@@ -16,18 +16,6 @@ if TYPE_CHECKING:
     from escalate.accounts.models import User
     from escalate.procedures import engine
 
-#: Notification events (what happened, in the past tense) for the engine's notice events.
-NOTICE_EVENTS: dict[str, str] = {
-    "case.raised": "case.raised",
-    "case.raise": "case.raised",
-    "case.escalate": "case.escalated",
-    "case.expedite": "case.expedited",
-    "case.expedited": "case.expedited",
-    "case.resolve": "case.resolved",
-    "case.withdraw": "case.withdrawn",
-    "case.refer_to_panel": "case.referred_to_panel",
-}
-
 #: What a change owes: (recipient, stage, event, why).
 Owed = tuple[Recipient | str, int, str, str]
 
@@ -49,11 +37,10 @@ def stage_records(case: Case) -> dict[int, StageRecord]:
     return {s.number: s for s in case.stages.select_related("owner", "counterpart")}
 
 
-def from_engine(notices: Iterable[engine.Notice], fallback_event: str) -> list[Owed]:
-    """What a change owes, from the engine's notices (their events in the past tense)."""
-    return [
-        (n.recipient, n.stage, NOTICE_EVENTS.get(n.event, fallback_event), n.why) for n in notices
-    ]
+def from_engine(notices: Iterable[engine.Notice]) -> list[Owed]:
+    """What a change owes, from the engine's notices (their events are keys of
+    :mod:`escalate.procedures.events`, as the outbox stores them)."""
+    return [(n.recipient, n.stage, n.event, n.why) for n in notices]
 
 
 class Resolver:
@@ -96,8 +83,12 @@ class Resolver:
                 return [Addressee(case.other_agency.safeguarding_email.lower(), None, kind)]
             return [self.other_professional(kind)]
         if recipient == Recipient.OWNER_LINE_MANAGER:
+            # The line manager of whoever owned the stage the decision was made at. A
+            # case raised straight at a later stage was decided at stage 1, which has no
+            # record: its owner would have been the person raising it.
             deciding = self.stages.get(self.decided_at)
-            manager = deciding.owner.line_manager if deciding else None
+            decider = deciding.owner if deciding else case.raised_by
+            manager = decider.line_manager
             return people([manager], kind) if manager else []
         if recipient == Recipient.SAFEGUARDING_LEADS:
             leads = members(Role.SAFEGUARDING_LEAD)

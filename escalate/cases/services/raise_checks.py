@@ -319,7 +319,7 @@ def ask_engine(
             reason=start.reason,
         )
     except engine.Refused as refused:
-        if refused.code == "invalid":
+        if refused.code is engine.RefusalCode.INVALID:
             form.add("expedite_reason" if start.stage > 1 else "concern_arose_on", refused.reason)
             return None
         form.check()

@@ -25,7 +25,7 @@ from escalate.cases.services.invitations import new_invitation
 from escalate.cases.services.new_stage import Counterpart, deadline_fields
 from escalate.cases.services.unit import note_made, record_event, require_active, take_once
 from escalate.cases.services.validation import Form
-from escalate.procedures import engine
+from escalate.procedures import engine, events
 from escalate.procedures.model import Role
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def raise_case(
     opposite = checks.first_counterpart(form, start, other, counterpart_name, counterpart_email)
     ready = _Ready(actor, partnership, today, other, person, concern, start, opposite, outcome)
     with transaction.atomic():
-        taken = take_once(once, actor, "case.raised")
+        taken = take_once(once, actor, events.recorded_as(engine.Action.RAISE))
         case = _create(ready)
         note_made(taken, case, case)
     return case
@@ -169,7 +169,7 @@ def _create(ready: _Ready) -> Case:
     event = record_event(
         case,
         ready.actor,
-        "case.raised",
+        events.recorded_as(engine.Action.RAISE),
         stage=number,
         data={
             "procedure": procedure.key,
@@ -188,8 +188,10 @@ def _create(ready: _Ready) -> Case:
         case,
         ready.actor,
         event,
-        notices.from_engine(ready.outcome.notices, "case.raised"),
-        decided_at=number,
+        notices.from_engine(ready.outcome.notices),
+        # Raising, even straight at a later stage, is decided at stage 1 (by the person
+        # raising it), as expediting from stage 1 would be.
+        decided_at=1,
         invitation=invitation,
     )
     return case
@@ -199,6 +201,8 @@ def _new_case(ready: _Ready) -> Case:
     partnership, person, concern = ready.partnership, ready.person, ready.concern
     start, other, year = ready.start, ready.other, ready.today.year
     procedure = start.procedure
+    arose_on, knows = concern.arose_on, person.knows
+    assert arose_on is not None and knows is not None  # the form was checked first
     sequence = next_sequence(partnership, year)
     return Case.objects.create(
         reference=f"{partnership.reference_prefix}-{year}-{sequence:04d}",
@@ -218,7 +222,7 @@ def _new_case(ready: _Ready) -> Case:
         person_address=person.address,
         person_record_id=person.record_id,
         person_views=person.views,
-        person_knows=person.knows,
+        person_knows=knows,
         raised_by=ready.actor,
         raising_agency=start.raising_agency,
         other_agency=other.agency,
@@ -228,7 +232,7 @@ def _new_case(ready: _Ready) -> Case:
         categories=concern.categories,
         disagreement=concern.disagreement,
         outcome_sought=concern.outcome_sought,
-        concern_arose_on=concern.arose_on,
+        concern_arose_on=arose_on,
         immediate_risk=concern.immediate_risk,
         referral_made=concern.referral_made,
         referral_made_on=concern.referral_made_on,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from escalate import clock
 from escalate.cases import permissions
 from escalate.cases.errors import Conflict, NotAllowed
-from escalate.cases.facts import facts_of
+from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import (
     LONG_TEXT_MAX,
     SHORT_TEXT_MAX,
@@ -122,15 +122,19 @@ def flag_policy_issue(
             role=Role.INDEPENDENT_CHAIR.value,
             person__is_active=True,
         ).exists()
+        # Whom the procedure sends policy issues to (Warrington: "via the relevant
+        # representative to the WSAB Independent Chair"), then the business unit, which
+        # keeps the partnership's list of them.
+        told: list[Recipient] = [
+            Recipient.STATUTORY_PARTNERS
+            if r is Recipient.INDEPENDENT_CHAIR and not has_chair
+            else r
+            for r in procedure_of(case).policy_issues.notify
+        ]
         change.notify(
             [
-                (
-                    Recipient.INDEPENDENT_CHAIR if has_chair else Recipient.STATUTORY_PARTNERS,
-                    case.current_stage,
-                    "policy_issue.flagged",
-                    why,
-                ),
-                (Recipient.BUSINESS_UNIT, case.current_stage, "policy_issue.flagged", why),
+                (r, case.current_stage, "policy_issue.flagged", why)
+                for r in [*told, Recipient.BUSINESS_UNIT]
             ]
         )
         return change.made(issue)

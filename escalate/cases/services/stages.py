@@ -30,20 +30,11 @@ from escalate.cases.services.agreed_actions import (
 from escalate.cases.services.new_stage import check_owner, counterpart, deadline_fields
 from escalate.cases.services.unit import change_case
 from escalate.cases.services.validation import Form
-from escalate.procedures import engine
+from escalate.procedures import engine, events
 from escalate.procedures.model import Procedure, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-
-#: Chronology actions for the engine's moves.
-STAGE_EVENTS: dict[engine.Action, str] = {
-    engine.Action.ESCALATE: "stage.escalated",
-    engine.Action.EXPEDITE: "stage.expedited",
-    engine.Action.RESOLVE: "case.resolved",
-    engine.Action.WITHDRAW: "case.withdrawn",
-    engine.Action.REFER_TO_PANEL: "panel.referred",
-}
 
 
 def _where(case: Case) -> tuple[Procedure, dict[int, StageRecord], engine.CaseFacts]:
@@ -70,8 +61,9 @@ def tick_required_action(
     actor: User, case: Case, *, item: str, expected_version: int, once: str = ""
 ) -> Case:
     """Tick off one of the current stage's required actions."""
+    what = events.recorded_as(engine.Action.TICK)
     with change_case(
-        actor, case, CaseAction.TICK, expected_version, once=once, what="checklist.ticked"
+        actor, case, CaseAction.TICK, expected_version, once=once, what=what
     ) as change:
         case = change.case
         procedure, records, facts = _where(case)
@@ -83,7 +75,7 @@ def tick_required_action(
         record.checklist_done = [*record.checklist_done, item]
         record.save(update_fields=["checklist_done"])
         text = next(c.text for c in procedure.stage(case.current_stage).checklist if c.key == item)
-        change.record("checklist.ticked", data={"item": item, "text": text, "role": role.value})
+        change.record(what, data={"item": item, "text": text, "role": role.value})
     return case
 
 
@@ -101,8 +93,9 @@ def resolve(
     today = clock.today()
     form = Form()
     result = form.text("outcome", outcome, label="the outcome", limit=LONG_TEXT_MAX)
+    what = events.recorded_as(engine.Action.RESOLVE)
     with change_case(
-        actor, case, CaseAction.RESOLVE, expected_version, once=once, what="case.resolved"
+        actor, case, CaseAction.RESOLVE, expected_version, once=once, what=what
     ) as change:
         case = change.case
         procedure, records, facts = _where(case)
@@ -118,7 +111,7 @@ def resolve(
         case.status, case.closed_on = CaseStatus.RESOLVED, today
         change.save("status", "closed_on")
         change.record(
-            "case.resolved",
+            what,
             stage=here,
             data={
                 "role": role.value,
@@ -126,7 +119,7 @@ def resolve(
                 "agreed_actions": [action_data(a) for a in actions],
             },
         )
-        change.notify(notices.from_engine(moved.notices, "case.resolved"), decided_at=here)
+        change.notify(notices.from_engine(moved.notices), decided_at=here)
     return case
 
 
@@ -217,7 +210,7 @@ def _move(
     today = clock.today()
     form = Form()
     with change_case(
-        actor, case, action, expected_version, once=once, what=STAGE_EVENTS[move]
+        actor, case, action, expected_version, once=once, what=events.recorded_as(move)
     ) as change:
         case = change.case
         procedure, records, facts = _where(case)
@@ -265,7 +258,7 @@ def _move(
         case.immediate_risk = moved.facts.immediate_risk
         change.save("current_stage", "immediate_risk")
         change.record(
-            STAGE_EVENTS[move],
+            events.recorded_as(move),
             stage=target,
             data={
                 "from_stage": here,
@@ -277,10 +270,7 @@ def _move(
                 "counterpart": opposite.name,
             },
         )
-        change.notify(
-            notices.from_engine(moved.notices, notices.NOTICE_EVENTS[f"case.{move.value}"]),
-            decided_at=here,
-        )
+        change.notify(notices.from_engine(moved.notices), decided_at=here)
     return case
 
 
@@ -292,8 +282,9 @@ def refer_to_panel(
     words = form.text(
         "details", details, label="why the case is being referred", limit=SHORT_TEXT_MAX
     )
+    what = events.recorded_as(engine.Action.REFER_TO_PANEL)
     with change_case(
-        actor, case, CaseAction.REFER_TO_PANEL, expected_version, once=once, what="panel.referred"
+        actor, case, CaseAction.REFER_TO_PANEL, expected_version, once=once, what=what
     ) as change:
         case = change.case
         procedure, _records, facts = _where(case)
@@ -304,13 +295,8 @@ def refer_to_panel(
         assert panel is not None
         case.panel_referred = sorted(moved.facts.panel_referred)
         change.save("panel_referred")
-        change.record(
-            "panel.referred", data={"panel": panel.name, "details": words, "role": role.value}
-        )
-        change.notify(
-            notices.from_engine(moved.notices, "case.referred_to_panel"),
-            decided_at=case.current_stage,
-        )
+        change.record(what, data={"panel": panel.name, "details": words, "role": role.value})
+        change.notify(notices.from_engine(moved.notices), decided_at=case.current_stage)
     return case
 
 
@@ -323,8 +309,9 @@ def withdraw(
     words = form.text(
         "reason", reason, label="why the challenge is being withdrawn", limit=SHORT_TEXT_MAX
     )
+    what = events.recorded_as(engine.Action.WITHDRAW)
     with change_case(
-        actor, case, CaseAction.WITHDRAW, expected_version, once=once, what="case.withdrawn"
+        actor, case, CaseAction.WITHDRAW, expected_version, once=once, what=what
     ) as change:
         case = change.case
         procedure, records, facts = _where(case)
@@ -337,6 +324,6 @@ def withdraw(
         record.save(update_fields=["conclusion", "outcome", "concluded_on"])
         case.status, case.closed_on, case.withdrawn_reason = CaseStatus.WITHDRAWN, today, words
         change.save("status", "closed_on", "withdrawn_reason")
-        change.record("case.withdrawn", stage=here, data={"reason": words, "role": role.value})
-        change.notify(notices.from_engine(moved.notices, "case.withdrawn"), decided_at=here)
+        change.record(what, stage=here, data={"reason": words, "role": role.value})
+        change.notify(notices.from_engine(moved.notices), decided_at=here)
     return case

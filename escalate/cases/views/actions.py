@@ -19,11 +19,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import case_forms, once, permissions, selectors
 from escalate.cases.errors import AlreadyDone, Conflict, Invalid, NotAllowed, NotFound, StaleCase
 from escalate.cases.facts import procedure_of
@@ -36,6 +37,8 @@ from escalate.cases.views.common import forbidden, load_case, not_found
 class ActionView(View):
     """One form that changes a case through one service."""
 
+    #: Every page is behind ``login_required`` (see :meth:`dispatch`).
+    request: AuthenticatedHttpRequest
     action: CaseAction
     form_class: type[case_forms.CaseForm]
     title = ""
@@ -51,7 +54,7 @@ class ActionView(View):
     limit: limits.Limit | None = None
 
     @method_decorator(login_required)
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method is None or request.method.lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         loaded = load_case(request, kwargs["reference"])

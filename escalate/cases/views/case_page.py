@@ -1,8 +1,9 @@
 """The case page: everything about one case the person may see, and what they may do.
 
 It reads through :mod:`escalate.cases.selectors`, asks :mod:`escalate.cases.permissions`
-what to offer, and leaves the shaping to :mod:`escalate.cases.views.presenters`. A case
-that does not exist and one the person may not see get the same 404 page.
+what to offer, and leaves the shaping to :mod:`escalate.cases.views.presenters`. The
+person's access to the case is worked out once and passed to every read and check. A
+case that does not exist and one the person may not see get the same 404 page.
 """
 
 from __future__ import annotations
@@ -13,38 +14,38 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from escalate.cases import permissions, selectors, services
-from escalate.cases.facts import procedure_of
+from escalate.cases.facts import calendar_for, procedure_of
 from escalate.cases.models import PolicyIssueStatus
 from escalate.cases.permissions import CaseAction
 from escalate.cases.views import presenters
-from escalate.cases.views.common import load_case
+from escalate.cases.views.common import load_access
 from escalate.reports import referral
 
 
 @require_safe
 @login_required
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    loaded = load_case(request, reference)
-    if isinstance(loaded, HttpResponse):
-        return loaded
-    case = loaded
+    access = load_access(request, reference)
+    if isinstance(access, HttpResponse):
+        return access
+    case = access.case
     services.record_case_viewed(request.user, case)  # type: ignore[arg-type]
-    user = request.user
     procedure = procedure_of(case)
-    records = {r.number: r for r in selectors.stages(user, case)}
-    allowed = permissions.allowed_actions(user, case)
-    events = list(selectors.chronology(user, case))
+    records = {r.number: r for r in access.stages}
+    allowed = permissions.allowed_actions(access, case)
+    events = list(selectors.chronology(access, case))
     categories = {c.key: c.label for c in procedure.categories}
     views = (
-        list(selectors.case_views(user, case)[:50]) if CaseAction.VIEW_AUDIT in allowed else None
+        list(selectors.case_views(access, case)[:50]) if CaseAction.VIEW_AUDIT in allowed else None
     )
     issues = list(case.policy_issues.select_related("raised_by", "responded_by"))
+    calendar = calendar_for(case.partnership)
     stages = presenters.stage_rows(
         case,
         procedure,
         records,
-        selectors.stage_statuses(case),
-        selectors.projected_deadlines(case, records.values()),
+        selectors.stage_statuses(case, stages=access.stages, calendar=calendar),
+        selectors.projected_deadlines(case, access.stages, calendar=calendar),
     )
     return render(
         request,
@@ -65,10 +66,10 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "open_issue_status": PolicyIssueStatus.OPEN,
             "case_status_class": presenters.CASE_STATUS_TAGS.get(case.status, ""),
             "views": views,
-            "sees_person": permissions.can_view(user, case),
+            "sees_person": access.can_view,
             "is_final_stage": case.current_stage == len(procedure.stages),
-            "referral_offered": referral.offered_to(user, case),
-            "failed_invitation": selectors.failed_invitation(user, case),
+            "referral_offered": referral.offered_to(access, case),
+            "failed_invitation": selectors.failed_invitation(access, case),
             "may_resend_invitation": CaseAction.RESEND_INVITATION in allowed,
         },
     )

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from escalate.cases import selectors
 from escalate.cases.errors import NotAllowed, NotFound
 from escalate.cases.models import Case
+from escalate.cases.permissions import CaseAccess
 
 
 def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
@@ -29,7 +30,14 @@ def not_found(request: HttpRequest) -> HttpResponse:
 def load_case(request: HttpRequest, reference: str) -> Case | HttpResponse:
     """The case, or the not-found page: the same for a case that does not exist and for
     one this person may not see."""
+    loaded = load_access(request, reference)
+    return loaded if isinstance(loaded, HttpResponse) else loaded.case
+
+
+def load_access(request: HttpRequest, reference: str) -> CaseAccess | HttpResponse:
+    """As :func:`load_case`, with the person's access to the case (worked out once: pass
+    it on instead of the person)."""
     try:
-        return selectors.get_case(request.user, reference=reference)
+        return selectors.case_access(request.user, reference=reference)
     except (NotFound, NotAllowed):
         return not_found(request)

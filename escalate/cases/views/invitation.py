@@ -34,7 +34,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if limited is not None:
         return limited
     try:
-        case = services.accept_invitation(request.user, token)  # type: ignore[arg-type]
+        case = services.accept_invitation(request.user, token)
     except (NotFound, Conflict, NotAllowed) as problem:
         status = 404 if isinstance(problem, NotFound) else 403
         if isinstance(problem, Conflict):

@@ -29,7 +29,7 @@ STATUS_TAGS: dict[StageStatus, tuple[str, str]] = {
     StageStatus.SKIPPED: ("Skipped", "govuk-tag--yellow"),
 }
 
-CASE_STATUS_TAGS = {
+CASE_STATUS_TAGS: dict[str, str] = {
     CaseStatus.OPEN: "govuk-tag--blue",
     CaseStatus.RESOLVED: "govuk-tag--green",
     CaseStatus.WITHDRAWN: "govuk-tag--grey",

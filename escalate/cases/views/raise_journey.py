@@ -2,7 +2,13 @@
 check your answers and :func:`escalate.cases.services.raise_case`.
 
 Nothing is saved until the person confirms on the check-your-answers page. Each page
-checks its own answers; errors the service finds are shown back on the page they belong to.
+refuses what the final check would refuse; the answers kept are checked again before they
+are shown for checking and before they are raised, and any page whose answers are refused
+now (or that a session holds in a shape no page gave) is shown again with its errors.
+Errors the service still finds are shown back on the page they belong to.
+
+No page of the journey is kept by the browser (``Cache-Control: no-store``), and once the
+case is raised its pages, visited again with Back, show that case's confirmation.
 
 The pages and the answers kept between them are in :mod:`.raise_steps` (kept briefly and
 no more than needed, as they identify someone at risk); what the last pages show is in
@@ -12,31 +18,42 @@ double click, two tabs) makes one case.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from escalate.accounts.models import User
 from escalate.cases import once, raise_forms, selectors, services
 from escalate.cases.errors import AlreadyDone, CaseError, Invalid, NotAllowed
 from escalate.cases.facts import procedure_of
 from escalate.cases.views import limits
 from escalate.cases.views.common import load_case
+from escalate.cases.views.raise_answers import (
+    as_data,
+    checked_answers,
+    checked_form,
+    service_arguments,
+)
 from escalate.cases.views.raise_presenters import next_steps, summary
 from escalate.cases.views.raise_steps import (
     BY_SLUG,
     FIELD_STEPS,
     STEPS,
     Journey,
-    as_data,
+    Step,
     first_unanswered,
     forget_journey,
+    forget_raised,
     load_journey,
     next_url,
     previous_url,
+    raised_token,
+    remember_raised,
     save_journey,
-    service_arguments,
     step_url,
     steps_for,
 )
@@ -46,10 +63,32 @@ from escalate.partnerships.models import Agency, Partnership
 __all__ = ["STEPS", "cancel", "check", "done", "out_of_scope", "start", "step"]
 
 
+#: Said on the page a kept answer sends the person back to.
+CHANGE_ANSWER = (
+    "Check the answer on this page: it needs changing before you can raise the challenge."
+)
+
+
 def _cannot_raise(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "cases/raise/cannot_raise.html", {"reason": reason}, status=403)
 
 
+def _person(request: HttpRequest) -> User:
+    """The person signed in (every journey page is for signed-in people only)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _no_journey(request: HttpRequest, posted: str = "") -> HttpResponse:
+    """A journey page with no journey in progress: the confirmation of the case this
+    session (or the page sent) raised, if there is one, else the start."""
+    earlier = selectors.submitted(request.user, posted or raised_token(request))
+    if earlier is not None and earlier.case is not None:
+        return redirect("cases:raise_done", earlier.case.reference)
+    return redirect("cases:raise")
+
+
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
@@ -72,25 +111,28 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _begin(request: HttpRequest, agency: Agency, partnership: Partnership) -> HttpResponse:
+    forget_raised(request)
     current = load_journey(request)
     if current is None or current.agency != agency or current.partnership != partnership:
         save_journey(request, Journey(agency, partnership, {}, {}, False))
     return redirect("cases:raise_step", STEPS[0].slug)
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def step(request: HttpRequest, slug: str) -> HttpResponse:
     journey = load_journey(request)
     if journey is None:
-        return redirect("cases:raise")
+        return _no_journey(request)
     page = BY_SLUG.get(slug)
     if page is None:
         raise Http404
     if not page.applies(journey):
         return redirect(next_url(journey))
+    person = _person(request)
     if request.method == "POST":
-        form = page.make_form(journey, request.POST)
+        form = checked_form(page, journey, person, request.POST)
         if form.is_valid():
             journey.answers[slug] = raise_forms.storable(form.cleaned_data)
             journey.errors = {k: v for k, v in journey.errors.items() if k not in page.fields}
@@ -100,18 +142,7 @@ def step(request: HttpRequest, slug: str) -> HttpResponse:
             save_journey(request, journey)
             return redirect(next_url(journey))
     else:
-        stored = journey.answers.get(slug)
-        mine = {k: v for k, v in journey.errors.items() if k in page.fields}
-        if mine and stored is not None:
-            # The service found a problem here: show the answer with its message.
-            form = page.make_form(journey, as_data(page.make_form(journey), stored))
-            form.is_valid()
-            for name, texts in mine.items():
-                target = name if name in form.fields else None
-                for text in texts:
-                    form.add_error(target, text)
-        else:
-            form = page.make_form(journey)
+        form = _shown(page, journey, person)
     context = {
         "form": form,
         "step": page,
@@ -122,12 +153,32 @@ def step(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, f"cases/raise/{slug.replace('-', '_')}.html", context)
 
 
+def _shown(page: Step, journey: Journey, person: User) -> forms.Form:
+    """The page as it is shown: the answers kept, with what is wrong with them now (the
+    page's own checks, and the service's messages kept for it), if anything is."""
+    stored = journey.answers.get(page.slug)
+    if stored is None:
+        return page.make_form(journey, person=person)
+    form = checked_form(page, journey, person, as_data(page.make_form(journey), stored))
+    mine = {k: v for k, v in journey.errors.items() if k in page.fields}
+    if form.is_valid() and not mine:
+        return page.make_form(journey, person=person)
+    for name, texts in mine.items():
+        target = name if name in form.fields else None
+        shown = [str(e) for e in form.errors.get(target or "__all__") or []]
+        for text in texts:
+            if text not in shown:
+                form.add_error(target, text)
+    return form
+
+
+@never_cache
 @require_safe
 @login_required
 def out_of_scope(request: HttpRequest) -> HttpResponse:
     journey = load_journey(request)
     if journey is None:
-        return redirect("cases:raise")
+        return _no_journey(request)
     chosen = journey.answer("scope", "situation")
     situations = journey.procedure.out_of_scope
     if chosen in (None, "none") or not str(chosen).isdigit() or int(chosen) >= len(situations):
@@ -144,15 +195,18 @@ def out_of_scope(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_POST
 @login_required
 def cancel(request: HttpRequest) -> HttpResponse:
     """Delete the journey's answers and start again."""
     forget_journey(request)
+    forget_raised(request)
     messages.info(request, "Your answers have been deleted.")
     return redirect("cases:raise")
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def check(request: HttpRequest) -> HttpResponse:
@@ -163,18 +217,21 @@ def check(request: HttpRequest) -> HttpResponse:
     posted = once.posted(request.POST) if request.method == "POST" else ""
     journey = load_journey(request)
     if journey is None:
-        # Sent again after the case was raised (Back, then Raise): show that case.
-        earlier = selectors.submitted(request.user, posted)
-        if earlier is not None and earlier.case is not None:
-            return redirect("cases:raise_done", earlier.case.reference)
-        return redirect("cases:raise")
+        # Sent again after the case was raised (Back, then Raise), or shown again with
+        # Back from the confirmation: show that case.
+        return _no_journey(request, posted)
     missing = first_unanswered(journey)
     if missing is not None:
         return redirect(step_url(missing))
     if journey.answer("scope", "situation") not in (None, "none"):
         return redirect("cases:raise_out_of_scope")
     journey.checking = True
+    wrong = checked_answers(journey, _person(request))
     save_journey(request, journey)
+    if wrong is not None:
+        # Good when given, refused now (or never given as a page gives them): change it.
+        messages.info(request, CHANGE_ANSWER)
+        return redirect(step_url(wrong))
     problems: list[str] = []
     if request.method == "POST" and posted and posted != journey.once:
         # A check page of an earlier journey: show what it raised, or these answers to
@@ -186,13 +243,14 @@ def check(request: HttpRequest) -> HttpResponse:
         try:
             # One case per journey, whichever of its pages (tabs) sends it.
             case = services.raise_case(
-                request.user,  # type: ignore[arg-type]
+                _person(request),
                 **service_arguments(journey),
                 once=journey.once,
             )
         except AlreadyDone as already:
             # Raised already with this journey (two clicks, two tabs): show that case.
             forget_journey(request)
+            remember_raised(request, journey.once)
             if already.case_reference:
                 return redirect("cases:raise_done", already.case_reference)
             problems = [already.message]
@@ -211,6 +269,7 @@ def check(request: HttpRequest) -> HttpResponse:
             problems = [str(error)]
         else:
             forget_journey(request)
+            remember_raised(request, journey.once)
             return redirect("cases:raise_done", case.reference)
     return render(
         request,
@@ -227,6 +286,7 @@ def check(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @require_safe
 @login_required
 def done(request: HttpRequest, reference: str) -> HttpResponse:

@@ -14,6 +14,7 @@ from escalate.cases.views.raise_steps import (
     step_url,
     steps_for,
 )
+from escalate.govuk.dates import spoken
 
 
 def summary(journey: Journey) -> list[dict[str, Any]]:
@@ -25,27 +26,30 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
     categories = {c.key: c.label for c in procedure.categories}
     yes_no = {"yes": "Yes", "no": "No"}
 
-    def when(value: str | None) -> str:
-        return dt.date.fromisoformat(value).strftime("%-d %B %Y") if value else "Not given"
+    def when(value: Any) -> str:
+        day = _day(value)
+        return spoken(day) if day else "Not given"
 
     for page in steps_for(journey):
         a = journey.answers.get(page.slug, {})
         rows: list[tuple[str, str]] = []
         if page.slug == "immediate-risk":
-            rows = [("Anyone at immediate risk", yes_no.get(a.get("immediate_risk"), ""))]
+            rows = [("Anyone at immediate risk", _pick(yes_no, a.get("immediate_risk")))]
         elif page.slug == "referral":
             rows = [
-                ("Referral or front-door contact made", yes_no.get(a.get("referral_made"), "")),
+                ("Referral or front-door contact made", _pick(yes_no, a.get("referral_made"))),
             ]
             if a.get("referral_made") == "yes":
                 rows.append(("Date it was made", when(a.get("referral_made_on"))))
         elif page.slug == "start-stage":
-            number = int(a.get("start_stage") or 1)
+            chosen = str(a.get("start_stage") or 1)
+            number = int(chosen) if chosen.isdigit() else 1
+            number = number if 1 <= number <= len(procedure.stages) else 1
             rows = [("Starts at", f"Stage {number}: {procedure.stage(number).title}")]
             if number > 1:
                 rows += [
                     ("Why it starts there", a.get("expedite_reason", "")),
-                    ("Stage owner", owners.get(a.get("owner", ""), "")),
+                    ("Stage owner", _pick(owners, a.get("owner"))),
                 ]
                 if a.get("counterpart_name"):
                     rows.append(
@@ -55,12 +59,12 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
             rows = [("Covered by the procedure", "Yes: none of the exclusions apply")]
         elif page.slug == "other-agency":
             rows = [
-                ("Other agency", agencies.get(a.get("other_agency", ""), "")),
+                ("Other agency", _pick(agencies, a.get("other_agency"))),
                 ("Other professional", a.get("other_professional_name", "")),
                 ("Their email address", a.get("other_professional_email", "")),
             ]
         elif page.slug == "person":
-            subject = dict(SubjectType.choices).get(a.get("subject_type", ""), "")
+            subject = _pick(dict(SubjectType.choices), a.get("subject_type"))
             rows = [("Who is at risk", subject), ("Name", a.get("person_name", ""))]
             if "person_date_of_birth" in a:
                 rows.append(("Date of birth", when(a.get("person_date_of_birth"))))
@@ -69,7 +73,7 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
             rows += [
                 ("Your record number", a.get("person_record_id") or "Not given"),
                 ("Their views and wishes", a.get("person_views") or "Not given"),
-                ("They know about this", yes_no.get(a.get("person_knows"), "")),
+                ("They know about this", _pick(yes_no, a.get("person_knows"))),
             ]
         elif page.slug == "disagreement":
             if procedure.categories:
@@ -103,6 +107,21 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
             }
         )
     return sections
+
+
+def _pick(words: dict[str, str], value: Any) -> str:
+    """What a kept choice is called ("" for one that is not a choice)."""
+    return words.get(str(value), "") if value is not None else ""
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date kept as ISO text, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def next_steps(case: Any, record: Any) -> list[str]:

@@ -1,25 +1,25 @@
-"""The raise journey's pages (steps), the answers kept between them in the session, and
-what those answers mean for :func:`escalate.cases.services.raise_case`.
+"""The raise journey's pages (steps) and the answers kept between them in the session.
+What the answers mean (checked as the final check would, and as
+:func:`escalate.cases.services.raise_case`'s arguments) is :mod:`.raise_answers`.
 
 The answers identify someone at risk, so the session holds no more than the journey
 needs (only the questions that apply, only their fields) and not for long: they are
 deleted when the case is raised, when the person cancels or starts again, and once the
-journey has been left alone for longer than the session idle timeout.
+journey has been left alone for longer than the session idle timeout. Whatever the
+session holds is read defensively: answers not shaped as answers are asked again.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.datastructures import MultiValueDict
 
 from escalate import clock
 from escalate.cases import once, raise_forms, selectors
@@ -27,7 +27,13 @@ from escalate.partnerships import permissions
 from escalate.partnerships.models import Agency, Partnership
 from escalate.procedures.model import Procedure
 
+if TYPE_CHECKING:
+    from escalate.accounts.models import User
+
 SESSION_KEY = "raise_journey"
+#: The one-time token of the journey raised last in this session: its pages, visited
+#: again (Back from the confirmation), show that case's confirmation.
+RAISED_KEY = "raise_journey_raised"
 
 
 # ---------------------------------------------------------------- the journey's state
@@ -63,12 +69,55 @@ def forget_journey(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
 
 
+def remember_raised(request: HttpRequest, token: str) -> None:
+    """The journey with this one-time token has raised its case (its answers are gone)."""
+    request.session[RAISED_KEY] = token
+
+
+def raised_token(request: HttpRequest) -> str:
+    """The one-time token of the journey this session raised last, or ""."""
+    token = request.session.get(RAISED_KEY)
+    return token if isinstance(token, str) else ""
+
+
+def forget_raised(request: HttpRequest) -> None:
+    request.session.pop(RAISED_KEY, None)
+
+
+def _answers(value: Any) -> dict[str, dict[str, Any]]:
+    """The answers kept, page by page; anything not shaped as answers is left out (that
+    page is asked again)."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        slug: {k: v for k, v in given.items() if isinstance(k, str)}
+        for slug, given in value.items()
+        if isinstance(slug, str) and isinstance(given, dict)
+    }
+
+
+def _errors(value: Any) -> dict[str, list[str]]:
+    """The service's messages kept for the pages, by field; only text is kept."""
+    if not isinstance(value, dict):
+        return {}
+    kept = {
+        name: [m for m in texts if isinstance(m, str)]
+        for name, texts in value.items()
+        if isinstance(name, str) and isinstance(texts, list)
+    }
+    return {name: texts for name, texts in kept.items() if texts}
+
+
 def load_journey(request: HttpRequest) -> Journey | None:
     """The journey in progress, or None. Answers left alone for longer than the idle
     timeout (or kept without a time, by an older version) are deleted, and the person is
-    told why they are starting again."""
+    told why they are starting again; so are answers that cannot be read."""
     state = request.session.get(SESSION_KEY)
     if not state:
+        return None
+    if not isinstance(state, dict):
+        forget_journey(request)
+        messages.info(request, "Your answers could not be read, so they were deleted. Start again.")
         return None
     touched = state.get("touched")
     if not isinstance(touched, (int, float)) or clock.now().timestamp() - touched > idle_timeout():
@@ -82,17 +131,19 @@ def load_journey(request: HttpRequest) -> Journey | None:
         )
         return None
     pairs = {(a.pk, p.pk): (a, p) for a, p in permissions.raising_choices(request.user)}
-    pair = pairs.get((state.get("agency"), state.get("partnership")))
+    kept: tuple[Any, Any] = (state.get("agency"), state.get("partnership"))
+    pair = pairs.get(kept)
     if pair is None:
         forget_journey(request)
         return None
+    token = state.get("once")
     journey = Journey(
         pair[0],
         pair[1],
-        state.get("answers", {}),
-        state.get("errors", {}),
-        bool(state.get("checking")),
-        str(state.get("once") or "") or once.issue(),
+        _answers(state.get("answers")),
+        _errors(state.get("errors")),
+        state.get("checking") is True,
+        token if isinstance(token, str) and token else once.issue(),
     )
     save_journey(request, journey)  # the person is using it: keep it for another idle timeout
     return journey
@@ -151,7 +202,7 @@ class Step:
 
     def applies(self, journey: Journey) -> bool:
         procedure = journey.procedure
-        at_risk = journey.answer("immediate-risk", "immediate_risk") == "yes"
+        at_risk: bool = journey.answer("immediate-risk", "immediate_risk") == "yes"
         if self.slug == "referral":
             return at_risk
         if self.slug == "start-stage":
@@ -160,10 +211,13 @@ class Step:
             return bool(procedure.out_of_scope)
         return True
 
-    def make_form(self, journey: Journey, data: Any = None) -> forms.Form:
+    def make_form(
+        self, journey: Journey, data: Any = None, *, person: User | None = None
+    ) -> forms.Form:
         kwargs: dict[str, Any] = {"initial": journey.answers.get(self.slug, {})}
         if self.form is raise_forms.OtherAgencyForm:
             kwargs["agencies"] = agency_choices(journey)
+            kwargs["own_email"] = person.email if person is not None else ""
         else:
             kwargs["procedure"] = journey.procedure
         if self.form is raise_forms.StartStageForm:
@@ -257,72 +311,3 @@ def previous_url(person: Any, journey: Journey, step: Step) -> str:
         several = len(permissions.raising_choices(person)) > 1
         return reverse("cases:raise") if several else reverse("home")
     return step_url(steps[index - 1])
-
-
-def as_data(form: forms.Form, stored: dict[str, Any]) -> MultiValueDict[str, Any]:
-    """Stored answers as the POST data the page's form reads."""
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = stored.get(name)
-        if isinstance(field, raise_forms.GovukDateField):
-            if value:
-                day = dt.date.fromisoformat(value)
-                data.update(
-                    {f"{name}-day": day.day, f"{name}-month": day.month, f"{name}-year": day.year}
-                )
-        elif isinstance(value, list) or value is not None:
-            data[name] = value
-    return MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in data.items()})
-
-
-# ---------------------------------------------------------------- what the answers mean
-
-
-def service_arguments(journey: Journey) -> dict[str, Any]:
-    """The answers as :func:`escalate.cases.services.raise_case`'s arguments."""
-    a = journey.answers
-    risk = a.get("immediate-risk", {})
-    referral = a.get("referral", {}) if risk.get("immediate_risk") == "yes" else {}
-    start_at = a.get("start-stage", {}) if risk.get("immediate_risk") == "yes" else {}
-    other = a.get("other-agency", {})
-    person = a.get("person", {})
-    what = a.get("disagreement", {})
-
-    def date(value: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
-
-    def yes(value: str | None) -> bool | None:
-        return {"yes": True, "no": False}.get(value or "")
-
-    number = int(start_at.get("start_stage") or 1)
-    owner = None
-    if number > 1 and start_at.get("owner"):
-        from escalate.accounts.models import User
-
-        owner = User.objects.filter(pk=int(start_at["owner"])).first()
-    return {
-        "partnership": journey.partnership,
-        "raising_agency": journey.agency,
-        "other_agency": journey.partnership.agencies.get(pk=int(other["other_agency"])),
-        "other_professional_name": other.get("other_professional_name", ""),
-        "other_professional_email": other.get("other_professional_email", ""),
-        "subject_type": person.get("subject_type", ""),
-        "person_name": person.get("person_name", ""),
-        "person_knows": yes(person.get("person_knows")),
-        "person_date_of_birth": date(person.get("person_date_of_birth")),
-        "person_address": person.get("person_address", ""),
-        "person_record_id": person.get("person_record_id", ""),
-        "person_views": person.get("person_views", ""),
-        "categories": what.get("categories", []),
-        "disagreement": what.get("disagreement", ""),
-        "outcome_sought": what.get("outcome_sought", ""),
-        "concern_arose_on": date(what.get("concern_arose_on")),
-        "immediate_risk": risk.get("immediate_risk") == "yes",
-        "referral_made": yes(referral.get("referral_made")),
-        "referral_made_on": date(referral.get("referral_made_on")),
-        "start_stage": number,
-        "expedite_reason": start_at.get("expedite_reason", "") if number > 1 else "",
-        "owner": owner,
-        "counterpart_name": start_at.get("counterpart_name", "") if number > 1 else "",
-        "counterpart_email": start_at.get("counterpart_email", "") if number > 1 else "",
-    }

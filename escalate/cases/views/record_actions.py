@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views import View
 
 from escalate.cases import case_forms, permissions, selectors, services
 from escalate.cases.errors import NotFound
-from escalate.cases.models import VIEWED, AgreedAction, Event
+from escalate.cases.models import VIEWED, AgreedAction, Event, PolicyIssue
 from escalate.cases.permissions import CaseAction
 from escalate.cases.views import presenters
 from escalate.cases.views.actions import ActionView, chosen_agency
@@ -74,7 +74,7 @@ class AddActionView(ActionView):
             self.case,
             what=data.get("what") or "",
             agency=chosen_agency(self.case, data.get("agency")),
-            due_on=data.get("due_on"),  # type: ignore[arg-type]
+            due_on=data.get("due_on"),
             owner_name=data.get("owner_name") or "",
             expected_version=self.expected(form),
             once=self.once,
@@ -88,10 +88,13 @@ class CompleteActionView(ActionView):
     submit = "Record it as done"
     done_message = "Agreed action recorded as done."
 
+    agreed: AgreedAction
+
     def load_extra(self, **kwargs: Any) -> None:
-        self.agreed = AgreedAction.objects.filter(pk=kwargs["pk"], case=self.case).first()
-        if self.agreed is None:
+        agreed = AgreedAction.objects.filter(pk=kwargs["pk"], case=self.case).first()
+        if agreed is None:
             raise NotFound("There is no such agreed action.")
+        self.agreed = agreed
 
     def context(self) -> dict[str, Any]:
         return {"agreed_action": self.agreed}
@@ -131,21 +134,23 @@ class PolicyResponseView(ActionView):
     title = "Respond to a policy issue"
     submit = "Send the response"
     done_message = "Your response is recorded and the person who flagged it will be told."
+    issue: PolicyIssue
 
     @method_decorator(login_required)
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method is None or request.method.lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         # The chair and statutory partners respond to issues flagged on any case of their
         # partnership, including cases they cannot see yet: load the issue, not the case.
-        self.issue = (
+        issue = (
             selectors.policy_issues_for(request.user)
             .filter(pk=kwargs["pk"], case__reference__iexact=kwargs["reference"])
             .first()
         )
-        if self.issue is None:
+        if issue is None:
             return not_found(request)
-        self.case = self.issue.case
+        self.issue = issue
+        self.case = issue.case
         refused = self.refused()
         if refused is not None:
             return refused

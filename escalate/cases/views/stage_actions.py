@@ -11,6 +11,7 @@ from typing import Any
 from escalate.cases import case_forms, selectors, services
 from escalate.cases.facts import procedure_of
 from escalate.cases.permissions import CaseAction
+from escalate.cases.services.invitations import correct_response
 from escalate.cases.views import limits, presenters
 from escalate.cases.views.actions import ActionView, chosen_agency, chosen_owner, owner_choices
 
@@ -33,18 +34,72 @@ class AcknowledgeView(ActionView):
 
 
 class RespondView(ActionView):
+    """Responding to the challenge, once; afterwards the same page corrects the
+    response (what it is now and why it changed) instead of responding again."""
+
     action = CaseAction.RESPOND
-    form_class = case_forms.RespondForm
-    title = "Respond to the challenge"
-    submit = "Send your response"
-    done_message = "Your response is recorded. The person who raised it will be told."
+
+    @property
+    def correcting(self) -> bool:
+        """Correcting: the page, once there is a response; a form sent, when it is the
+        correction's (a response form sent again is refused by the service, plainly)."""
+        if self.request.method == "POST":
+            return "why_changed" in self.request.POST
+        return bool(self.case.response)
+
+    @property
+    def form_class(self) -> type[case_forms.CaseForm]:  # type: ignore[override]
+        return case_forms.CorrectResponseForm if self.correcting else case_forms.RespondForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return "Correct your response" if self.correcting else "Respond to the challenge"
+
+    @property
+    def intro(self) -> str:  # type: ignore[override]
+        if not self.correcting:
+            return ""
+        said = "agree" if self.case.response == "agree" else "disagree"
+        return (
+            f"You have already responded: you said you {said} with the challenge. You "
+            "cannot respond again, but you can correct your response if it was wrong or "
+            "your view has changed. Say what it is now and why it changed: your first "
+            "response stays in the case's chronology with the correction."
+        )
+
+    @property
+    def submit(self) -> str:  # type: ignore[override]
+        return "Send your correction" if self.correcting else "Send your response"
+
+    @property
+    def done_message(self) -> str:  # type: ignore[override]
+        if self.correcting:
+            return "Your corrected response is recorded. The person who raised it will be told."
+        return "Your response is recorded. The person who raised it will be told."
+
+    def initial(self) -> dict[str, Any]:
+        if not self.correcting:
+            return {}
+        return {"response": self.case.response, "reason": self.case.response_reason}
 
     def perform(self, form: Any) -> None:
+        data = form.cleaned_data
+        if self.correcting:
+            correct_response(
+                self.request.user,
+                self.case,
+                agrees=data["response"] == "agree",
+                reason=data.get("reason") or "",
+                why_changed=data.get("why_changed") or "",
+                expected_version=self.expected(form),
+                once=self.once,
+            )
+            return
         services.respond(
             self.request.user,
             self.case,
-            agrees=form.cleaned_data["response"] == "agree",
-            reason=form.cleaned_data.get("reason") or "",
+            agrees=data["response"] == "agree",
+            reason=data.get("reason") or "",
             expected_version=self.expected(form),
             once=self.once,
         )
@@ -106,7 +161,7 @@ class ResolveView(ActionView):
                 services.ActionInput(
                     what=data.get("action_what") or "",
                     agency=chosen_agency(self.case, data.get("action_agency")),
-                    due_on=data.get("action_due_on"),  # type: ignore[arg-type]
+                    due_on=data.get("action_due_on"),
                     owner_name=data.get("action_owner_name") or "",
                 )
             )

@@ -4,15 +4,17 @@ filters (also used by the people pages in :mod:`escalate.accounts.admin`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from escalate.accounts.signed_in import signed_in_user
 from escalate.cases.errors import NotAllowed
 from escalate.partnerships import administration, services
 from escalate.partnerships.models import (
@@ -22,6 +24,12 @@ from escalate.partnerships.models import (
     PartnershipRole,
     PartnershipRoleKind,
 )
+
+#: A role held: in an agency (Membership) or in a partnership (PartnershipRole).
+_Held = TypeVar("_Held", bound=Membership | PartnershipRole)
+#: What a page of roles is on: a person, an agency or a partnership.
+_Parent = TypeVar("_Parent", bound=Model)
+_M = TypeVar("_M", bound=Model)
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -47,21 +55,21 @@ def administers_anything(request: HttpRequest) -> bool:
 
 def may_administer(request: HttpRequest, what: str, obj: Any) -> bool:
     """``what`` is "person", "agency" or "partnership"."""
-    check = {
+    checks: dict[str, Callable[[Any, Any], bool]] = {
         "person": administration.may_administer_person,
         "agency": administration.may_administer_agency,
         "partnership": administration.may_administer_partnership,
-    }[what]
+    }
+    check = checks[what]
     return remembered(request, (what, obj.pk), lambda: check(request.user, obj))
 
 
-def scoped_choices(queryset: QuerySet[Any], current: Any = None) -> QuerySet[Any]:
+def scoped_choices(queryset: QuerySet[_M], current: Any = None) -> QuerySet[_M]:
     """``queryset``, plus the value a field holds now (so an unchanged form still
     validates); anything else sent is "Select a valid choice"."""
     if current is None:
         return queryset
-    model = queryset.model
-    return model.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
+    return queryset.model._default_manager.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
 
 
 def is_autocomplete_for(request: HttpRequest, *fields: tuple[str, str]) -> bool:
@@ -73,7 +81,7 @@ def is_autocomplete_for(request: HttpRequest, *fields: tuple[str, str]) -> bool:
     return asked in fields
 
 
-class RoleForm(forms.ModelForm):
+class RoleForm(forms.ModelForm[_Held]):
     """A role in an agency or a partnership. ``clean`` asks the administration rules
     whether the person signed in may give (and, for a change, take away) the role."""
 
@@ -81,7 +89,8 @@ class RoleForm(forms.ModelForm):
     place_field = "agency"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.actor is None or cleaned.get("DELETE"):
             return cleaned
         person = cleaned.get("person", getattr(self.instance, "person", None))
@@ -116,7 +125,7 @@ class RoleForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipForm(RoleForm):
+class MembershipForm(RoleForm[Membership]):
     place_field = "agency"
 
     class Meta:
@@ -124,7 +133,7 @@ class MembershipForm(RoleForm):
         fields = ["person", "agency", "role"]
 
 
-class PartnershipRoleForm(RoleForm):
+class PartnershipRoleForm(RoleForm[PartnershipRole]):
     place_field = "partnership"
 
     class Meta:
@@ -132,7 +141,7 @@ class PartnershipRoleForm(RoleForm):
         fields = ["person", "partnership", "role"]
 
 
-class RoleFormSet(BaseInlineFormSet):
+class RoleFormSet(BaseInlineFormSet[_Held, _Parent, forms.ModelForm[_Held]]):
     """Refuses taking away a role the person signed in may not take away."""
 
     actor: Any = None
@@ -142,7 +151,7 @@ class RoleFormSet(BaseInlineFormSet):
         if self.actor is None:
             return
         for form in self.forms:
-            if not (self.can_delete and self._should_delete_form(form)):
+            if not (self.can_delete and form.cleaned_data.get(DELETION_FIELD_NAME, False)):
                 continue
             if form.instance.pk is None:
                 continue
@@ -160,9 +169,9 @@ def save_role_formset(request: HttpRequest, formset: Any) -> None:
     instances = formset.save(commit=False)
     try:
         for held in formset.deleted_objects:
-            services.revoke_role(request.user, held)  # type: ignore[arg-type]
+            services.revoke_role(signed_in_user(request), held)
         for held in instances:
-            services.save_role(request.user, held)  # type: ignore[arg-type]
+            services.save_role(signed_in_user(request), held)
     except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     formset.save_m2m()
@@ -207,18 +216,18 @@ def partnership_role_choices(request: HttpRequest) -> list[tuple[str, str]]:
     return choices
 
 
-class ScopedRoleInline(admin.TabularInline):
+class ScopedRoleInline(admin.TabularInline[_Held, _Parent]):
     """An editable inline of roles: only the rows the person signed in may change, and
     choices limited to what they may give."""
 
     extra = 0
-    formset = RoleFormSet
+    formset: type[BaseInlineFormSet[_Held, _Parent, forms.ModelForm[_Held]]] = RoleFormSet
     parent_check: str = ""  # "person", "agency" or "partnership"
 
-    def _rows(self, actor: Any) -> QuerySet[Any]:
+    def _rows(self, actor: Any) -> QuerySet[_Held]:
         raise NotImplementedError
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[_Held]:
         queryset = super().get_queryset(request)
         return queryset.filter(pk__in=self._rows(request.user).values("pk"))
 
@@ -259,17 +268,17 @@ class ScopedRoleInline(admin.TabularInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class ReadOnlyRoleInline(admin.TabularInline):
+class ReadOnlyRoleInline(admin.TabularInline[_Held, _Parent]):
     """Roles the person signed in can see but not change (in an agency shared with
     another partnership, administrators' roles, their own)."""
 
     extra = 0
     can_delete = False
 
-    def _rows(self, actor: Any) -> QuerySet[Any]:
+    def _rows(self, actor: Any) -> QuerySet[_Held]:
         raise NotImplementedError
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[_Held]:
         return super().get_queryset(request).filter(pk__in=self._rows(request.user).values("pk"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -307,14 +316,14 @@ class ReadOnlyPartnershipRoleRowsMixin:
         )
 
 
-class ScopedRoleAdmin(admin.ModelAdmin):
+class ScopedRoleAdmin(admin.ModelAdmin[_Held]):
     """The list pages of roles: the rows in scope; adding and changing only what the
     administration rules allow; every save and deletion through the services."""
 
-    def _visible(self, actor: Any) -> QuerySet[Any]:
+    def _visible(self, actor: Any) -> QuerySet[_Held]:
         raise NotImplementedError
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[_Held]:
         queryset = super().get_queryset(request)
         if is_superuser(request):
             return queryset
@@ -345,7 +354,9 @@ class ScopedRoleAdmin(admin.ModelAdmin):
             lambda: administration.may_revoke(request.user, obj),
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[_Held]]:
         kwargs["form"] = type("ScopedForm", (self.form,), {"actor": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
@@ -364,19 +375,19 @@ class ScopedRoleAdmin(admin.ModelAdmin):
             kwargs["choices"] = partnership_role_choices(request)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: _Held, form: Any, change: bool) -> None:
         try:
-            services.save_role(request.user, obj)  # type: ignore[arg-type]
+            services.save_role(signed_in_user(request), obj)
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+    def delete_model(self, request: HttpRequest, obj: _Held) -> None:
         try:
-            services.revoke_role(request.user, obj)  # type: ignore[arg-type]
+            services.revoke_role(signed_in_user(request), obj)
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[_Held]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 
@@ -390,6 +401,7 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
         actor = request.user
         model = field.related_model
+        scope: QuerySet[Agency] | QuerySet[Partnership]
         if model is Agency:
             scope = administration.visible_agencies(actor)
         elif model is Partnership:

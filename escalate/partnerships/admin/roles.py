@@ -30,7 +30,7 @@ from escalate.partnerships.models import (
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedRoleAdmin):
+class MembershipAdmin(ScopedRoleAdmin[Membership]):
     form = MembershipForm
     list_display = ("person", "role", "agency")
     list_filter = (
@@ -47,7 +47,7 @@ class MembershipAdmin(ScopedRoleAdmin):
 
 
 @admin.register(PartnershipRole)
-class PartnershipRoleAdmin(ScopedRoleAdmin):
+class PartnershipRoleAdmin(ScopedRoleAdmin[PartnershipRole]):
     form = PartnershipRoleForm
     list_display = ("person", "role", "partnership")
     list_filter = ("role", ("partnership", ScopedRelatedFilter))
@@ -60,7 +60,7 @@ class PartnershipRoleAdmin(ScopedRoleAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(admin.ModelAdmin[RoleGrant]):
     """The record of roles given and taken away: read-only, append-only."""
 
     list_display = ("at", "actor_label", "change", "role_label", "place_label", "person_label")
@@ -103,7 +103,7 @@ class RoleGrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(NonWorkingDay)
-class NonWorkingDayAdmin(admin.ModelAdmin):
+class NonWorkingDayAdmin(admin.ModelAdmin[NonWorkingDay]):
     """A day off applies to every partnership in its region, so only superusers add,
     change or remove one; administrators can see them."""
 

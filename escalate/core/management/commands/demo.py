@@ -4,30 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from escalate.core.management.commands import EscalateCommand
+from escalate.core.management.commands.serve import ServeError, address, browser_url
 from escalate.partnerships.demo import DEMO_DOMAIN, DEMO_PASSWORD, SignIn, create_demo
 
 
-class Command(BaseCommand):
+class Command(EscalateCommand):
     help = (
         "Create demo partnerships (one per procedure in the library), member agencies and "
-        "one person in every role, all with the same known password. Safe to run again."
+        "one person in every role, all with the same known password, applying database "
+        "migrations first. Safe to run again."
     )
+    needs_migrated_database = False  # it applies them
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
-            help=f"the password every demo account gets (default {DEMO_PASSWORD!r})",
+            metavar="P",
+            help=f"the password every demo account gets (default {DEMO_PASSWORD!r}); it must "
+            "pass the same password rules as any account's",
         )
         parser.add_argument(
             "--force",
             action="store_true",
             help="add the demo accounts even though the database holds other people",
         )
+
+    def validate(self, options: dict[str, Any]) -> None:
+        try:
+            validate_password(options["password"])
+        except ValidationError as refused:
+            problems = [f"--password is not allowed: {m}" for m in refused.messages]
+            if not self.one_line_errors():
+                raise CommandError(" ".join(problems)) from None
+            for problem in problems[:-1]:
+                self.stderr.write(f"escalate demo: {problem}")
+            self.fail(problems[-1], 2)
+        _sign_in_url()  # a bad ESCALATE_PORT is refused before anything is made
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -37,7 +56,10 @@ class Command(BaseCommand):
 
         write = self.stdout.write
         write(f"Demo sign-ins. Every account's password is: {result.password}")
-        write(f"Sign in at {settings.BASE_URL}/accounts/login/ (administration: /admin/).")
+        write(
+            f"Sign in at {_sign_in_url()} once `escalate serve` is running "
+            "(administration: /admin/)."
+        )
         for made in result.partnerships:
             partnership = made.partnership
             write("")
@@ -61,6 +83,15 @@ class Command(BaseCommand):
                 "only: never create them on a server that holds real cases."
             )
         )
+
+
+def _sign_in_url() -> str:
+    """The sign-in page at the address ``escalate serve`` will use (ESCALATE_HOST and
+    ESCALATE_PORT), as a browser on this computer reaches it."""
+    try:
+        return browser_url(*address()) + "accounts/login/"
+    except ServeError as exc:
+        raise CommandError(str(exc), returncode=exc.exit_code) from None
 
 
 def _refuse_on_a_real_database() -> None:

@@ -6,14 +6,14 @@ import errno
 import logging
 import os
 import socket
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from escalate.core.management.commands import EscalateCommand, database_problem
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -41,6 +41,25 @@ def parse_port(value: str, source: str = "--port") -> int:
 def url_for(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
+
+
+def address(host_option: str | None = None, port_option: str | None = None) -> tuple[str, int]:
+    """The host and port ``escalate serve`` listens on: the options, else ESCALATE_HOST
+    and ESCALATE_PORT, else 127.0.0.1 port 8000. A bad port raises :class:`ServeError`."""
+    host = (host_option or os.environ.get("ESCALATE_HOST", "") or DEFAULT_HOST).strip()
+    if port_option is not None:
+        return host, parse_port(port_option)
+    if os.environ.get("ESCALATE_PORT", "").strip():
+        return host, parse_port(os.environ["ESCALATE_PORT"], source="ESCALATE_PORT")
+    return host, DEFAULT_PORT
+
+
+def browser_url(host: str, port: int) -> str:
+    """Where a browser on this computer reaches ``escalate serve``: a server listening
+    on every network (0.0.0.0, ::) is reached at 127.0.0.1 (an allowed host)."""
+    if host in ("0.0.0.0", "", "::"):  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1" if host != "::" else "::1"
+    return url_for(host, port)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -88,11 +107,12 @@ def start_background_work() -> None:
     background.start()
 
 
-class Command(BaseCommand):
+class Command(EscalateCommand):
     help = (
         "Serve Escalate: apply database migrations, collect static files, then serve with "
         "waitress. Press Ctrl+C to stop."
     )
+    needs_migrated_database = False  # it applies them
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -114,18 +134,8 @@ class Command(BaseCommand):
         except ServeError as exc:
             self.fail(str(exc), exc.exit_code)
 
-    def fail(self, message: str, exit_code: int) -> NoReturn:
-        self.stderr.write(f"escalate serve: {message}")
-        sys.exit(exit_code)
-
     def serve(self, host_option: str | None, port_option: str | None) -> None:
-        host = (host_option or os.environ.get("ESCALATE_HOST", "") or DEFAULT_HOST).strip()
-        if port_option is not None:
-            port = parse_port(port_option)
-        elif os.environ.get("ESCALATE_PORT", "").strip():
-            port = parse_port(os.environ["ESCALATE_PORT"], source="ESCALATE_PORT")
-        else:
-            port = DEFAULT_PORT
+        host, port = address(host_option, port_option)
         check_port_free(host, port)
 
         self.migrate()
@@ -169,6 +179,4 @@ class Command(BaseCommand):
                 self.stdout.write(f"Updating the database ({len(plan)} changes)…")
                 call_command("migrate", interactive=False, verbosity=0)
         except DatabaseError as exc:
-            where = settings.DATABASES[DEFAULT_DB_ALIAS].get("NAME")
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise ServeError(f"cannot use the database {where}: {first_line}") from None
+            raise ServeError(database_problem(exc)) from None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from escalate.core.management.commands import EscalateCommand
 from escalate.notifications import services
 
 
-class Command(BaseCommand):
-    help = "Send each person who chose a daily digest today's digest, once."
+class Command(EscalateCommand):
+    help = (
+        "Send each person who chose a daily digest today's digest, once (from "
+        "ESCALATE_DIGEST_HOUR). 'escalate remind' does this too; this sends only digests. "
+        "Needs a migrated database."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Daily digests sent: {services.send_digests()}.")

@@ -5,25 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from escalate.accounts import sessions
+from escalate.core.management.commands import EscalateCommand
 from escalate.notifications import services
 from escalate.throttling import limits
 
 
-class Command(BaseCommand):
+class Command(EscalateCommand):
     help = (
-        "Write the deadline and agreed-action reminders due today (each once), send the "
-        "daily digests, forget sessions that have run out, and with --send deliver the "
-        "emails now."
+        "One reminder sweep, for cron or a systemd timer: write the deadline and "
+        "agreed-action reminders due today (each once, however often it runs), send the "
+        "daily digests, and forget sessions that have run out. The reminders go out as "
+        "emails when 'escalate worker' next runs, or now with --send. Needs a migrated "
+        "database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--send", action="store_true", help="also send the emails now (as escalate worker)"
+            "--send",
+            action="store_true",
+            help="also send every pending email now, as 'escalate worker --once' does",
         )
-        parser.add_argument("--no-digest", action="store_true", help="do not send digests")
+        parser.add_argument(
+            "--no-digest",
+            action="store_true",
+            help="do not send the daily digests this time ('escalate digest' sends them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = services.sweep_reminders()

@@ -7,21 +7,25 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from escalate.core.management.commands import EscalateCommand
 from escalate.notifications import background, services
 
 
-class Command(BaseCommand):
+class Command(EscalateCommand):
     help = (
         "Send pending emails (case notifications and password resets), retrying failures "
         "with increasing waits, at most an hour apart, for ESCALATE_NOTIFICATION_GIVE_UP_HOURS. "
-        "Several workers may run at once. Press Ctrl+C to stop."
+        "Looks for new emails every ESCALATE_WORKER_POLL_SECONDS. Several workers may run "
+        "at once. Press Ctrl+C to stop. Needs a migrated database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--once", action="store_true", help="send everything due now, then exit"
+            "--once",
+            action="store_true",
+            help="send everything due now, then exit (for cron instead of a running worker)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,204 @@
+"""The case page reads a fixed number of queries, however long the case's chronology.
+
+A four-stage Cheshire East case with 50 chronology entries and 5 agreed actions is shown
+to the people who look at it most: the person who raised it, the current stage's owner
+(the independent chair at step 4), the other agency's board representative and the
+business unit (who also sees who viewed the case). The viewer's standing on the case is
+worked out once; adding 450 more entries (by many people, some correcting others) must
+not add a single query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+
+import factories
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from escalate import clock
+from escalate.accounts.models import User
+from escalate.cases import permissions, selectors, services
+from escalate.cases.errors import NotFound
+from escalate.cases.models import VIEWED, Case, Event
+from escalate.procedures.model import Role
+
+pytestmark = pytest.mark.django_db
+
+#: The most queries the case page may take (sessions and the signed-in person included).
+CASE_PAGE_QUERIES = 20
+
+VIEWERS = {
+    "the person who raised it": lambda w: w.raiser,
+    "the current stage's owner": lambda w: w.owner_for(4),
+    "the other agency's board representative": (
+        lambda w: w.person(Role.BOARD_REPRESENTATIVE, side="other")
+    ),
+    "the business unit": lambda w: w.person(Role.BUSINESS_UNIT),
+}
+
+
+def four_stage_case(w: factories.World) -> Case:
+    """At step 4, with 5 agreed actions and 50 chronology entries besides its views."""
+    case = factories.escalate_to(w, factories.raise_case(w), 4)
+    owners = [
+        (w.raising, w.raiser),
+        (w.other, w.other_professional),
+        (w.raising, w.person(Role.SAFEGUARDING_LEAD)),
+        (w.other, None),
+    ]
+    for n, (agency, owner) in zip(range(5), itertools.cycle(owners), strict=False):
+        services.add_agreed_action(
+            w.raiser,
+            case,
+            what=f"Agreed action {n}",
+            agency=agency,
+            due_on=dt.date(2027, 1, 15),
+            owner=owner,
+            owner_name="" if owner else "A duty social worker",
+            expected_version=case.version,
+        )
+        case.refresh_from_db()
+    writers = [w.raiser, w.other_professional, w.person(Role.SAFEGUARDING_LEAD), w.owner_for(4)]
+    while Event.objects.filter(case=case).exclude(action=VIEWED).count() < 50:
+        services.record_contact(
+            writers[case.version % len(writers)],
+            case,
+            kind="note",
+            text=f"Note at version {case.version}.",
+            expected_version=case.version,
+        )
+        case.refresh_from_db()
+    return case
+
+
+def more_entries(case: Case, count: int) -> None:
+    """``count`` more entries by many different people, every tenth correcting the one
+    before it, and as many views of the case (which only the business unit sees)."""
+    people = [factories.user(f"Writer {n}") for n in range(20)]
+    at = clock.now()
+    version = case.version
+    for n in range(count):
+        earlier = Event.objects.filter(case=case).exclude(action=VIEWED).last()
+        Event.objects.create(
+            case=case,
+            at=at,
+            actor=people[n % len(people)],
+            action="note.recorded",
+            stage=case.current_stage,
+            data={"kind": "note", "text": f"Extra note {n}.", "occurred_on": "2026-12-23"},
+            corrects=earlier if n % 10 == 9 else None,
+            version=version,
+        )
+        Event.objects.create(
+            case=case, at=at, actor=people[n % len(people)], action=VIEWED, version=version
+        )
+
+
+def entries(page: str) -> int:
+    """Chronology entries shown (each is an anchor the corrections link to)."""
+    return len(re.findall(r'id="event-\d+"', page))
+
+
+def page_queries(user: User, case: Case) -> tuple[int, str]:
+    client = Client()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/cases/{case.reference.lower()}/")
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_the_case_page_takes_the_same_few_queries_with_50_or_500_chronology_entries(
+    cheshire: factories.World, viewer: str
+) -> None:
+    w = cheshire
+    case = four_stage_case(w)
+    person = VIEWERS[viewer](w)
+
+    with_50, page = page_queries(person, case)
+    assert "Agreed action 4" in page and entries(page) >= 50
+    assert with_50 <= CASE_PAGE_QUERIES, viewer
+
+    more_entries(case, 450)
+    with_500, page = page_queries(person, case)
+    assert "Extra note 449." in page and entries(page) >= 500
+    assert with_500 == with_50, viewer
+
+
+def test_the_business_unit_sees_who_viewed_the_case_without_a_query_per_viewer(
+    cheshire: factories.World,
+) -> None:
+    w = cheshire
+    case = four_stage_case(w)
+    business_unit = w.person(Role.BUSINESS_UNIT)
+    before, page = page_queries(business_unit, case)
+    assert "Who has viewed this case" in page
+    more_entries(case, 60)
+    after, page = page_queries(business_unit, case)
+    assert "Writer 19" in page
+    assert after == before
+
+
+def test_a_case_is_found_by_an_exact_match_on_its_reference_in_any_case(
+    cheshire: factories.World,
+) -> None:
+    w = cheshire
+    case = factories.raise_case(w)
+    typed = f"  {case.reference.lower()} "
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.get_case(w.raiser, reference=typed) == case
+    lookup = queries.captured_queries[0]["sql"]
+    assert case.reference in lookup  # the reference in capitals, as stored
+    assert "LIKE" not in lookup.upper() and "UPPER(" not in lookup.upper()
+    for wrong in ("", "   ", "Ω-2026-0001", "TAB-2026-0001-" + "X" * 20, "a b"):
+        with pytest.raises(NotFound):
+            selectors.get_case(w.raiser, reference=wrong)
+
+
+def test_a_lower_case_reference_in_the_address_shows_the_case(cheshire: factories.World) -> None:
+    w = cheshire
+    case = factories.raise_case(w)
+    client = Client()
+    client.force_login(w.raiser)
+    response = client.get(f"/cases/{case.reference.lower()}/")
+    assert response.status_code == 200
+    assert f"Case {case.reference}" in response.content.decode()
+    assert client.get(f"/cases/{case.reference.lower()}x/").status_code == 404
+
+
+def test_access_to_many_cases_at_once_is_each_cases_own_in_two_queries(
+    cheshire: factories.World,
+) -> None:
+    """The dashboard asks about many cases at once: nobody's roles on one case (or in one
+    partnership) leak into another's."""
+    w, b = cheshire, factories.world("cheshire-east-sab")
+    cases = [
+        factories.raise_case(w),
+        factories.escalate_to(w, factories.raise_case(w), 2),
+        factories.escalate_to(w, factories.raise_case(w), 4),
+        factories.raise_case(b),
+        factories.escalate_to(b, factories.raise_case(b), 4),
+    ]
+    people = [
+        *w.raising_people.values(),
+        *w.other_people.values(),
+        *w.partnership_people.values(),
+        *b.partnership_people.values(),
+        b.raiser,
+        factories.user("Outsider"),
+    ]
+    for person in people:
+        one_by_one = {c.pk: permissions.access(person, c).standing for c in cases}
+        with CaptureQueriesContext(connection) as queries:
+            together = permissions.accesses(person, cases)
+        assert len(queries) == 2, person
+        assert {pk: a.standing for pk, a in together.items()} == one_by_one, person
+    chair = w.person(Role.INDEPENDENT_CHAIR)
+    seen = permissions.accesses(chair, cases)
+    assert [seen[c.pk].can_view for c in cases] == [False, False, True, False, False]

@@ -1,0 +1,64 @@
+"""The case page's stage cards say each deadline once, and are GOV.UK summary cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import factories
+import pytest
+from django.test import Client
+
+from escalate import clock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def on_23_december() -> Iterator[None]:
+    clock.freeze(dt.date(2026, 12, 23))
+    try:
+        yield
+    finally:
+        clock.unfreeze()
+
+
+def card(html: str, number: int) -> str:
+    return html.split(f'id="stage-{number}"', 1)[1].split('class="govuk-summary-card"', 1)[0]
+
+
+def keys(part: str) -> list[str]:
+    return re.findall(r'<dt class="govuk-summary-list__key">([^<]*)</dt>', part)
+
+
+def case_page(person, case) -> str:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(person)
+    return client.get(f"/cases/{case.reference}/").content.decode()
+
+
+def test_a_stage_with_a_conclude_by_date_shows_it_once() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    clock.freeze(dt.date(2026, 12, 24))
+    case = factories.escalate_to(w, case, 3)
+    html = case_page(w.raiser, case)
+    for number in (2, 3):  # one concluded, one in progress: each with its own record
+        stage = card(html, number)
+        assert keys(stage).count("Conclude by") == 1, keys(stage)
+        assert stage.count("<strong>Conclude by:</strong>") == 1
+    assert "Thu 31 Dec 2026" in card(html, 2) and "Tue 5 Jan 2027" in card(html, 3)
+
+
+def test_each_stage_card_has_its_title_status_and_dates_worked_out() -> None:
+    w = factories.world("shropshire-sscp")
+    case = factories.raise_case(w)
+    html = case_page(w.raiser, case)
+    first = card(html, 1)
+    title = re.search(r'<h3 class="govuk-summary-card__title">(.*?)</h3>', first, re.S)
+    assert title is not None
+    assert title.group(1).startswith(f"Stage 1: {w.procedure.stage(1).title} ")
+    assert 'data-stage-status="1">In progress</strong>' in title.group(1)
+    content = first.split('<div class="govuk-summary-card__content">', 1)[1]
+    assert content.index("</dl>") < content.index("How the stage 1 dates were worked out")
