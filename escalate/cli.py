@@ -140,6 +140,8 @@ def _run_django_command(args: list[str]) -> int:
             require_migrated_database()
         utility.execute()
     except CommandError as exc:  # only require_migrated_database's: the rest are caught
+        if "--traceback" in args:
+            raise
         print(f"escalate {name}: {exc}", file=sys.stderr)
         return exc.returncode
     except ImproperlyConfigured as exc:

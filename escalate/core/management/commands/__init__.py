@@ -54,7 +54,7 @@ def first_line(error: BaseException) -> str:
     text = str(error).strip()
     line = text.splitlines()[0].strip() if text else type(error).__name__
     password = str(settings.DATABASES[DEFAULT_DB_ALIAS].get("PASSWORD") or "")
-    return line.replace(password, "********") if password else line
+    return line.replace(password, "********") if len(password) >= 4 else line
 
 
 def _missing_table(said: str) -> bool:
