@@ -119,8 +119,8 @@ def reminded_deadline(notification: Notification) -> CaseDeadline | None:
 
 
 def _asks(d: CaseDeadline) -> str:
-    """What a deadline asks for, as what must be done: "escalate the case to stage 4,
-    or resolve it"."""
+    """What a deadline asks for, as done: "the case is escalated to stage 4 (or the
+    disagreement resolved)"."""
     if d.key == START_BY:
         return f"the case is escalated to stage {d.stage} (or the disagreement resolved)"
     if d.key == CONCLUDE_BY:
@@ -210,19 +210,21 @@ def role_deadlines(notification: Notification) -> list[CaseDeadline]:
 def _with_role_deadlines(expected: Expected, owed: list[CaseDeadline], owns: bool) -> Expected:
     """``expected`` with the role's deadlines first, each with its date and how it was
     worked out; the email's date is the soonest (of them and, for a stage's owner, the
-    stage's own)."""
+    stage's own), and how that one was worked out is said under it."""
+    first = owed[0]
+    stage_first = owns and expected.by is not None and expected.by < first.due
     lines = []
     for d in owed:
         role = d.owner_role
         assert role is not None  # role_deadlines gives only these
+        how = "" if d is first and not stage_first else f" ({d.explanation})"
         lines.append(
             f"As {_the(role)}, this is yours to do at stage {d.stage}: {sentence(d.label)} "
-            f"Do it by {format_day(d.due)} ({d.explanation})."
+            f"Do it by {format_day(d.due)}{how}."
         )
     if owns:
         lines.append(expected.text)
-    first = owed[0]
-    if owns and expected.by is not None and expected.by < first.due:
+    if stage_first:
         return Expected(" ".join(lines), expected.by)
     return Expected(" ".join(lines), first.due, first.explanation)
 

@@ -36,13 +36,21 @@ def disagreed(w: factories.World) -> Case:
     )
 
 
-def change_of_mind(w: factories.World, case: Case, **kwargs: object) -> Case:
-    arguments: dict[str, object] = {"agrees": True, "why_changed": WHY_CHANGED, **kwargs}
+def change_of_mind(
+    w: factories.World,
+    case: Case,
+    *,
+    agrees: bool = True,
+    reason: str = "",
+    why_changed: str = WHY_CHANGED,
+) -> Case:
     return correct_response(
         w.other_professional,
         case,
+        agrees=agrees,
+        reason=reason,
+        why_changed=why_changed,
         expected_version=case.version,
-        **arguments,  # type: ignore[arg-type]
     )
 
 

@@ -159,6 +159,13 @@ def test_responding_is_recorded_and_told_to_the_raiser_and_stage_owner(
         ("raising_practitioner", w.raiser),
         ("stage_owner", w.person(Role.LINE_MANAGER)),
     }
-    # They may change their mind while it is open.
-    case = services.respond(w.other_professional, case, agrees=True, expected_version=case.version)
+    # A change of mind while it is open is a correction with a reason, not a second
+    # response.
+    case = services.correct_response(
+        w.other_professional,
+        case,
+        agrees=True,
+        why_changed="We met the family again.",
+        expected_version=case.version,
+    )
     assert (case.response, case.response_reason) == (Response.AGREE, "")

@@ -11,7 +11,6 @@ from typing import Any
 from escalate.cases import case_forms, selectors, services
 from escalate.cases.facts import procedure_of
 from escalate.cases.permissions import CaseAction
-from escalate.cases.services.invitations import correct_response
 from escalate.cases.views import limits, presenters
 from escalate.cases.views.actions import ActionView, chosen_agency, chosen_owner, owner_choices
 
@@ -85,7 +84,7 @@ class RespondView(ActionView):
     def perform(self, form: Any) -> None:
         data = form.cleaned_data
         if self.correcting:
-            correct_response(
+            services.correct_response(
                 self.request.user,
                 self.case,
                 agrees=data["response"] == "agree",
