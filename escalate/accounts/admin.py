@@ -35,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 
 from escalate.accounts.forms import PersonChangeForm, PersonCreationForm, ResetPasswordForm
 from escalate.accounts.models import User
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.partnerships import administration, services
 from escalate.partnerships.admin.common import (
     MembershipForm,

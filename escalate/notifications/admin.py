@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from escalate.accounts.signed_in import signed_in_user
 from escalate.cases import permissions
 from escalate.cases.admin import ReadOnlyMixin
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.notifications import services
 from escalate.notifications.models import (
     AccountEmailAttempt,

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Model, Q, QuerySet
 
 from escalate import clock
-from escalate.cases.errors import Conflict
+from escalate.errors import Conflict
 from escalate.notifications import emails
 from escalate.notifications.failures import (
     tell_of_failed_account_email,

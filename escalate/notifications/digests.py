@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
 from escalate import clock
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.notifications import emails
 from escalate.notifications.delivery import claim_rows, describe_error, held_for_digest
 from escalate.notifications.models import (
@@ -116,7 +116,7 @@ def _send_digest(
 
 def set_preference(actor: User, delivery: str) -> NotificationPreference:
     """A person chooses an email each time or a daily digest, for themselves only."""
-    from escalate.cases.errors import Invalid
+    from escalate.errors import Invalid
 
     if not actor.is_active:
         raise NotAllowed("Your account is not active.")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from escalate import clock
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.notifications import emails
 from escalate.notifications.models import (
     DELIVERY_FAILED_EVENT,

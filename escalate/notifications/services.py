@@ -15,7 +15,7 @@ Dates come from :mod:`escalate.clock`.
 
 from __future__ import annotations
 
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.notifications.delivery import (
     CLAIM_LEASE,
     MAX_BACKOFF,

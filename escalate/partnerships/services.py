@@ -22,7 +22,7 @@ from django.db import transaction
 
 from escalate import clock
 from escalate.accounts.models import User
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.partnerships import administration
 from escalate.partnerships.models import (
     AGENCY_ROLE_CHOICES,

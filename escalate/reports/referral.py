@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from escalate.cases import permissions
-from escalate.cases.errors import Conflict
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import Case, ContactKind, Event, StageRecord
 from escalate.cases.permissions import CaseAction
+from escalate.errors import Conflict
 from escalate.govuk import text as characters
 from escalate.procedures.calendar import format_day
 from escalate.procedures.model import PARTNERSHIP_ROLES, FieldKind, Prefill, ReferralForm, Role

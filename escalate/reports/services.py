@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from escalate import clock
-from escalate.cases.errors import Invalid
 from escalate.cases.models import Case
 from escalate.cases.permissions import CaseAction
 from escalate.cases.services import change_case
+from escalate.errors import Invalid
 from escalate.procedures.model import Recipient
 from escalate.reports import referral
 from escalate.reports.models import ReferralSubmission

@@ -21,9 +21,9 @@ from escalate import clock
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import selectors as case_selectors
 from escalate.cases import services as case_services
-from escalate.cases.errors import CaseError, Invalid, NotAllowed, NotFound
 from escalate.cases.models import Case, PolicyIssue
 from escalate.cases.permissions import CaseAction, can
+from escalate.errors import CaseError, Invalid, NotAllowed, NotFound
 from escalate.partnerships.models import Partnership
 from escalate.reports import exports, forms, presenting, referral, selectors, services
 

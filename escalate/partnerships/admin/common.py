@@ -15,7 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from escalate.accounts.signed_in import signed_in_user
-from escalate.cases.errors import NotAllowed
+from escalate.errors import NotAllowed
 from escalate.partnerships import administration, services
 from escalate.partnerships.models import (
     Agency,

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from escalate.cases.errors import Invalid
 from escalate.core.management.commands import EscalateCommand
+from escalate.errors import Invalid
 from escalate.reports.selectors import Period, parse_period
 
 FORMATS = ("pdf", "csv", "xlsx")
