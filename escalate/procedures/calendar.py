@@ -2,7 +2,8 @@
 
 Bank holidays come from the ``holidays`` package (offline). The application may add
 extra non-working days, such as a one-off bank holiday announced after the package
-was released. We count days, never hours.
+was released, and may mark a listed bank holiday as a working day where a partnership
+knows it is not kept locally (a *worked bank holiday*). We count days, never hours.
 
 The package knows the United Kingdom's bank holidays, for every region, only from
 :data:`FIRST_YEAR` (1872, after the Bank Holidays Act 1871) to :data:`LAST_YEAR` (2100): for a
@@ -37,6 +38,13 @@ _SUBDIVISIONS: dict[Region, str] = {
     Region.ENGLAND_AND_WALES: "ENG",
     Region.SCOTLAND: "SCT",
     Region.NORTHERN_IRELAND: "NIR",
+}
+
+
+REGION_NAMES: dict[Region, str] = {
+    Region.ENGLAND_AND_WALES: "England and Wales",
+    Region.SCOTLAND: "Scotland",
+    Region.NORTHERN_IRELAND: "Northern Ireland",
 }
 
 
@@ -91,14 +99,27 @@ def _bank_holidays(region: Region, year: int) -> Mapping[dt.date, str]:
 
 @dataclass(frozen=True)
 class WorkingCalendar:
+    """Working days of one region.
+
+    ``extra_non_working``: days off besides the listed bank holidays.
+    ``worked_bank_holidays``: listed bank holidays that are working days here all the
+    same. Such a day still falling on a weekend stays a weekend, and one that is also an
+    extra non-working day stays a day off; a worked day the package does not list has no
+    effect.
+    """
+
     region: Region
     extra_non_working: frozenset[dt.date] = field(default_factory=frozenset)
+    worked_bank_holidays: frozenset[dt.date] = field(default_factory=frozenset)
 
     @classmethod
     def for_region(
-        cls, region: Region | str, extra_non_working: Iterable[dt.date] = ()
+        cls,
+        region: Region | str,
+        extra_non_working: Iterable[dt.date] = (),
+        worked_bank_holidays: Iterable[dt.date] = (),
     ) -> WorkingCalendar:
-        return cls(Region(region), frozenset(extra_non_working))
+        return cls(Region(region), frozenset(extra_non_working), frozenset(worked_bank_holidays))
 
     def bank_holiday(self, day: dt.date) -> str | None:
         """The name of the region's bank holiday on ``day``, if it is one.
@@ -118,11 +139,54 @@ class WorkingCalendar:
         if day.weekday() >= 5:
             return "weekend"
         name = self.bank_holiday(day)
-        if name:
+        if name and day not in self.worked_bank_holidays:
             return f"bank holiday ({name})"
         if day in self.extra_non_working:
             return "non-working day"
         return None
+
+    def worked_bank_holiday(self, day: dt.date) -> str | None:
+        """The name of the listed bank holiday on ``day`` when it is a working day here
+        all the same (a worked bank holiday that is a working day); otherwise None.
+
+        Raises :class:`OutsideCalendar` for a day whose year's bank holidays are unknown.
+        """
+        _require_covered(day)
+        if day not in self.worked_bank_holidays or not self.is_working_day(day):
+            return None
+        return self.bank_holiday(day)
+
+    def why_cannot_be_worked(self, day: dt.date) -> str | None:
+        """Why ``day`` cannot be marked as a worked bank holiday in this region, in plain
+        English for the person marking it; None when it can (a listed bank holiday on a
+        weekday of a year whose bank holidays are known)."""
+        if not covers(day):
+            return OutsideCalendar(day).message
+        long = f"{day.day} {day:%B %Y}"
+        name = self.bank_holiday(day)
+        if name is None:
+            return (
+                f"{long} is not a bank holiday in {REGION_NAMES[self.region]}, so it is "
+                "already a working day."
+            )
+        if day.weekday() >= 5:
+            return (
+                f"{long} ({name}) is a {day:%A}, so it is not a working day whatever the "
+                "bank holidays say."
+            )
+        return None
+
+    def why_working(self, day: dt.date) -> str | None:
+        """Why ``day`` is a working day although the bank holidays list it, in words to
+        follow "<day> is": 'a working day here, although it is listed as a bank holiday
+        (Christmas Day), by the partnership's decision'. None for any other day."""
+        name = self.worked_bank_holiday(day)
+        if name is None:
+            return None
+        return (
+            f"a working day here, although it is listed as a bank holiday ({name}), "
+            "by the partnership's decision"
+        )
 
     def is_working_day(self, day: dt.date) -> bool:
         return self.why_not_working(day) is None
@@ -169,3 +233,15 @@ class WorkingCalendar:
                 found.append((day, why))
             day += ONE_DAY
         return found
+
+    def worked_bank_holidays_between(
+        self, first: dt.date, last: dt.date
+    ) -> list[tuple[dt.date, str]]:
+        """Every listed bank holiday from ``first`` to ``last`` inclusive that is a working
+        day here, with :meth:`why_working`'s words; for an explanation of a deadline that
+        counts through or lands on one."""
+        return [
+            (day, why)
+            for day in sorted(self.worked_bank_holidays)
+            if first <= day <= last and (why := self.why_working(day)) is not None
+        ]

@@ -314,3 +314,126 @@ def test_on_or_after_is_the_first_working_day(calendar: WorkingCalendar, day: dt
     found = calendar.on_or_after(day)
     assert calendar.is_working_day(found)
     assert found == day or found == calendar.add_working_days(day, 1)
+
+
+# ---------------------------------------------------------------- bank holidays worked
+
+WORLD_CUP = D(2026, 6, 15)  # Mon: a Scotland bank holiday in the holidays package
+WORLD_CUP_NAME = "Scotland's participation in the FIFA World Cup final"
+
+
+def test_a_worked_bank_holiday_is_a_working_day_in_its_region() -> None:
+    worked = WorkingCalendar.for_region(Region.SCOTLAND, worked_bank_holidays=[WORLD_CUP])
+    assert SCOTLAND.why_not_working(WORLD_CUP) == f"bank holiday ({WORLD_CUP_NAME})"
+    assert worked.is_working_day(WORLD_CUP)
+    assert worked.why_not_working(WORLD_CUP) is None
+    # still listed, and the calendar says why it is worked all the same
+    assert worked.bank_holiday(WORLD_CUP) == WORLD_CUP_NAME
+    assert worked.worked_bank_holiday(WORLD_CUP) == WORLD_CUP_NAME
+    assert worked.why_working(WORLD_CUP) == (
+        f"a working day here, although it is listed as a bank holiday ({WORLD_CUP_NAME}), "
+        "by the partnership's decision"
+    )
+    assert SCOTLAND.why_working(WORLD_CUP) is None
+
+
+def test_counting_working_days_counts_a_worked_bank_holiday() -> None:
+    worked = WorkingCalendar.for_region(Region.SCOTLAND, worked_bank_holidays=[WORLD_CUP])
+    friday = D(2026, 6, 12)
+    assert SCOTLAND.add_working_days(friday, 1) == D(2026, 6, 16)
+    assert worked.add_working_days(friday, 1) == WORLD_CUP
+    assert worked.working_days_between(friday, D(2026, 6, 19)) == 5
+    assert SCOTLAND.working_days_between(friday, D(2026, 6, 19)) == 4
+    assert worked.on_or_after(D(2026, 6, 13)) == WORLD_CUP
+    assert [d for d, _ in worked.non_working_days(friday, D(2026, 6, 16))] == [
+        D(2026, 6, 13),
+        D(2026, 6, 14),
+    ]
+    assert worked.worked_bank_holidays_between(friday, D(2026, 6, 16)) == [
+        (WORLD_CUP, worked.why_working(WORLD_CUP))
+    ]
+    assert worked.worked_bank_holidays_between(D(2026, 6, 16), D(2026, 6, 30)) == []
+
+
+def test_a_worked_day_has_no_effect_where_it_is_no_bank_holiday_or_on_a_weekend() -> None:
+    # 15 June 2026 is no bank holiday in England: nothing to explain
+    england = WorkingCalendar.for_region("england-and-wales", worked_bank_holidays=[WORLD_CUP])
+    assert england.is_working_day(WORLD_CUP)
+    assert england.why_working(WORLD_CUP) is None
+    assert england.worked_bank_holidays_between(WORLD_CUP, WORLD_CUP) == []
+    # Boxing Day 2026 is listed on a Saturday: marking it worked leaves it a weekend
+    boxing_day = D(2026, 12, 26)
+    assert ENGLAND.bank_holiday(boxing_day) == "Boxing Day"
+    weekend = WorkingCalendar.for_region("england-and-wales", worked_bank_holidays=[boxing_day])
+    assert weekend.why_not_working(boxing_day) == "weekend"
+    assert weekend.why_working(boxing_day) is None
+
+
+def test_an_extra_day_off_on_a_worked_bank_holiday_keeps_it_a_day_off() -> None:
+    both = WorkingCalendar.for_region(Region.SCOTLAND, [WORLD_CUP], [WORLD_CUP])
+    assert both.why_not_working(WORLD_CUP) == "non-working day"
+    assert both.why_working(WORLD_CUP) is None
+
+
+@pytest.mark.parametrize(
+    ("region", "day", "problem"),
+    [
+        (Region.SCOTLAND, WORLD_CUP, None),
+        (
+            Region.ENGLAND_AND_WALES,
+            WORLD_CUP,
+            "15 June 2026 is not a bank holiday in England and Wales, so it is already a "
+            "working day.",
+        ),
+        (
+            Region.NORTHERN_IRELAND,
+            D(2026, 12, 26),
+            "26 December 2026 (Boxing Day) is a Saturday, so it is not a working day "
+            "whatever the bank holidays say.",
+        ),
+        (
+            Region.SCOTLAND,
+            D(LAST_YEAR + 1, 1, 1),
+            f"Sat 1 Jan {LAST_YEAR + 1} is after {LAST_YEAR}, the last year whose bank "
+            "holidays Escalate knows, so working days cannot be counted then.",
+        ),
+    ],
+)
+def test_only_a_listed_weekday_bank_holiday_can_be_worked(
+    region: Region, day: dt.date, problem: str | None
+) -> None:
+    assert WorkingCalendar.for_region(region).why_cannot_be_worked(day) == problem
+
+
+#: Days the bank holidays list in some region (weekends among them), to mark as worked.
+listed_days = st.sampled_from(
+    sorted({d for c in CALENDARS for d, _ in c.non_working_days(D(2024, 1, 1), D(2027, 12, 31))})
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    calendar=calendars,
+    extra=extras,
+    worked=extras,
+    day=st.one_of(days, listed_days),
+    mark=st.booleans(),
+)
+def test_working_a_bank_holiday_changes_only_that_listed_weekday(
+    calendar: WorkingCalendar,
+    extra: frozenset[dt.date],
+    worked: frozenset[dt.date],
+    day: dt.date,
+    mark: bool,
+) -> None:
+    worked = worked | {day} if mark else worked
+    before = WorkingCalendar(calendar.region, extra)
+    after = WorkingCalendar(calendar.region, extra, worked)
+    freed = (
+        day in worked
+        and day.weekday() < 5
+        and before.bank_holiday(day) is not None
+        and day not in extra
+    )
+    assert after.is_working_day(day) is (before.is_working_day(day) or freed)
+    assert (after.why_working(day) is not None) is freed

@@ -386,8 +386,7 @@ def test_next_moves_at_cheshire_east_stage_2_and_the_final_stage() -> None:
     )
     found = moves(CESAB, final)
     assert not [a for a, _ in found if a is Action.ESCALATE]
-    # "The SAB Independent Chair will make a recommendation": the Chair's to record
-    assert found[(Action.RESOLVE, None)] == (IC,)
+    assert found[(Action.RESOLVE, None)] == (BU, IC)
 
 
 def test_next_moves_with_expedite_and_panel() -> None:

@@ -120,16 +120,24 @@ def test_resolving_at_each_step_tells_whom_the_document_names(
 
 
 @pytest.mark.django_db
-def test_only_the_independent_chair_records_the_step_4_recommendation(
+def test_the_business_manager_may_record_the_chairs_recommendation_for_them(
     w: factories.World,
 ) -> None:
-    """ "The SAB Independent Chair will make a recommendation"."""
+    """The recommendation "will be communicated to all involved": who communicates it is
+    not said (see readings), but no agency party to the disagreement records it."""
     case = at_stage(w, 4)
     before = Notification.objects.count()
-    with pytest.raises(NotAllowed, match="independent chair"):
-        resolve(w, case, by="P:business_unit")
+    with pytest.raises(NotAllowed):
+        resolve(w, case, by="R:board_representative")
     assert Notification.objects.count() == before
-    assert resolve(w, case, by="P:independent_chair").status == "resolved"
+    case = resolve(w, case, by="P:business_unit")
+    # the Chair, as the step's owner, is among all involved; the business unit's own
+    # address still gets the record of the step 4 outcome
+    assert told_by_last_move(w, case) == {
+        *ALL_INVOLVED,
+        ("all_involved", "P:independent_chair"),
+        ("business_unit", "BU mailbox"),
+    }
 
 
 def test_the_step_4_outcome_is_to_be_recorded_on_the_adults_file() -> None:
