@@ -117,8 +117,10 @@ def test_report_figures_match_the_hand_count(board):
     )
     assert sorted(report.days_to_resolution) == [2, 3]
     assert (report.median_days, report.p90_days) == (2.5, 3.0)
-    # Five stages had a timescale; D's stage 1 (act by Tue 29 Dec) is still open: missed.
-    assert (report.stages_timed, report.stages_in_time, report.in_time_pct) == (5, 4, 80.0)
+    # Every stored deadline counts (issue 11), not only act-bys: the stages' act-bys and
+    # the start-by and conclude-by dates that fall on other days, nine in all. D's stage 1
+    # (act by Tue 29 Dec) is still open: its one deadline missed.
+    assert (report.deadlines_timed, report.deadlines_in_time, report.in_time_pct) == (9, 8, 88.9)
     assert report.missed_by_stage == [("Stage 1", 1)]
     assert report.missed_by_agency == [(w.other.name, 1)]
     assert (report.open_now, report.overdue_now) == (2, 2)  # D and E, both past act-by

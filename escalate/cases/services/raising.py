@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from escalate import clock
+from escalate.cases import deadlines
 from escalate.cases.facts import involved_from, snapshot
 from escalate.cases.models import Case, ReferenceCounter, StageRecord, SubjectType
 from escalate.cases.services import notices
@@ -165,6 +166,7 @@ def _create(ready: _Ready) -> Case:
         counterpart=opposite.user,
         **deadline_fields(procedure, case, facts, number),
     )
+    deadlines.sync_case_deadlines(case, procedure)
     invitation, _token = new_invitation(case, other.agency, other.email)
     event = record_event(
         case,

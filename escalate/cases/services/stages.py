@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from escalate import clock
+from escalate.cases import deadlines
 from escalate.cases.errors import Conflict, from_refusal
 from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import (
@@ -74,6 +75,7 @@ def tick_required_action(
             raise Conflict("That required action is already ticked off.", reason="done")
         record.checklist_done = [*record.checklist_done, item]
         record.save(update_fields=["checklist_done"])
+        deadlines.mark_met_by_checklist(case, case.current_stage, item, procedure, clock.today())
         text = next(c.text for c in procedure.stage(case.current_stage).checklist if c.key == item)
         change.record(what, data={"item": item, "text": text, "role": role.value})
     return case

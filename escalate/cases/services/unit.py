@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import IntegrityError, transaction
 
 from escalate import clock
-from escalate.cases import permissions
+from escalate.cases import deadlines, permissions
 from escalate.cases.errors import AlreadyDone, NotAllowed, NotFound, StaleCase
 from escalate.cases.models import Case, Event, Invitation, Submission
 from escalate.cases.permissions import CaseAction, Standing
@@ -162,7 +162,12 @@ def change_case(
         taken = take_once(once, actor, what, case)
         locked, standing = lock_case(case, actor, action, expected_version)
         change = CaseChange(actor, locked, standing, action, expected_version)
+        where = (locked.current_stage, locked.status)
         yield change
+        if (change.case.current_stage, change.case.status) != where:
+            # A stage began or the case closed: its stored deadlines follow (new
+            # stage's rows, the next stage's start-by, met or forgotten ones).
+            deadlines.sync_case_deadlines(change.case)
         note_made(taken, locked, change.thing)
 
 
