@@ -121,14 +121,12 @@ def plan_case(
     today: dt.date,
     scenario: Scenario,
     seed: str,
-    *,
-    other_staffed_ok: bool = True,
 ) -> Plan:
     """The case's steps, with the raise date chosen so that every step is on or before
     today and an open case's current stage is as urgent as the scenario says."""
     rng = _rng(seed)
     raising_side = 0 if scenario.tour or rng.random() < 0.6 else 1  # the tour: the council
-    other = -1 if other_staffed_ok and rng.random() < 0.5 else rng.randrange(100)
+    other = -1 if rng.random() < 0.5 else rng.randrange(100)  # -1: the staffed agency
     if not scenario.mixed and {"respond", "ack"} & scenario.extras:
         other = -1  # the other professional has an account, to reply
     if "bounce" in scenario.extras:
@@ -161,7 +159,8 @@ def plan_case(
                         person,
                         words,
                     )
-        wanted = replace(scenario, urgency="", late=frozenset(), this_year=False)
+        # Nothing fits (the first days of January, say): any urgency, stages squeezed.
+        wanted = replace(scenario, urgency="", late=frozenset())
     raise ValueError(f"no dates fit the demo case {seed!r}")  # pragma: no cover
 
 
@@ -256,13 +255,16 @@ def _activity(
             draft.add(Step(replied, "respond", agrees="agrees" in extras, text=rng.randrange(99)))
         else:
             draft.add(Step(replied, "acknowledge"))
+    closed_mix = s.mixed and s.outcome != OPEN
     if "no_ticks" not in extras or number != s.reach:
-        # Some of the required actions ticked off (each tick is a change: kept few).
+        # Some of the required actions ticked off. Each tick is a change, which takes a
+        # while to make: fewer in the mix's closed cases, which are seldom opened.
         items = [c.key for c in procedure.stage(number).checklist]
-        for item in rng.sample(items, k=min(len(items), rng.choice((0, 0, 0, 0, 0, 1, 1, 2)))):
+        ticks = (0, 0, 0, 0, 0, 0, 1) if closed_mix else (0, 0, 0, 1, 1, 2)
+        for item in rng.sample(items, k=min(len(items), rng.choice(ticks))):
             draft.add(Step(_day_between(rng, first, last), "tick", stage=number, item=item))
     kinds = [k for k in ("contact", "meeting", "note") if k in extras]
-    if "chronology" in extras and rng.random() < 0.5:
+    if "chronology" in extras and rng.random() < (0.35 if closed_mix else 0.7):
         kinds.append(rng.choice(("contact", "meeting", "note")))
     for kind in kinds:
         draft.add(Step(_day_between(rng, first, last), "record", item=kind, text=rng.randrange(99)))
@@ -440,7 +442,7 @@ def _random(rng: random.Random, procedure: Procedure, final: int) -> Scenario:
     extras |= _maybe(rng, [("ack", 0.7), ("respond", 0.55), ("agrees", 0.4)])
     extras |= _maybe(rng, [("policy", 0.08), ("policy_answered", 0.06), ("panel", 0.5)])
     if outcome != OPEN:
-        extras |= _maybe(rng, [("actions", 0.4), ("action_done", 0.3), ("learning", 0.35)])
+        extras |= _maybe(rng, [("actions", 0.3), ("action_done", 0.2), ("learning", 0.35)])
         if reach >= 2:
             extras |= _maybe(rng, [("debrief", 0.4)])
         if reach == final:

@@ -357,15 +357,17 @@ class Player:
 
 
 def moments(steps: Sequence[Step], now: dt.datetime) -> list[dt.datetime]:
-    """When each step happens: from 9am on its day, a few minutes apart, never after
-    ``now`` (for today's steps)."""
-    moments: list[dt.datetime] = []
+    """When each step happens: from 9am on its day, a few minutes apart; today's steps
+    before ``now`` (or, just after midnight, a second apart from midnight)."""
+    found: list[dt.datetime] = []
+    today = timezone.localdate(now)
     for i, step in enumerate(steps):
         same_day = sum(1 for s in steps[:i] if s.on == step.on)
-        at = timezone.make_aware(dt.datetime.combine(step.on, dt.time(9, 0)))
-        at += dt.timedelta(minutes=7 * same_day)
-        if step.on == timezone.localdate(now):
+        day = timezone.make_aware(dt.datetime.combine(step.on, dt.time(0, 0)))
+        at = day + dt.timedelta(hours=9, minutes=7 * same_day)
+        if step.on == today:
             later_today = sum(1 for s in steps[i:] if s.on == step.on)
             at = min(at, now - dt.timedelta(minutes=later_today))
-        moments.append(max(at, moments[-1]) if moments else at)
-    return moments
+            at = max(at, day + dt.timedelta(seconds=same_day + 1))
+        found.append(max(at, found[-1]) if found else at)
+    return found

@@ -5,6 +5,7 @@ never a traceback. Each test runs the real ``python -m escalate`` in a subproces
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import os
 import secrets
@@ -311,7 +312,7 @@ def test_demo_refuses_a_password_the_password_rules_refuse(password: str, messag
     from escalate.accounts.models import User
 
     with pytest.raises(CommandError, match=f"--password is not allowed: {message}"):
-        call_command("demo", "--password", password)
+        call_command("demo", "--no-cases", "--password", password)
     assert not User.objects.exists()
 
 
@@ -343,6 +344,34 @@ def test_report_without_a_period_says_which_it_used(
         "(no --period given, so the current year) to "
     )
     assert output.read_bytes()
+
+
+def test_the_demo_gives_the_board_report_a_year_of_cases_and_names_the_tour_cases(
+    demo: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    env, printed = demo
+    today = dt.date.today()
+    output = tmp_path / "year.csv"
+    result = escalate(
+        env,
+        "report",
+        "--partnership",
+        "cheshire-east-sab",
+        "--from",
+        (today - dt.timedelta(days=364)).isoformat(),
+        "--to",
+        today.isoformat(),
+        "--format",
+        "csv",
+        "--output",
+        str(output),
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(output.read_text(encoding="utf-8-sig").splitlines()))
+    raised = next(row for row in rows if row[:2] == ["Raised", "Cases raised"])
+    assert int(raised[2]) >= 50
+    for step in ("3", "4", "6"):
+        assert f"Tour step {step}: open CE-{today.year}-000" in printed
 
 
 # ---------------------------------------------------------------- procedures

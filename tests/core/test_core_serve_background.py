@@ -54,7 +54,15 @@ def test_serve_sends_email_and_sweeps_reminders_in_the_background(tmp_path: Path
         }
     )
     subprocess.run(
-        [sys.executable, "-m", "escalate", "demo", "--password", "a-demo-password-42"],
+        [
+            sys.executable,
+            "-m",
+            "escalate",
+            "demo",
+            "--no-cases",
+            "--password",
+            "a-demo-password-42",
+        ],
         cwd=ROOT,
         env=env,
         check=True,

@@ -105,6 +105,24 @@ def test_the_same_day_plans_the_same_cases() -> None:
     assert plans() == plans()
 
 
+@pytest.mark.parametrize("hour", [0, 8, 15])
+def test_todays_steps_happen_today_before_now_and_in_order(hour: int) -> None:
+    from django.utils import timezone
+
+    from escalate.partnerships.demo_case_player import moments
+
+    now = timezone.make_aware(dt.datetime(2026, 6, 17, hour, 4))
+    day = now.date()
+    steps = [demo_case_plans.Step(day - dt.timedelta(days=1), "raise")]
+    steps += [demo_case_plans.Step(day, "tick") for _ in range(12)]
+    when = moments(steps, now)
+    assert when == sorted(when)
+    assert timezone.localdate(when[0]) == day - dt.timedelta(days=1)
+    assert all(timezone.localdate(w) == day for w in when[1:])
+    if hour:
+        assert when[-1] < now
+
+
 # ---------------------------------------------------------------- the demo, built once
 
 

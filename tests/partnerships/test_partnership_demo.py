@@ -37,7 +37,7 @@ def quick_hashing(settings):
 
 def run_demo() -> str:
     out = io.StringIO()
-    call_command("demo", stdout=out, stderr=io.StringIO())
+    call_command("demo", "--no-cases", stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
@@ -164,7 +164,7 @@ def test_running_demo_again_restores_passwords_and_switched_off_accounts():
 
 def test_demo_with_a_password_of_your_choice():
     out = io.StringIO()
-    call_command("demo", "--password", "my-own-demo-pw", stdout=out)
+    call_command("demo", "--no-cases", "--password", "my-own-demo-pw", stdout=out)
     assert "my-own-demo-pw" in out.getvalue()
     assert signs_in("director.ce.nhs@demo.escalate.test", "my-own-demo-pw")
 
@@ -201,7 +201,7 @@ def test_an_existing_partnership_of_the_same_name_is_left_alone():
         business_unit_email="real@example.org",
     )
     out, err = io.StringIO(), io.StringIO()
-    call_command("demo", stdout=out, stderr=err)
+    call_command("demo", "--no-cases", stdout=out, stderr=err)
     assert "Skipped the demo partnership for cheshire-east-sab" in err.getvalue()
     assert Partnership.objects.get(slug="cesab").business_unit_email == "real@example.org"
     assert not User.objects.filter(email="practitioner.ce@demo.escalate.test").exists()
@@ -235,7 +235,7 @@ def test_demo_refuses_a_database_with_real_people_unless_forced() -> None:
 
     User.objects.create_user("real.person@council.example", "a-long-password-1", full_name="Real")
     with pytest.raises(CommandError, match="not demo accounts"):
-        call_command("demo", stdout=io.StringIO())
+        call_command("demo", "--no-cases", stdout=io.StringIO())
     assert not User.objects.filter(email__endswith="@demo.escalate.test").exists()
-    call_command("demo", "--force", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("demo", "--no-cases", "--force", stdout=io.StringIO(), stderr=io.StringIO())
     assert User.objects.filter(email="admin@demo.escalate.test").exists()

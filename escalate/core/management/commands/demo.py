@@ -12,6 +12,7 @@ from django.core.management.base import CommandError, CommandParser
 from escalate.core.management.commands import EscalateCommand
 from escalate.core.management.commands.serve import ServeError, address, browser_url
 from escalate.partnerships.demo import DEMO_DOMAIN, DEMO_PASSWORD, SignIn, create_demo
+from escalate.partnerships.demo_cases import tour
 
 
 class Command(EscalateCommand):
@@ -35,6 +36,11 @@ class Command(EscalateCommand):
             action="store_true",
             help="add the demo accounts even though the database holds other people",
         )
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="make the people only, not the year of demo cases (made by default)",
+        )
 
     def validate(self, options: dict[str, Any]) -> None:
         try:
@@ -52,7 +58,7 @@ class Command(EscalateCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not options["force"]:
             _refuse_on_a_real_database()
-        result = create_demo(options["password"])
+        result = create_demo(options["password"], cases=not options["no_cases"])
 
         write = self.stdout.write
         write(f"Demo sign-ins. Every account's password is: {result.password}")
@@ -68,6 +74,8 @@ class Command(EscalateCommand):
                 f"procedure {partnership.procedure_key})"
             )
             write(_table(made.sign_ins))
+            for step in tour(partnership):
+                write(f"  Tour step {step.step}: open {step.reference} as {step.sign_in}")
         write("")
         write("Administration")
         write(_table([result.admin]))
