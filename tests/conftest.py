@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import tempfile
 import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
+    """The one controllable clock for the whole suite: ``frozen_clock(day)`` sets
+    Escalate's today (escalate.clock); it is set free again after the test."""
+    from escalate import clock
+
+    try:
+        yield clock.freeze
+    finally:
+        clock.unfreeze()

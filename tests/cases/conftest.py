@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import factories
 import pytest
-
-from escalate import clock
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
-    """``frozen_clock(day)`` sets today; the clock is restored after the test."""
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
 
 
 @pytest.fixture

@@ -4,25 +4,15 @@ and the dashboard links the business unit to the register, report and policy iss
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 
 import factories
 import pytest
 from board_walk import walk_to_final_stage
 from django.test import Client
 
-from escalate import clock
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
 
 
 def _page(user, path: str) -> str:

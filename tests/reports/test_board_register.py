@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
 
 import board_fixtures
 import factories
@@ -15,19 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from escalate import clock
 from escalate.cases.models import Event, PolicyIssue, PolicyIssueStatus
 from escalate.procedures.model import Role
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
-    """``frozen_clock(day)`` sets today; the clock is restored after the test."""
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
-
 
 REPORT_DAY = dt.date(2027, 2, 1)
 

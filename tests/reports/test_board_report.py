@@ -6,14 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
 
 import board_fixtures
 import pytest
 from django.test import Client
 from pypdf import PdfReader
 
-from escalate import clock
 from escalate.cases.errors import Invalid
 from escalate.cases.facts import calendar_for
 from escalate.procedures.calendar import WorkingCalendar
@@ -21,16 +19,6 @@ from escalate.procedures.model import Region, Role
 from escalate.reports import selectors
 from escalate.reports.exports import report_table
 from escalate.reports.selectors import WorkingDays, median, parse_period, percentile
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
-    """``frozen_clock(day)`` sets today; the clock is restored after the test."""
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
-
 
 REPORT_DAY = dt.date(2027, 2, 1)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
 
 import factories
 import pytest
@@ -14,7 +13,6 @@ from django.test import Client
 from docx import Document
 from pypdf import PdfReader
 
-from escalate import clock
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
 from escalate.cases.models import Event
 from escalate.notifications.models import Notification
@@ -22,16 +20,6 @@ from escalate.procedures.model import Role
 from escalate.reports import referral, services
 from escalate.reports.exports import STATIC_PREFIX, RefusedFetch, static_only_fetcher
 from escalate.reports.models import ReferralSubmission
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
-    """``frozen_clock(day)`` sets today; the clock is restored after the test."""
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
-
 
 KEYS = ["cheshire-east-sab", "pan-cheshire-children"]
 

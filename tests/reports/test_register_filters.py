@@ -69,10 +69,7 @@ def test_the_dates_are_day_month_and_year_boxes(board) -> None:
 
 
 def test_dates_typed_in_the_boxes_filter_the_register_and_stay_in_the_links(board) -> None:
-    query = (
-        "reached=all&from-day=1&from-month=12&from-year=2026"
-        "&to-day=31&to-month=12&to-year=2026"
-    )
+    query = "reached=all&from-day=1&from-month=12&from-year=2026&to-day=31&to-month=12&to-year=2026"
     response = get(board, query)
     html = response.content.decode()
     assert response.status_code == 200, html[:300]

@@ -28,13 +28,12 @@ stage  deadline      due        met                                   counted
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import factories
 import pytest
 from django.test import Client
 
-from escalate import clock
 from escalate.cases import deadlines
 from escalate.cases.models import Case, CaseDeadline
 from escalate.procedures.model import Role
@@ -48,14 +47,6 @@ CHAIR_KEY = "chair-recommendation"
 YEAR = parse_period("2026")
 
 FrozenClock = Callable[[dt.date | dt.datetime], dt.datetime]
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[FrozenClock]:
-    try:
-        yield clock.freeze
-    finally:
-        clock.unfreeze()
 
 
 @pytest.fixture
