@@ -21,6 +21,7 @@ from escalate import clock
 from escalate.cases import services
 from escalate.cases.errors import StaleCase
 from escalate.cases.models import Case, Event, StageRecord
+from escalate.cases.services import unit
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,14 +82,14 @@ class Pause:
 @pytest.fixture
 def pause_inside_the_lock(monkeypatch: pytest.MonkeyPatch) -> Pause:
     pause = Pause()
-    original = services._lock
+    original = unit.lock_case
 
     def slow_lock(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
         pause()
         return result
 
-    monkeypatch.setattr(services, "_lock", slow_lock)
+    monkeypatch.setattr(unit, "lock_case", slow_lock)
     return pause
 
 

@@ -21,6 +21,7 @@ from escalate.cases.models import (
     ReferenceCounter,
     StageRecord,
 )
+from escalate.cases.services import notices
 from escalate.notifications.models import Notification
 from escalate.procedures.model import Role
 
@@ -669,7 +670,7 @@ def test_a_failure_part_way_through_leaves_nothing_half_written(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services, "_notify", broken)
+    monkeypatch.setattr(notices, "notify", broken)
     with nothing_written(case), pytest.raises(RuntimeError):
         services.escalate(
             cheshire.raiser,

@@ -24,6 +24,7 @@ from escalate import clock
 from escalate.cases import once, selectors, services
 from escalate.cases.errors import AlreadyDone, NotAllowed, NotFound, StaleCase
 from escalate.cases.models import VIEWED, AgreedAction, Case, Event, Invitation, PolicyIssue
+from escalate.cases.services import raising, unit
 from escalate.notifications.models import Notification, NotificationStatus
 from escalate.procedures.model import Role
 
@@ -128,7 +129,7 @@ def slow_inside_the_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hold the first writer inside its transaction (after taking the token and before
     committing) for long enough that the second arrives meanwhile."""
     first = threading.Lock()
-    original_lock, original_sequence = services._lock, services._next_sequence
+    original_lock, original_sequence = unit.lock_case, raising.next_sequence
 
     def pause() -> None:
         if first.acquire(blocking=False):
@@ -144,8 +145,8 @@ def slow_inside_the_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
         pause()
         return result
 
-    monkeypatch.setattr(services, "_lock", slow_lock)
-    monkeypatch.setattr(services, "_next_sequence", slow_sequence)
+    monkeypatch.setattr(unit, "lock_case", slow_lock)
+    monkeypatch.setattr(raising, "next_sequence", slow_sequence)
 
 
 # ---------------------------------------------------------------- invitations (item 8)

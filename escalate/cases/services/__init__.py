@@ -28,10 +28,6 @@ sends email. Callers import from this package: ``services.raise_case(...)``.
 
 from __future__ import annotations
 
-import sys
-import types
-
-from escalate.cases.services import notices, raising, unit
 from escalate.cases.services.agreed_actions import (
     ActionInput,
     add_agreed_action,
@@ -98,24 +94,3 @@ __all__ = [
     "tick_required_action",
     "withdraw",
 ]
-
-
-def _seam(module: types.ModuleType, name: str) -> property:
-    """A step of every change, looked up in the module that uses it when a change runs."""
-    return property(
-        lambda _self: getattr(module, name),
-        lambda _self, value: setattr(module, name, value),
-    )
-
-
-class _Services(types.ModuleType):
-    """This package. Tests slow down or break one step of every change to show what a
-    change does under a race or a failure (``monkeypatch.setattr(services, "_lock",
-    slow)``), by the step's old name here: setting it sets it where it is used."""
-
-    _lock = _seam(unit, "lock_case")
-    _notify = _seam(notices, "notify")
-    _next_sequence = _seam(raising, "next_sequence")
-
-
-sys.modules[__name__].__class__ = _Services
