@@ -33,7 +33,7 @@ from django.db.models import Q, QuerySet
 
 from escalate import clock
 from escalate.cases import permissions
-from escalate.cases.facts import calendar_for, facts_of, procedure_of
+from escalate.cases.facts import calendar_for, calendars_for_regions, facts_of, procedure_of
 from escalate.cases.models import Case, CaseStatus, StageRecord
 from escalate.cases.models.deadlines import (
     ACT_BY,
@@ -44,7 +44,7 @@ from escalate.cases.models.deadlines import (
 from escalate.cases.models.deadlines import DeadlineStatus as DeadlineStatus  # re-exported
 from escalate.cases.models.deadlines import deadline_name as deadline_name  # re-exported
 from escalate.cases.models.limits import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from escalate.partnerships.models import Membership, NonWorkingDay, PartnershipRole
+from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.partnerships.permissions import is_active_person
 from escalate.procedures import engine
 from escalate.procedures.calendar import WorkingCalendar, format_day
@@ -334,14 +334,9 @@ def open_deadlines() -> QuerySet[CaseDeadline]:
 
 
 def calendars_for(regions: Iterable[str]) -> dict[str, WorkingCalendar]:
-    """Each region's working days (bank holidays and extra days off), in one query."""
-    wanted = sorted(set(regions))
-    extra: dict[str, list[dt.date]] = {r: [] for r in wanted}
-    for region, day in NonWorkingDay.objects.filter(region__in=wanted).values_list(
-        "region", "date"
-    ):
-        extra[region].append(day)
-    return {r: WorkingCalendar.for_region(r, days) for r, days in extra.items()}
+    """Each region's working days (bank holidays, extra days off and listed holidays the
+    region works), in one query per table."""
+    return calendars_for_regions(regions)
 
 
 def for_case(

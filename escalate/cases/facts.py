@@ -8,6 +8,7 @@ partnership's working days.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from functools import lru_cache
@@ -63,11 +64,31 @@ def facts_of(case: Case, stages: Iterable[StageRecord] | None = None) -> engine.
 
 
 def calendar_for(partnership: Partnership) -> WorkingCalendar:
-    """Working days for the partnership: its region's bank holidays and extra days off."""
-    from escalate.partnerships.models import NonWorkingDay
+    """Working days for the partnership: its region's bank holidays, less those marked
+    as working days there, and its region's extra days off."""
+    return calendar_for_region(partnership.region)
 
-    extra = NonWorkingDay.objects.filter(region=partnership.region).values_list("date", flat=True)
-    return WorkingCalendar.for_region(partnership.region, extra)
+
+def calendar_for_region(region: str) -> WorkingCalendar:
+    """One region's working days (see :func:`calendars_for_regions`)."""
+    return calendars_for_regions([region])[region]
+
+
+def calendars_for_regions(regions: Iterable[str]) -> dict[str, WorkingCalendar]:
+    """Each region's working days, in two queries: its bank holidays, its extra days off
+    (:class:`~escalate.partnerships.models.NonWorkingDay`) and the listed bank holidays
+    that are working days there
+    (:class:`~escalate.partnerships.models.WorkedBankHoliday`)."""
+    from escalate.partnerships.models import NonWorkingDay, WorkedBankHoliday
+
+    wanted = sorted(set(regions))
+    extra: dict[str, list[dt.date]] = {r: [] for r in wanted}
+    worked: dict[str, list[dt.date]] = {r: [] for r in wanted}
+    for found, model in ((extra, NonWorkingDay), (worked, WorkedBankHoliday)):
+        rows = model.objects.filter(region__in=wanted).values_list("region", "date")
+        for region, day in rows:
+            found[region].append(day)
+    return {r: WorkingCalendar.for_region(r, extra[r], worked[r]) for r in wanted}
 
 
 def involved_from(procedure: Procedure, role: Role) -> int | None:

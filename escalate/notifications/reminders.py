@@ -83,10 +83,11 @@ class SweepReport:
 
 
 def calendar_for_region(region: str) -> WorkingCalendar:
-    from escalate.partnerships.models import NonWorkingDay
+    """The region's working days: bank holidays, extra days off and bank holidays worked
+    (:func:`escalate.cases.facts.calendar_for_region`)."""
+    from escalate.cases import facts
 
-    extra = NonWorkingDay.objects.filter(region=region).values_list("date", flat=True)
-    return WorkingCalendar.for_region(region, extra)
+    return facts.calendar_for_region(region)
 
 
 def sweep_reminders(today: dt.date | None = None) -> SweepReport:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from escalate.procedures import library
+from escalate.procedures.calendar import REGION_NAMES
 from escalate.procedures.model import Procedure, Region, Role
 
 
@@ -201,6 +202,44 @@ class NonWorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %B %Y}: {self.reason}"
+
+
+class WorkedBankHoliday(models.Model):
+    """A bank holiday the ``holidays`` package lists for a region that is a working day
+    there all the same (a board may know a listed holiday is not kept locally).
+
+    That the day really is a listed bank holiday on a weekday is checked by the
+    administration form (:mod:`escalate.partnerships.admin.places`): the database
+    cannot know the package's list.
+    """
+
+    date = models.DateField()
+    region = models.CharField(
+        max_length=20, choices=[(r.value, name) for r, name in REGION_NAMES.items()]
+    )
+    reason = models.CharField(
+        max_length=200,
+        help_text="Why it is a working day here, for example: not kept by local services.",
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "bank holiday that is a working day"
+        verbose_name_plural = "bank holidays that are working days"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "region"],
+                name="worked_bank_holiday_unique",
+                violation_error_message="That day is already a working day in that region.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(region__in=[r.value for r in Region]),
+                name="worked_bank_holiday_region_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y}: working day ({self.reason})"
 
 
 class RoleChange(models.TextChoices):

@@ -48,21 +48,31 @@ def deadline_for(
     if t.unit is Unit.WORKING_DAYS:
         due = calendar.add_working_days(anchor_day, t.amount)
         words = f"{_amount(t)} after {anchor_words} = {format_day(due)}"
+        counted = anchor_day + dt.timedelta(days=1)
         holidays = [
             f"{format_day(day)} {why}"
-            for day, why in calendar.non_working_days(anchor_day + dt.timedelta(days=1), due)
+            for day, why in calendar.non_working_days(counted, due)
             if why != "weekend"
         ]
-        if holidays:
-            words += f" (not counting {'; '.join(holidays)})"
+        notes = [f"not counting {'; '.join(holidays)}"] if holidays else []
+        notes += [
+            f"{format_day(day)} is {why}"
+            for day, why in calendar.worked_bank_holidays_between(counted, due)
+        ]
+        if notes:
+            words += f" ({'; '.join(notes)})"
         return due, words
 
     day_n = anchor_day + dt.timedelta(days=t.amount - 1)
     words = f"day {t.amount} (day 1 = {anchor_words}) = {format_day(day_n)}"
+    due = day_n
     if t.roll_forward and not calendar.is_working_day(day_n):
         due = calendar.on_or_after(day_n)
-        return due, f"{words}, rolled to {format_day(due)}: {_skipped(calendar, day_n, due)}"
-    return day_n, words
+        words += f", rolled to {format_day(due)}: {_skipped(calendar, day_n, due)}"
+    worked = calendar.why_working(due) if t.roll_forward else None
+    if worked:
+        words += f" ({format_day(due)} is {worked})"
+    return due, words
 
 
 def _skipped(calendar: WorkingCalendar, first: dt.date, until: dt.date) -> str:

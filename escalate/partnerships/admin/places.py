@@ -1,4 +1,5 @@
-"""Administering partnerships and their member agencies."""
+"""Administering partnerships, their member agencies, and the listed bank holidays that
+are working days in a region."""
 
 from __future__ import annotations
 
@@ -31,9 +32,13 @@ from escalate.partnerships.admin.common import (
 from escalate.partnerships.models import (
     Agency,
     Membership,
+    NonWorkingDay,
     Partnership,
     PartnershipRole,
+    WorkedBankHoliday,
 )
+from escalate.procedures.calendar import REGION_NAMES, WorkingCalendar, covers
+from escalate.procedures.model import Region
 
 if TYPE_CHECKING:
     # The model Django makes for Agency.partnerships (one row per agency in a
@@ -274,3 +279,61 @@ class AgencyAdmin(admin.ModelAdmin[Agency]):
             save_role_formset(request, formset)
         else:
             super().save_formset(request, form, formset, change)
+
+
+# ---------------------------------------------------------------- bank holidays worked
+
+
+class WorkedBankHolidayForm(forms.ModelForm[WorkedBankHoliday]):
+    """Only a bank holiday the region's list has, on a weekday, and not also recorded as
+    an extra day off there, can be marked as a working day."""
+
+    class Meta:
+        model = WorkedBankHoliday
+        fields = ["date", "region", "reason"]
+        help_texts = {"date": "A bank holiday listed for the region, on a weekday."}
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        day, region = cleaned.get("date"), cleaned.get("region")
+        if day is None or region not in REGION_NAMES:
+            return cleaned
+        problem = WorkingCalendar.for_region(region).why_cannot_be_worked(day)
+        if problem is None and NonWorkingDay.objects.filter(date=day, region=region).exists():
+            problem = (
+                f"{day.day} {day:%B %Y} is recorded as an extra non-working day in "
+                f"{REGION_NAMES[Region(region)]}. Remove that day off first."
+            )
+        if problem is not None:
+            self.add_error("date", problem)
+        return cleaned
+
+
+@admin.register(WorkedBankHoliday)
+class WorkedBankHolidayAdmin(admin.ModelAdmin[WorkedBankHoliday]):
+    """Like a day off, a bank holiday worked applies to every partnership in its region,
+    so only superusers add, change or remove one; administrators can see them
+    (:mod:`escalate.partnerships.administration`)."""
+
+    form = WorkedBankHolidayForm
+    list_display = ("date", "region", "listed_as", "reason")
+    list_filter = ("region",)
+    search_fields = ("reason",)
+    date_hierarchy = "date"
+
+    @admin.display(description="listed as")
+    def listed_as(self, obj: WorkedBankHoliday) -> str:
+        if not covers(obj.date):
+            return "Not known"
+        name = WorkingCalendar.for_region(obj.region).bank_holiday(obj.date)
+        return name or "Not a bank holiday (no effect)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and is_superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and is_superuser(request)
