@@ -122,3 +122,26 @@ def test_policy_issues_reach_the_chair_without_the_case(cheshire: factories.Worl
         ("business_unit", w.person(Role.BUSINESS_UNIT).email),
         ("business_unit", w.partnership.business_unit_email),
     }
+
+
+def test_needs_action_never_lists_an_agreed_action_on_a_case_its_owner_cannot_see(
+    cheshire: factories.World,
+) -> None:
+    from escalate.cases.models import AgreedAction
+
+    w = cheshire
+    case = factories.raise_case(w)
+    third = factories.agency("Third agency", w.partnership)
+    outsider = factories.user("Third Agency Worker")
+    factories.member(outsider, third, Role.PRACTITIONER)
+    services.add_agreed_action(
+        w.raiser,
+        case,
+        what="Share the discharge plan",
+        agency=third,
+        owner=outsider,
+        due_on=dt.date(2027, 1, 5),
+        expected_version=case.version,
+    )
+    assert AgreedAction.objects.filter(owner=outsider).exists()
+    assert [item.case for item in selectors.needs_action(outsider)] == []

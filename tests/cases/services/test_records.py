@@ -258,3 +258,25 @@ def test_debrief_and_learning_are_recorded(cheshire: factories.World) -> None:
         services.record_learning(
             w.raiser, case, why_not_earlier="x", themes=["y"], expected_version=case.version
         )
+
+
+def test_the_chair_can_respond_to_a_policy_issue_after_the_case_has_moved_on(
+    cheshire: factories.World,
+) -> None:
+    w = cheshire
+    case = factories.raise_case(w)
+    issue = services.flag_policy_issue(
+        w.raiser, case, text="The discharge policy is silent.", expected_version=case.version
+    )
+    case.refresh_from_db()
+    services.record_contact(
+        w.raiser,
+        case,
+        kind="note",
+        text="Phoned the ward.",
+        expected_version=case.version,
+    )
+    issue = services.respond_to_policy_issue(
+        w.person(Role.INDEPENDENT_CHAIR), issue, response="Taken to the policy group."
+    )
+    assert issue.status == PolicyIssueStatus.RESPONDED

@@ -169,3 +169,29 @@ def test_responding_is_recorded_and_told_to_the_raiser_and_stage_owner(
         expected_version=case.version,
     )
     assert (case.response, case.response_reason) == (Response.AGREE, "")
+
+
+def test_a_second_person_cannot_take_over_a_challenge_already_taken_part_in(
+    cheshire: factories.World,
+) -> None:
+    case = factories.raise_case(cheshire)  # named: the other agency's practitioner
+    invitation = Invitation.objects.get(case=case)
+    colleague = factories.user("Forwarded Colleague")
+    factories.member(colleague, cheshire.other, Role.PRACTITIONER)
+    token = services.new_invitation_token(invitation)
+    # The link is bound to the address it was sent to: a forwarded link is refused.
+    with pytest.raises(NotAllowed, match="only that person can use it"):
+        services.accept_invitation(colleague, token)
+    assert Case.objects.get(pk=case.pk).other_professional == cheshire.other_professional
+
+
+def test_a_resent_invitation_link_gets_a_fresh_expiry(cheshire: factories.World) -> None:
+    case = factories.raise_case(
+        cheshire, other_professional_name="Dr New", other_professional_email="new@example.org"
+    )
+    invitation = Invitation.objects.get(case=case)
+    clock.advance(days=40)
+    token = services.new_invitation_token(invitation)
+    newcomer = factories.user("Dr New", email="new@example.org")
+    factories.member(newcomer, cheshire.other, Role.PRACTITIONER)
+    assert services.accept_invitation(newcomer, token).other_professional == newcomer
