@@ -440,7 +440,7 @@ def acting_role(
         try:
             engine.check(procedure, facts, move, role, to_stage=to_stage, reason=reason, item=item)
         except engine.Refused as refused:
-            if refused.code != "forbidden":
+            if refused.code is not engine.RefusalCode.FORBIDDEN:
                 raise from_refusal(refused, field=field) from None
             first = first or refused
         else:
