@@ -279,7 +279,7 @@ def field_errors(found: FormAt, values: dict[str, str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for f in found.form.fields:
         value = (values.get(f.key) or "").strip()
-        label = f.label[:1].lower() + f.label[1:]
+        label = in_a_sentence(f.label)
         if f.required and not value:
             errors.setdefault(f.key, []).append(f"Enter the {label.removeprefix('the ')}.")
         elif characters.has_unusual_characters(characters.tidy(value)):
@@ -296,7 +296,14 @@ def field_errors(found: FormAt, values: dict[str, str]) -> dict[str, list[str]]:
             and value.lower() != "not known"
             and parse_day(value) is None
         ):
+            example = "3 March 1961" if "birth" in label else "14 March 2025"
             errors.setdefault(f.key, []).append(
-                f"Enter the {label} as a real date, like 24 December 2026, or write not known."
+                f"Enter the {label} as a real date, like {example}, or write not known."
             )
     return errors
+
+
+def in_a_sentence(label: str) -> str:
+    """A form's label as it reads inside a sentence: "Date of Birth" is "date of birth";
+    abbreviations keep their capitals ("NHS number")."""
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in label.split())

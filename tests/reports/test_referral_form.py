@@ -110,11 +110,16 @@ def test_missing_answers_are_refused_field_by_field_and_typed_values_are_kept(fr
     values["adult-name"] = ""
     values["step-3-concluded"] = "the thirty-second of Smarch"
     values["methodology"] = "Two meetings and a call, typed by hand."
+    values["date-of-birth"] = "soon"
 
     with pytest.raises(Invalid) as refused:
         services.submit_referral(owner, case, values=values, expected_version=case.version)
-    assert refused.value.errors["adult-name"] == ["Enter the name of Adult at risk."]
+    assert refused.value.errors["adult-name"] == ["Enter the name of adult at risk."]
     assert "as a real date" in refused.value.errors["step-3-concluded"][0]
+    # Labels read as words in a sentence, and a date of birth's example is in the past.
+    assert refused.value.errors["date-of-birth"] == [
+        "Enter the date of birth as a real date, like 3 March 1961, or write not known."
+    ]
     assert not ReferralSubmission.objects.exists()
 
     response = _client(owner).post(
@@ -122,7 +127,7 @@ def test_missing_answers_are_refused_field_by_field_and_typed_values_are_kept(fr
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "There is a problem" in page and "Enter the name of Adult at risk." in page
+    assert "There is a problem" in page and "Enter the name of adult at risk." in page
     assert "Two meetings and a call, typed by hand." in page
     assert "the thirty-second of Smarch" in page
 

@@ -371,3 +371,14 @@ def _person_page(key: str) -> str:
     client = signed_in(w.raiser)
     client.get("/cases/raise/")
     return client.get("/cases/raise/person/").content.decode()
+
+
+def test_call_999_is_a_warning_before_the_continue_button_not_body_text_after_it() -> None:
+    w = factories.world("cheshire-east-sab")
+    client = signed_in(w.raiser)
+    client.get("/cases/raise/")
+    page = client.get("/cases/raise/immediate-risk/").content.decode()
+    warning = page.index('class="govuk-warning-text"')
+    assert "call 999" in page[warning : page.index("</strong>", warning)]
+    assert warning < page.index("Continue</button>")
+    assert '<p class="govuk-body">If someone is in danger' not in page
