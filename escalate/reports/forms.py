@@ -152,7 +152,7 @@ class FilterForm(forms.Form):
 
     def period(self, *, default_all: bool) -> selectors.Period | None:
         """The period asked for (``None``: all time, when ``default_all`` and none is
-        given). Raises :class:`~escalate.cases.errors.Invalid` for a wrong one."""
+        given). Raises :class:`~escalate.errors.Invalid` for a wrong one."""
         wrong = {k: self.problems()[k] for k in DATE_FILTERS if k in self.errors}
         if wrong:
             raise Invalid(wrong)

@@ -107,6 +107,19 @@ _OVERFLOW = """() => {
       found.push({el, text: `${name(el)} (${el.scrollWidth} px inside ${el.clientWidth} px)`});
     }
   }
+  if (!found.length && root.scrollWidth > limit) {
+    // Text running out of its box (a long word that does not wrap) moves no box: name
+    // the innermost elements whose content runs past the window.
+    for (const el of [...document.body.querySelectorAll('*')].reverse()) {
+      const box = el.getBoundingClientRect();
+      if (box.left + el.scrollWidth <= limit + 1 || found.some((f) => el.contains(f.el))) {
+        continue;
+      }
+      const words = (el.textContent || '').trim().slice(0, 40);
+      const end = Math.round(box.left + el.scrollWidth);
+      found.push({el, text: `${name(el)} (its text runs to ${end} px: "${words}")`});
+    }
+  }
   return {scrollWidth: root.scrollWidth, clientWidth: limit,
           outside: found.slice(0, 8).map((f) => f.text)};
 }"""

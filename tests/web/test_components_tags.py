@@ -36,7 +36,8 @@ def test_a_component_takes_its_options_and_html_attributes_from_the_tag() -> Non
         label="Overdue <soon>",
     )
     assert html == (
-        '<strong class="govuk-tag govuk-tag--red" data-stage-status="2">Overdue &lt;soon&gt;</strong>'
+        '<strong class="govuk-tag govuk-tag--red" data-stage-status="2">'
+        "Overdue &lt;soon&gt;</strong>"
     )
 
 
@@ -86,9 +87,9 @@ def test_a_responsive_table_names_each_cell_by_its_column() -> None:
         '{% govukblock "table" caption="Cases" firstCellIsHeader=True responsive=True %}'
         '{% govuk_th %}Case{% endgovuk_th %}{% govuk_th %}<a href="?sort=due">Due</a>'
         '{% endgovuk_th %}{% govuk_th format="numeric" %}Stage{% endgovuk_th %}'
-        '{% govuk_tr %}{% govuk_td %}A-1{% endgovuk_td %}{% govuk_td %}4 Jan{% endgovuk_td %}'
+        "{% govuk_tr %}{% govuk_td %}A-1{% endgovuk_td %}{% govuk_td %}4 Jan{% endgovuk_td %}"
         '{% govuk_td format="numeric" %}2{% endgovuk_td %}{% endgovuk_tr %}'
-        '{% govuk_tr %}{% govuk_td colspan=3 %}No more{% endgovuk_td %}{% endgovuk_tr %}'
+        "{% govuk_tr %}{% govuk_td colspan=3 %}No more{% endgovuk_td %}{% endgovuk_tr %}"
         "{% endgovukblock %}"
     )
     assert html.startswith('<table class="govuk-table app-table--responsive">')
