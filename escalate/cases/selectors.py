@@ -41,6 +41,7 @@ from escalate.procedures.model import PARTNERSHIP_ROLES, ChecklistItem, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
+    from escalate.cases.deadlines import DeadlineRow
     from escalate.partnerships.models import Agency, Partnership
 
 
@@ -243,14 +244,24 @@ class ActionItem:
 DUE_SOON_DAYS = 3
 
 
-def needs_action(user: User | Any) -> list[ActionItem]:
+def needs_action(user: User | Any, own_deadlines: Iterable[DeadlineRow] = ()) -> list[ActionItem]:
     """What is waiting for ``user``, soonest due first (no due date last): stages they
     own, challenges awaiting their response, actions agreed for them to do, and policy
-    issues awaiting their response as chair or statutory partner."""
+    issues awaiting their response as chair or statutory partner.
+
+    ``own_deadlines``: the person's own stored deadlines
+    (:func:`escalate.cases.deadlines.deadlines_owned_by`). A stage they own is due by
+    the soonest of theirs in it when that comes before the stage's act-by (the Cheshire
+    East chair's recommendation, five working days into step 4, not step 4's day 21)."""
     if not partnership_permissions.is_active_person(user):
         return []
     today = clock.today()
     items: list[ActionItem] = []
+    soonest: dict[tuple[int, int], DeadlineRow] = {}
+    for row in own_deadlines:
+        d = row.deadline
+        if (d.case_id, d.stage) not in soonest or d.due < soonest[d.case_id, d.stage].deadline.due:
+            soonest[d.case_id, d.stage] = row
     case_rows = ("case", "case__partnership", "case__raising_agency", "case__other_agency")
 
     owned = StageRecord.objects.filter(
@@ -261,15 +272,11 @@ def needs_action(user: User | Any) -> list[ActionItem]:
     for record in owned:
         if record.number != record.case.current_stage:
             continue
-        items.append(
-            ActionItem(
-                "stage",
-                record.case,
-                f"Resolve or escalate stage {record.number}",
-                record.act_by,
-                _late(record.act_by, today),
-            )
-        )
+        due, label = record.act_by, f"Resolve or escalate stage {record.number}"
+        first = soonest.get((record.case_id, record.number))
+        if first is not None and (due is None or first.deadline.due < due):
+            due, label = first.deadline.due, first.deadline.label
+        items.append(ActionItem("stage", record.case, label, due, _late(due, today)))
 
     # What may be waiting; permissions then rule on each, all the cases at once.
     my_agencies = Membership.objects.filter(person=user).values("agency_id")

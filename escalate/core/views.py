@@ -22,7 +22,9 @@ from escalate.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from escalate.cases import deadlines
 from escalate.cases import selectors as case_selectors
+from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
 from escalate.throttling import limits
@@ -42,12 +44,14 @@ URGENCY_TAGS: dict[str, dict[str, str]] = {
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard: what needs the person's action, the cases they can see, raising."""
+    """The dashboard: what needs the person's action, their own deadlines, the cases
+    they can see, raising."""
     person = request.user
     today = clock.today()
+    own = deadlines.deadlines_owned_by(person, today)
     actions = [
         {"item": item, "status": URGENCY_TAGS[item.urgency(today)]}
-        for item in case_selectors.needs_action(person)
+        for item in case_selectors.needs_action(person, own)
     ]
     cases = list(case_selectors.cases_for(person).prefetch_related("stages")[:CASES_SHOWN])
     rows = []
@@ -63,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {
             "actions": actions,
+            "my_deadlines": [{"row": row, "status": DEADLINE_TAGS[row.status]} for row in own],
             "cases": rows,
             "can_raise": bool(partnership_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from escalate import clock
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import selectors as case_selectors
 from escalate.cases import services as case_services
+from escalate.cases import told
 from escalate.cases.models import Case, PolicyIssue
 from escalate.cases.permissions import CaseAction, can
 from escalate.errors import CaseError, Invalid, NotAllowed, NotFound
@@ -385,6 +387,7 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             errors[issue.pk] = [str(m) for m in form.errors["response"]]
         else:
             version = form.cleaned_data.get("version") or issue.case.version
+            since = told.last_event_id(issue.case)
             try:
                 case_services.respond_to_policy_issue(
                     request.user,
@@ -397,6 +400,8 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             except CaseError as error:
                 errors[issue.pk] = [error.message]
             else:
+                who = told.were_told(issue.case, request.user, since)
+                messages.success(request, f"Your response is recorded. {told.in_words(who)}")
                 return redirect(
                     reverse("reports:policy_issues", args=[slug]) + f"#issue-{issue.pk}"
                 )

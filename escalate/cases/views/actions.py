@@ -25,7 +25,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
-from escalate.cases import case_forms, once, permissions, selectors
+from escalate.cases import case_forms, once, permissions, selectors, told
 from escalate.cases.errors import AlreadyDone, Conflict, Invalid, NotAllowed, NotFound, StaleCase
 from escalate.cases.facts import procedure_of
 from escalate.cases.models import VIEWED, Case
@@ -52,6 +52,8 @@ class ActionView(View):
     http_method_names = ["get", "head", "post"]
     #: A rate limit on sending this form, for forms that email an address typed in.
     limit: limits.Limit | None = None
+    #: The change tells people: the page names who will be told, the confirmation who was.
+    tells = False
 
     @method_decorator(login_required)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -85,6 +87,10 @@ class ActionView(View):
         raise NotImplementedError
 
     def context(self) -> dict[str, Any]:
+        return {}
+
+    def told_options(self) -> dict[str, Any]:
+        """What else the preview of who will be told needs (the policy issue, say)."""
         return {}
 
     # -- flow
@@ -127,6 +133,7 @@ class ActionView(View):
             if limited is not None:
                 return limited
         self.once = once.posted(request.POST)
+        since = told.last_event_id(self.case) if self.tells else 0
         form = self.form_class(request.POST, **self.form_kwargs())
         if not form.is_valid():
             if "version" in form.errors:
@@ -160,7 +167,10 @@ class ActionView(View):
         except Conflict as conflict:
             messages.error(request, conflict.message)
             return redirect("cases:case", self.case.reference)
-        messages.success(request, self.done_message)
+        done = self.done_message
+        if self.tells:
+            done = f"{done} {told.in_words(told.were_told(self.case, request.user, since))}"
+        messages.success(request, done)
         return self.done()
 
     def done(self) -> HttpResponse:
@@ -192,6 +202,14 @@ class ActionView(View):
                 "action": self.action.value,
                 "once": self.once,
                 "once_field": once.FIELD,
+                "tells": self.tells,
+                "who_is_told": (
+                    told.will_be_told(
+                        self.request.user, self.case, self.action, **self.told_options()
+                    )
+                    if self.tells
+                    else None
+                ),
                 **self.context(),
                 **extra,
             },

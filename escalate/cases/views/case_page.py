@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from escalate.cases import permissions, selectors, services
+from escalate.cases import deadlines, permissions, selectors, services
 from escalate.cases.facts import calendar_for, procedure_of
 from escalate.cases.models import PolicyIssueStatus
 from escalate.cases.permissions import CaseAction
@@ -46,6 +46,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         records,
         selectors.stage_statuses(case, stages=access.stages, calendar=calendar),
         selectors.projected_deadlines(case, access.stages, calendar=calendar),
+        deadlines.for_case(case, calendar=calendar),
     )
     return render(
         request,

@@ -8,12 +8,14 @@ with the labels and tag colours the pages use.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
+from escalate.cases.deadlines import DeadlineRow, DeadlineStatus
 from escalate.cases.models import Case, CaseStatus, Event
 from escalate.cases.permissions import CaseAction
 from escalate.cases.selectors import OwnerCandidate
@@ -27,6 +29,14 @@ STATUS_TAGS: dict[StageStatus, tuple[str, str]] = {
     StageStatus.OVERDUE: ("Overdue", "govuk-tag--red"),
     StageStatus.CONCLUDED: ("Concluded", "govuk-tag--green"),
     StageStatus.SKIPPED: ("Skipped", "govuk-tag--yellow"),
+}
+
+#: How a stored deadline's status is shown (the case page and the dashboard).
+DEADLINE_TAGS: dict[str, dict[str, str]] = {
+    DeadlineStatus.ON_TIME: {"text": "On time", "classes": "govuk-tag--blue"},
+    DeadlineStatus.DUE_SOON: {"text": "Due soon", "classes": "govuk-tag--yellow"},
+    DeadlineStatus.OVERDUE: {"text": "Overdue", "classes": "govuk-tag--red"},
+    DeadlineStatus.MET: {"text": "Met", "classes": "govuk-tag--green"},
 }
 
 CASE_STATUS_TAGS: dict[str, str] = {
@@ -95,12 +105,27 @@ def day(value: Any) -> str:
     return ""
 
 
-def deadline_row(d: dict[str, Any]) -> dict[str, Any]:
-    """One deadline as kept with a stage record (or projected), ready to show."""
+def deadline_row(d: dict[str, Any], stored: DeadlineRow | None = None) -> dict[str, Any]:
+    """One deadline as kept with a stage record (or projected), ready to show; with its
+    stored row, the day comes with its status and, for an extra deadline due after the
+    stage must be concluded, a note saying so."""
+    due: str = day(d.get("due"))
+    if stored is not None:
+        due = render_to_string(
+            "cases/case/_stage_deadline.html",
+            {
+                "due": day(stored.deadline.due),
+                "status": DEADLINE_TAGS[stored.status],
+                "note": stored.note,
+                "stage": stored.deadline.stage,
+            },
+        )
     return {
         "label": d.get("label") or "",
-        "due": day(d.get("due")),
+        "due": due,
         "explanation": d.get("explanation") or "",
+        "status": stored.status if stored is not None else "",
+        "note": stored.note if stored is not None else "",
     }
 
 
@@ -110,23 +135,32 @@ def stage_rows(
     records: dict[int, Any],
     statuses: dict[int, StageStatus],
     projected: dict[int, list[dict[str, Any]]],
+    stored: Sequence[DeadlineRow] = (),
 ) -> list[StageRow]:
     """Every stage of the procedure, with its status, its deadlines (those its record
-    keeps, else those projected) and its required actions."""
+    keeps, else those projected, each with its stored deadline's status where the case
+    keeps one) and its required actions."""
+    kept_rows = {(r.deadline.stage, r.deadline.key): r for r in stored}
     rows = []
     for stage in procedure.stages:
         status = statuses.get(stage.number, StageStatus.NOT_REACHED)
         label, css = STATUS_TAGS[status]
         record = records.get(stage.number)
         deadlines: list[dict[str, Any]] = []
+        n = stage.number
         if record is not None and record.deadlines:
             kept = record.deadlines
             for key in ("start_by", "conclude_by", "act_by"):
                 if kept.get(key):
-                    deadlines.append(deadline_row(kept[key]))
-            deadlines.extend(deadline_row(d) for d in kept.get("other") or [])
-        elif stage.number in projected:
-            deadlines.extend(deadline_row(d) for d in projected[stage.number])
+                    deadlines.append(deadline_row(kept[key], kept_rows.get((n, key))))
+            deadlines.extend(
+                deadline_row(d, kept_rows.get((n, d.get("key") or "")))
+                for d in kept.get("other") or []
+            )
+        elif n in projected:
+            deadlines.extend(
+                deadline_row(d, kept_rows.get((n, d.get("key") or ""))) for d in projected[n]
+            )
         done = set(record.checklist_done) if record else set()
         rows.append(
             StageRow(

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
@@ -117,6 +118,7 @@ class PolicyIssueView(ActionView):
     intro = "The partnership's independent chair or statutory partners will be asked to respond."
     submit = "Flag the policy issue"
     done_message = "The policy issue is flagged."
+    tells = True
 
     def perform(self, form: Any) -> None:
         services.flag_policy_issue(
@@ -133,7 +135,8 @@ class PolicyResponseView(ActionView):
     form_class = case_forms.PolicyResponseForm
     title = "Respond to a policy issue"
     submit = "Send the response"
-    done_message = "Your response is recorded and the person who flagged it will be told."
+    done_message = "Your response is recorded."
+    tells = True
     issue: PolicyIssue
 
     @method_decorator(login_required)
@@ -159,10 +162,23 @@ class PolicyResponseView(ActionView):
     def done(self) -> HttpResponse:
         if permissions.can_view(self.request.user, self.case):
             return redirect("cases:case", self.case.reference)
-        return redirect("home")
+        # The chair's own page: the partnership's policy issues, at this one.
+        return redirect(self.issues_page() + f"#issue-{self.issue.pk}")
+
+    def issues_page(self) -> str:
+        return reverse("reports:policy_issues", args=[self.case.partnership.slug])
 
     def context(self) -> dict[str, Any]:
-        return {"policy_issue": self.issue}
+        sees_case = permissions.can_view(self.request.user, self.case)
+        return {
+            "policy_issue": self.issue,
+            # Someone who cannot open the case goes back to the policy issues instead.
+            "back_url": "" if sees_case else self.issues_page(),
+            "back_text": "" if sees_case else "Back to policy issues",
+        }
+
+    def told_options(self) -> dict[str, Any]:
+        return {"issue": self.issue}
 
     def perform(self, form: Any) -> None:
         services.respond_to_policy_issue(

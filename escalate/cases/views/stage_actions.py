@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalate.cases import case_forms, selectors, services
+from escalate.cases import case_forms, selectors, services, told
 from escalate.cases.facts import procedure_of
 from escalate.cases.permissions import CaseAction
 from escalate.cases.views import limits, presenters
@@ -19,12 +19,10 @@ class AcknowledgeView(ActionView):
     action = CaseAction.ACKNOWLEDGE
     form_class = case_forms.AcknowledgeForm
     title = "Acknowledge the challenge"
-    intro = (
-        "Confirm you have received this challenge. The person who raised it will be told. "
-        "You can respond to it afterwards."
-    )
+    intro = "Confirm you have received this challenge. You can respond to it afterwards."
     submit = "Acknowledge"
     done_message = "You have acknowledged the challenge."
+    tells = True
 
     def perform(self, form: Any) -> None:
         services.acknowledge(
@@ -37,6 +35,7 @@ class RespondView(ActionView):
     response (what it is now and why it changed) instead of responding again."""
 
     action = CaseAction.RESPOND
+    tells = True
 
     @property
     def correcting(self) -> bool:
@@ -73,8 +72,11 @@ class RespondView(ActionView):
     @property
     def done_message(self) -> str:  # type: ignore[override]
         if self.correcting:
-            return "Your corrected response is recorded. The person who raised it will be told."
-        return "Your response is recorded. The person who raised it will be told."
+            return "Your corrected response is recorded."
+        return "Your response is recorded."
+
+    def told_options(self) -> dict[str, Any]:
+        return {"correcting": self.correcting}
 
     def initial(self) -> dict[str, Any]:
         if not self.correcting:
@@ -132,9 +134,8 @@ class ResolveView(ActionView):
     action = CaseAction.RESOLVE
     form_class = case_forms.ResolveForm
     submit = "Record the outcome and close the case"
-    done_message = (
-        "The outcome is recorded and the case is closed. Everyone owed a notice will be told."
-    )
+    done_message = "The outcome is recorded and the case is closed."
+    tells = True
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -145,12 +146,15 @@ class ResolveView(ActionView):
     @property
     def intro(self) -> str:  # type: ignore[override]
         return (
-            "This closes the case. Record what was agreed or recommended; the people the "
-            "procedure says must be told will be sent a notice."
+            "This closes the case. Record what was agreed or recommended. The people "
+            "listed below will be told when you confirm."
         )
 
     def form_kwargs(self) -> dict[str, Any]:
         return {"agencies": presenters.agency_choices(self.case)}
+
+    def context(self) -> dict[str, Any]:
+        return {"when_resolved": told.when_resolved(self.case)}
 
     def perform(self, form: Any) -> None:
         data = form.cleaned_data
@@ -179,7 +183,8 @@ class EscalateView(ActionView):
     action = CaseAction.ESCALATE
     form_class = case_forms.EscalateForm
     submit = "Escalate the case"
-    done_message = "The case is escalated. Its new owner will be told."
+    done_message = "The case is escalated."
+    tells = True
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -215,7 +220,8 @@ class ExpediteView(ActionView):
     title = "Expedite the case to a later stage"
     intro = "Only when someone is at immediate risk. If they are in danger now, call 999."
     submit = "Expedite the case"
-    done_message = "The case is expedited. Its new owner will be told."
+    done_message = "The case is expedited."
+    tells = True
 
     def later(self) -> list[int]:
         return selectors.expedite_targets(self.case)
@@ -255,6 +261,7 @@ class PanelView(ActionView):
     form_class = case_forms.PanelForm
     submit = "Refer the case"
     done_message = "The case is referred to the panel."
+    tells = True
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -283,6 +290,7 @@ class WithdrawView(ActionView):
     warning = "This closes the case. You can still add notes and corrections afterwards."
     submit = "Withdraw the challenge"
     done_message = "The challenge is withdrawn and the case is closed."
+    tells = True
 
     def perform(self, form: Any) -> None:
         services.withdraw(
