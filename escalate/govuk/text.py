@@ -52,3 +52,10 @@ def printable(text: object) -> str:
     """``text`` as it can be written into any file: breaks made new lines, and every
     character input would refuse left out."""
     return UNUSUAL.sub("", tidy(text))
+
+
+def is_number(text: str, *, longest: int = 9) -> bool:
+    """Whether ``text`` is a whole number Python can read safely: ASCII digits only ("²"
+    and other Unicode digits are ``isdigit()`` but not numbers ``int`` takes), and not so
+    long that reading it is refused or slow."""
+    return 0 < len(text) <= longest and text.isascii() and text.isdigit()

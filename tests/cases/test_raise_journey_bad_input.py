@@ -278,6 +278,8 @@ TAMPERED: dict[str, tuple[str, Any, str]] = {
     "a date of birth in year 0001": ("person", "person_date_of_birth", "0001-01-01"),
     "an agency that is not the partnership's": ("other-agency", "other_agency", "999999"),
     "an agency as a list": ("other-agency", "other_agency", ["999998", "999999"]),
+    "an agency as a Unicode digit": ("other-agency", "other_agency", "\u00b2"),
+    "an agency as a number too long to read": ("other-agency", "other_agency", "9" * 5000),
     "a category that is not the procedure's": ("disagreement", "categories", ["no-such"]),
     "your own email": ("other-agency", "other_professional_email", "OWN"),
 }

@@ -148,3 +148,24 @@ def test_statutory_partners_respond_where_the_procedure_sends_issues_to_them() -
     assert f"We have told {w.raiser.full_name}" in shown
     issue.refresh_from_db()
     assert (issue.status, issue.responded_by) == (PolicyIssueStatus.RESPONDED, partner)
+
+
+def test_cancel_and_a_refused_response_take_the_chair_to_the_policy_issues_not_a_404() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    issue = flag(w, case)
+    chair = signed_in(w.person(Role.INDEPENDENT_CHAIR))
+    link = f"/cases/{case.reference}/policy-issues/{issue.pk}/respond/"
+    board = f"/board/{w.partnership.slug}/policy-issues/"
+    page = chair.get(link).content.decode()
+    assert f'<a class="govuk-link" href="{board}">Cancel</a>' in page
+
+    case.refresh_from_db()
+    first = chair.post(link, {"version": case.version, "response": "First answer."})
+    assert first.status_code == 302
+    # Responding again (another tab left open) is refused: back to the chair's page.
+    case.refresh_from_db()
+    again = chair.post(link, {"version": case.version, "response": "Second answer."})
+    assert again.status_code == 302
+    assert again["Location"] == board
+    assert chair.get(again["Location"]).status_code == 200

@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
@@ -156,7 +157,7 @@ class ActionView(View):
                 messages.success(request, self.done_message)
                 return self.done()
             messages.error(request, already.message)
-            return redirect("cases:case", self.case.reference)
+            return redirect(self.way_back())
         except Invalid as invalid:
             form.add_service_errors(invalid.errors)
             return self.show(form, status=400)
@@ -166,7 +167,7 @@ class ActionView(View):
             return not_found(request)
         except Conflict as conflict:
             messages.error(request, conflict.message)
-            return redirect("cases:case", self.case.reference)
+            return redirect(self.way_back())
         done = self.done_message
         if self.tells:
             done = f"{done} {told.in_words(told.were_told(self.case, request.user, since))}"
@@ -175,6 +176,10 @@ class ActionView(View):
 
     def done(self) -> HttpResponse:
         return redirect("cases:case", self.case.reference)
+
+    def way_back(self) -> str:
+        """Where Cancel, and a refusal the page cannot show, take the person: the case."""
+        return reverse("cases:case", args=[self.case.reference])
 
     def stale(self, form: Any, stale: StaleCase) -> HttpResponse:
         """Keep what they typed, show what changed, and let them send it again."""
@@ -194,6 +199,7 @@ class ActionView(View):
             "cases/case/action.html",
             {
                 "case": self.case,
+                "way_back": self.way_back(),
                 "form": form,
                 "title": self.title,
                 "intro": self.intro,

@@ -26,6 +26,7 @@ from escalate.cases.services.new_stage import counterpart
 from escalate.cases.services.validation import Form
 from escalate.cases.views.raise_steps import Journey, Step, steps_for
 from escalate.govuk.dates import GovukDateField, date_parts
+from escalate.govuk.text import is_number
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -174,7 +175,7 @@ def _check_start(form: Form, journey: Journey, person: User, a: dict[str, Any]) 
 
 def _agency(journey: Journey, pk: Any) -> Agency | None:
     """One of the partnership's agencies, by the id a page gave."""
-    if not isinstance(pk, str | int) or not str(pk).isdigit():
+    if not isinstance(pk, str | int) or not is_number(str(pk)):
         return None
     return journey.partnership.agencies.filter(pk=int(pk)).first()
 
@@ -182,7 +183,7 @@ def _agency(journey: Journey, pk: Any) -> Agency | None:
 def _owner(pk: Any) -> User | None:
     from escalate.accounts.models import User
 
-    if not isinstance(pk, str | int) or not str(pk).isdigit():
+    if not isinstance(pk, str | int) or not is_number(str(pk)):
         return None
     return User.objects.filter(pk=int(pk)).first()
 
@@ -206,7 +207,7 @@ def service_arguments(journey: Journey) -> dict[str, Any]:
     what = a.get("disagreement", {})
 
     start_stage = start_at.get("start_stage")
-    number = int(start_stage) if isinstance(start_stage, str) and start_stage.isdigit() else 1
+    number = int(start_stage) if isinstance(start_stage, str) and is_number(start_stage) else 1
     return {
         "partnership": journey.partnership,
         "raising_agency": journey.agency,

@@ -57,6 +57,7 @@ from escalate.cases.views.raise_steps import (
     step_url,
     steps_for,
 )
+from escalate.govuk.text import is_number
 from escalate.partnerships import permissions
 from escalate.partnerships.models import Agency, Partnership
 
@@ -181,7 +182,7 @@ def out_of_scope(request: HttpRequest) -> HttpResponse:
         return _no_journey(request)
     chosen = journey.answer("scope", "situation")
     situations = journey.procedure.out_of_scope
-    if chosen in (None, "none") or not str(chosen).isdigit() or int(chosen) >= len(situations):
+    if chosen in (None, "none") or not is_number(str(chosen)) or int(chosen) >= len(situations):
         return redirect("cases:raise_step", "scope")
     return render(
         request,

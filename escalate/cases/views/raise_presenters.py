@@ -15,6 +15,7 @@ from escalate.cases.views.raise_steps import (
     steps_for,
 )
 from escalate.govuk.dates import spoken
+from escalate.govuk.text import is_number
 
 
 def summary(journey: Journey) -> list[dict[str, Any]]:
@@ -43,7 +44,7 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
                 rows.append(("Date it was made", when(a.get("referral_made_on"))))
         elif page.slug == "start-stage":
             chosen = str(a.get("start_stage") or 1)
-            number = int(chosen) if chosen.isdigit() else 1
+            number = int(chosen) if is_number(chosen) else 1
             number = number if 1 <= number <= len(procedure.stages) else 1
             rows = [("Starts at", f"Stage {number}: {procedure.stage(number).title}")]
             if number > 1:

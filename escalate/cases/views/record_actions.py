@@ -168,6 +168,11 @@ class PolicyResponseView(ActionView):
     def issues_page(self) -> str:
         return reverse("reports:policy_issues", args=[self.case.partnership.slug])
 
+    def way_back(self) -> str:
+        if permissions.can_view(self.request.user, self.case):
+            return super().way_back()
+        return self.issues_page()
+
     def context(self) -> dict[str, Any]:
         sees_case = permissions.can_view(self.request.user, self.case)
         return {
