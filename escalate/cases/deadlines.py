@@ -33,7 +33,13 @@ from django.db.models import Q, QuerySet
 
 from escalate import clock
 from escalate.cases import permissions
-from escalate.cases.facts import calendar_for, calendars_for_regions, facts_of, procedure_of
+from escalate.cases.facts import (
+    calendar_for,
+    calendar_for_region,
+    calendars_for_regions,
+    facts_of,
+    procedure_of,
+)
 from escalate.cases.models import Case, CaseStatus, StageRecord
 from escalate.cases.models.deadlines import (
     ACT_BY,
@@ -216,6 +222,19 @@ def sync_case_deadlines(
         procedure or procedure_of(case),
         calendar or calendar_for(case.partnership),
     )
+
+
+def resync_region(region: str) -> int:
+    """After a region's working days change (an extra day off, a listed bank holiday
+    worked), work out again the stored deadlines of every open case there. Returns how
+    many cases were looked at."""
+    calendar = calendar_for_region(region)
+    cases = Case.objects.filter(status=CaseStatus.OPEN, partnership__region=region)
+    looked = 0
+    for case in cases.select_related("partnership").iterator(chunk_size=500):
+        sync_case_deadlines(case, calendar=calendar)
+        looked += 1
+    return looked
 
 
 def sync_from_records(

@@ -207,3 +207,17 @@ def test_a_deadline_rolled_past_a_weekend_stops_at_a_worked_bank_holiday(scottis
         f"day 3 (day 1 = the concern arose on Fri 12 Jun 2026) = Sun 14 Jun 2026, rolled to "
         f"Mon 15 Jun 2026: weekend ({WORKED_WORDS})"
     )
+
+
+def test_an_open_cases_stored_deadlines_move_when_its_region_works_a_bank_holiday(
+    scottish, django_capture_on_commit_callbacks
+) -> None:
+    case = factories.raise_case(scottish, concern_arose_on=D(2026, 6, 13))
+    assert deadline(case, 1).due == D(2026, 6, 16)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = worked()
+    assert deadline(case, 1).due == WORLD_CUP
+    assert WORKED_WORDS in deadline(case, 1).explanation
+    with django_capture_on_commit_callbacks(execute=True):
+        made.delete()
+    assert deadline(case, 1).due == D(2026, 6, 16)
