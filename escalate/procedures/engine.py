@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import replace
 
 from escalate.procedures import events
-from escalate.procedures.calendar import format_day
+from escalate.procedures.calendar import OutsideCalendar, covers, format_day
 from escalate.procedures.deadlines import (
     act_by,
     deadline_for,
@@ -235,6 +235,14 @@ def check(
         )
 
 
+def _require_known_days(*days: tuple[dt.date, str]) -> None:
+    """Deadlines cannot be worked out past the years whose bank holidays are known: a
+    day outside them is refused in plain words, not counted without bank holidays."""
+    for day, what in days:
+        if not covers(day):
+            raise Refused(f"{OutsideCalendar(day).message} Check {what}.", code=RefusalCode.INVALID)
+
+
 def _roles_for(
     procedure: Procedure, facts: CaseFacts, action: Action, to_stage: int | None
 ) -> tuple[Role, ...]:
@@ -289,6 +297,7 @@ def raise_case(
             f"raised ({format_day(on)}). Check the date the concern arose.",
             code=RefusalCode.INVALID,
         )
+    _require_known_days((arose, "the date the concern arose"), (on, "the day it is raised"))
     last = len(procedure.stages)
     if not 1 <= start_stage <= last:
         raise Refused(
@@ -359,6 +368,7 @@ def apply(
 ) -> Outcome:
     """Check the move, then return the case's new facts and the notifications owed."""
     check(procedure, facts, action, role, to_stage=to_stage, reason=reason, item=item)
+    _require_known_days((on, "the day of the move"))
     here = facts.current_stage
     stage = procedure.stage(here)
     notices: list[Notice] = []

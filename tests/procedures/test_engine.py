@@ -879,3 +879,26 @@ def test_every_offered_move_is_accepted_and_every_other_role_refused(
             assert found[facts.current_stage] is CO
         assert all(found[n] is NR for n in found if n > facts.current_stage)
         assert all(found[n] in (CO, SK) for n in found if n < facts.current_stage)
+
+
+@pytest.mark.parametrize(
+    ("arose", "on", "words"),
+    [
+        (D(1850, 3, 1), D(2026, 12, 23), "before 1872, the first year"),
+        (D(2101, 1, 4), D(2101, 1, 4), "after 2100, the last year"),
+    ],
+)
+def test_days_past_the_years_the_calendar_knows_are_refused_not_counted_without_holidays(
+    arose: dt.date, on: dt.date, words: str
+) -> None:
+    with pytest.raises(Refused) as refused:
+        raise_case(CESAB, R.PRACTITIONER, arose=arose, on=on)
+    assert refused.value.code == "invalid"
+    assert words in refused.value.reason
+    assert "whose bank holidays Escalate knows" in refused.value.reason
+
+
+def test_a_move_on_a_day_past_the_calendar_is_refused() -> None:
+    facts = raise_case(CESAB, R.PRACTITIONER, arose=AROSE, on=AROSE).facts
+    with pytest.raises(Refused, match="after 2100, the last year"):
+        apply(CESAB, facts, Action.WITHDRAW, R.PRACTITIONER, on=D(2101, 1, 4), reason="Sorted.")
