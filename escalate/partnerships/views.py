@@ -25,21 +25,7 @@ from escalate.procedures.model import (
     Timescale,
     Unit,
 )
-
-RECIPIENT_WORDS = {
-    Recipient.STAGE_OWNER: "the stage owner",
-    Recipient.RAISING_PRACTITIONER: "the practitioner who raised it",
-    Recipient.OTHER_PROFESSIONAL: "the other professional",
-    Recipient.COUNTERPART: "the counterpart in the other agency",
-    Recipient.OWNER_LINE_MANAGER: "the stage owner's line manager",
-    Recipient.SAFEGUARDING_LEADS: "both agencies' safeguarding leads",
-    Recipient.SENIOR_MANAGERS: "both agencies' senior managers",
-    Recipient.BOARD_REPRESENTATIVES: "both agencies' board representatives",
-    Recipient.BUSINESS_UNIT: "the board's business unit",
-    Recipient.INDEPENDENT_CHAIR: "the independent chair",
-    Recipient.STATUTORY_PARTNERS: "the statutory partners",
-    Recipient.ALL_INVOLVED: "everyone involved",
-}
+from escalate.procedures.words import RECIPIENT_WORDS
 
 
 def timescale_words(t: Timescale | None, *, what: str) -> str:

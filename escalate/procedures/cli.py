@@ -17,6 +17,7 @@ from escalate.procedures import library
 from escalate.procedures.calendar import OutsideCalendar, WorkingCalendar, format_day
 from escalate.procedures.engine import Deadline, StageDeadlines, stage_deadlines
 from escalate.procedures.model import Procedure, Recipient, Stage, Timescale, Unit
+from escalate.procedures.words import RECIPIENT_WORDS
 
 
 class UsageError(Exception):
@@ -214,23 +215,6 @@ def _as_json(
             for s in stages
         ],
     }
-
-
-#: Who each recipient is, in words.
-RECIPIENT_WORDS: dict[Recipient, str] = {
-    Recipient.STAGE_OWNER: "the stage owner",
-    Recipient.RAISING_PRACTITIONER: "the practitioner who raised it",
-    Recipient.OTHER_PROFESSIONAL: "the other professional",
-    Recipient.COUNTERPART: "the counterpart in the other agency",
-    Recipient.OWNER_LINE_MANAGER: "the stage owner's line manager",
-    Recipient.SAFEGUARDING_LEADS: "both agencies' safeguarding leads",
-    Recipient.SENIOR_MANAGERS: "both agencies' senior managers",
-    Recipient.BOARD_REPRESENTATIVES: "both agencies' board representatives",
-    Recipient.BUSINESS_UNIT: "the board's business unit",
-    Recipient.INDEPENDENT_CHAIR: "the independent chair",
-    Recipient.STATUTORY_PARTNERS: "the statutory partners",
-    Recipient.ALL_INVOLVED: "everyone involved",
-}
 
 
 def _listed(words: list[str]) -> str:
