@@ -24,7 +24,7 @@ command line (``escalate createsuperuser``).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -56,6 +56,11 @@ from escalate.partnerships.admin.common import (
     scoped_choices,
 )
 from escalate.partnerships.models import Membership, PartnershipRole
+
+if TYPE_CHECKING:  # generic in the stubs only
+    _DjangoUserAdmin = DjangoUserAdmin[User]
+else:
+    _DjangoUserAdmin = DjangoUserAdmin
 
 security_log = logging.getLogger("escalate.security")
 
@@ -151,7 +156,7 @@ LIMITED_ADD_FIELDS = tuple(f for f in PERSON_FIELDS if f != "line_manager")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(_DjangoUserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     inlines = [MembershipInline, PartnershipRoleInline]
@@ -271,7 +276,9 @@ class UserAdmin(DjangoUserAdmin):
             return list(self.inlines)
         return [*self.inlines, MembershipReadOnlyInline, PartnershipRoleReadOnlyInline]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(  # type: ignore[override]  # django-stubs names the change flag
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> Any:
         if obj is None and not is_superuser(request):
             kwargs["form"] = PersonInvitationForm
         form = super().get_form(request, obj, **kwargs)
@@ -280,7 +287,9 @@ class UserAdmin(DjangoUserAdmin):
             choices = administration.line_manager_choices(request.user, obj)
             # Keep the line manager someone has now, even one out of scope (so the form
             # saves unchanged); anything else sent is "Select a valid choice".
-            field.queryset = scoped_choices(choices, getattr(obj, "line_manager_id", None))
+            field.queryset = scoped_choices(  # type: ignore[attr-defined]
+                choices, getattr(obj, "line_manager_id", None)
+            )
         return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -304,7 +313,9 @@ class UserAdmin(DjangoUserAdmin):
         actor = request.user
         # People with no role yet are not listed (they may be anyone's new starter):
         # only their full email address finds them.
-        hidden = administration.roleless_people(queryset).exclude(pk=actor.pk)
+        hidden = administration.roleless_people(queryset)
+        if actor.pk is not None:
+            hidden = hidden.exclude(pk=actor.pk)
         term = search_term.strip()
         if term:
             hidden = hidden.exclude(email__iexact=term)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -17,6 +17,16 @@ from django.contrib.auth.forms import (
 
 from escalate.accounts import ratelimits
 from escalate.accounts.models import User
+
+# Django's auth forms are generic in the stubs only; at run time they are plain classes.
+if TYPE_CHECKING:
+    _SetPasswordForm = SetPasswordForm[User]
+    _AdminUserCreationForm = AdminUserCreationForm[User]
+    _UserChangeForm = UserChangeForm[User]
+else:
+    _SetPasswordForm = SetPasswordForm
+    _AdminUserCreationForm = AdminUserCreationForm
+    _UserChangeForm = UserChangeForm
 
 
 def _normalise_email(value: str | None) -> str:
@@ -76,11 +86,12 @@ class ResetPasswordForm(PasswordResetForm):
             if user.email.lower() == wanted
         )
 
-    def save(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request: Any = kwargs.get("request")
         email = self.cleaned_data["email"]
         if self._rate_limited(request) and ratelimits.password_reset_refused(request, email):
             return  # the same "check your email" page; nothing queued
-        super().save(*args, request=request, **kwargs)
+        super().save(*args, **kwargs)
 
     @staticmethod
     def _rate_limited(request: Any) -> bool:
@@ -117,7 +128,7 @@ class _PasswordLabels:
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
 
 
-class ChooseNewPasswordForm(_PasswordLabels, SetPasswordForm):
+class ChooseNewPasswordForm(_PasswordLabels, _SetPasswordForm):
     error_messages = {"password_mismatch": "The two passwords do not match"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -154,7 +165,7 @@ class _UniqueEmail:
         return email
 
 
-class PersonCreationForm(_UniqueEmail, AdminUserCreationForm):
+class PersonCreationForm(_UniqueEmail, _AdminUserCreationForm):
     """Adding a person in the administration site. Leaving password-based sign-in off lets
     them choose their own password with "Forgotten your password?"."""
 
@@ -163,7 +174,7 @@ class PersonCreationForm(_UniqueEmail, AdminUserCreationForm):
         fields = ("email", "full_name", "job_title", "phone", "line_manager")
 
 
-class PersonChangeForm(_UniqueEmail, UserChangeForm):
+class PersonChangeForm(_UniqueEmail, _UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
