@@ -17,9 +17,10 @@ extra non-working days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import holidays
 
@@ -33,6 +34,11 @@ ONE_DAY = dt.timedelta(days=1)
 #: package still covers them.
 FIRST_YEAR = 1872
 LAST_YEAR = 2100
+
+#: The most days a timescale counts (its ``amount``'s limit in
+#: :class:`~escalate.procedures.timescales.Timescale`).
+LONGEST_COUNT = 365
+
 
 _SUBDIVISIONS: dict[Region, str] = {
     Region.ENGLAND_AND_WALES: "ENG",
@@ -48,6 +54,7 @@ REGION_NAMES: dict[Region, str] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def format_day(day: dt.date) -> str:
     """'Thu 24 Dec 2026': short, unambiguous, readable aloud."""
     return f"{day:%a} {day.day} {day:%b %Y}"
@@ -189,23 +196,38 @@ class WorkingCalendar:
         )
 
     def is_working_day(self, day: dt.date) -> bool:
-        return self.why_not_working(day) is None
+        year = day.year
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise OutsideCalendar(day)
+        return day not in self._days.year(year).off
 
     def on_or_after(self, day: dt.date) -> dt.date:
         """The day itself if it is a working day, otherwise the next working day."""
-        while not self.is_working_day(day):
-            day += ONE_DAY
-        return day
+        year = day.year
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise OutsideCalendar(day)
+        days = self._days
+        found = days.years.get(year) or days.year(year)
+        if day not in found.off:
+            return day
+        return days.nth_from(year, bisect_right(found.work, day))
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The Nth working day strictly after ``day`` (``day`` itself for n = 0)."""
-        if n < 0:
-            raise ValueError("n must not be negative")
-        while n:
-            day += ONE_DAY
-            if self.is_working_day(day):
-                n -= 1
-        return day
+        if n <= 0:
+            if n < 0:
+                raise ValueError("n must not be negative")
+            return day
+        year = day.year
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            days = self._days
+            work = (days.years.get(year) or days.year(year)).work
+            index = bisect_right(work, day) + n - 1
+            return work[index] if index < len(work) else days.nth_from(year, index)
+        after = day + ONE_DAY
+        if not covers(after):
+            raise OutsideCalendar(after)
+        return self._days.nth_from(FIRST_YEAR, n - 1)  # counting from 1 January 1872
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """How many working days lie after ``start`` up to and including ``end``.
@@ -215,24 +237,62 @@ class WorkingCalendar:
         """
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += ONE_DAY
-            if self.is_working_day(day):
-                count += 1
-        return count
+        if end == start:
+            return 0
+        if start.year < FIRST_YEAR or start.year > LAST_YEAR:
+            after = start + ONE_DAY
+            if not covers(after):
+                raise OutsideCalendar(after)
+        if end.year > LAST_YEAR:
+            raise OutsideCalendar(dt.date(LAST_YEAR + 1, 1, 1))
+        days = self._days
+        year = max(start.year, FIRST_YEAR)
+        work = days.year(year).work
+        count = -bisect_right(work, start)
+        while year < end.year:
+            count += len(work)
+            year += 1
+            work = days.year(year).work
+        return count + bisect_right(work, end)
 
     def non_working_days(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
         """Every non-working day from ``first`` to ``last`` inclusive, with its reason."""
+        if last < first:
+            return []
+        if not covers(first):
+            raise OutsideCalendar(first)
+        if last.year > LAST_YEAR:
+            raise OutsideCalendar(dt.date(LAST_YEAR + 1, 1, 1))
         found: list[tuple[dt.date, str]] = []
-        day = first
-        while day <= last:
-            why = self.why_not_working(day)
-            if why:
-                found.append((day, why))
-            day += ONE_DAY
+        days = self._days
+        for year in range(first.year, last.year + 1):
+            off = days.year(year).off_in_order
+            found += off[bisect_left(off, first, key=_day) : bisect_right(off, last, key=_day)]
         return found
+
+    @cached_property
+    def countable_days(self) -> tuple[dt.date, dt.date]:
+        """The first day, and the day after the last, from which every count a
+        timescale can make (up to :data:`LONGEST_COUNT` working days, or calendar day
+        :data:`LONGEST_COUNT` rolled forward to a working day) stays within the years
+        whose bank holidays are known, so is never refused."""
+        return self._days.countable_days()
+
+    @cached_property
+    def memo_key(self) -> Hashable:
+        """The same for every equal calendar and for no other (and quicker to hash than
+        the calendar): to keep what is worked out from a calendar by."""
+        return self._days
+
+    @cached_property
+    def _days(self) -> _WorkingDays:
+        return _working_days(self)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[WorkingCalendar], tuple[Region, frozenset[dt.date], frozenset[dt.date]]]:
+        # Pickled and copied by its fields alone, without the cached years.
+        return (type(self), (self.region, self.extra_non_working, self.worked_bank_holidays))
 
     def worked_bank_holidays_between(
         self, first: dt.date, last: dt.date
@@ -245,3 +305,98 @@ class WorkingCalendar:
             for day in sorted(self.worked_bank_holidays)
             if first <= day <= last and (why := self.why_working(day)) is not None
         ]
+
+
+def _day(entry: tuple[dt.date, str]) -> dt.date:
+    return entry[0]
+
+
+class _Year:
+    """One year of one calendar: its working days in order, its days off (a set), and
+    its days off in order with :meth:`WorkingCalendar.why_not_working`'s reasons."""
+
+    __slots__ = ("off", "off_in_order", "work")
+
+    def __init__(self, calendar: WorkingCalendar, year: int) -> None:
+        day = dt.date(year, 1, 1)
+        work: list[dt.date] = []
+        off: list[tuple[dt.date, str]] = []
+        while day.year == year:
+            why = calendar.why_not_working(day)
+            if why is None:
+                work.append(day)
+            else:
+                off.append((day, why))
+            day += ONE_DAY
+        self.work = work
+        self.off_in_order = off
+        self.off = frozenset(d for d, _ in off)
+
+
+class _WorkingDays:
+    """The working days of one calendar, built a year at a time on first use and kept:
+    counting is then a binary search in a year's list of working days, not a walk.
+
+    Shared by every equal calendar (see :func:`_working_days`). A year is built whole
+    before it is stored, so threads never see half a year; two threads building the
+    same year at once build equal ones and either is kept.
+    """
+
+    __slots__ = ("_calendar", "_countable", "years")
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self._calendar = calendar
+        #: The years built so far.
+        self.years: dict[int, _Year] = {}
+        self._countable: tuple[dt.date, dt.date] | None = None
+
+    def countable_days(self) -> tuple[dt.date, dt.date]:
+        """As :meth:`WorkingCalendar.countable_days`. The end is :data:`LONGEST_COUNT`
+        days before the working day with :data:`LONGEST_COUNT` working days from it to
+        the end of :data:`LAST_YEAR` (itself counted): from any day before, at least
+        that many working days follow within the years known, and a calendar day up to
+        :data:`LONGEST_COUNT` days on is before one of them."""
+        found = self._countable
+        if found is None:
+            year, left = LAST_YEAR, LONGEST_COUNT
+            work = self.year(year).work
+            while left > len(work):
+                left -= len(work)
+                year -= 1
+                work = self.year(year).work
+            end = work[len(work) - left] - dt.timedelta(days=LONGEST_COUNT)
+            found = self._countable = (dt.date(FIRST_YEAR, 1, 1), end)
+        return found
+
+    def year(self, year: int) -> _Year:
+        found = self.years.get(year)
+        if found is None:
+            found = self.years[year] = _Year(self._calendar, year)
+        return found
+
+    def nth_from(self, year: int, index: int) -> dt.date:
+        """The working day ``index`` places into the working days of ``year`` and those
+        after it (0: the year's first). Raises :class:`OutsideCalendar` for a count that
+        runs past :data:`LAST_YEAR`."""
+        work = self.year(year).work
+        while index >= len(work):
+            index -= len(work)
+            year += 1
+            if year > LAST_YEAR:
+                raise OutsideCalendar(dt.date(LAST_YEAR + 1, 1, 1))
+            work = self.year(year).work
+        return work[index]
+
+
+#: Distinct calendars whose counting tables are kept. A calendar with every year
+#: built holds about 7 MB of tables, so this bounds them at about 110 MB per process;
+#: there is one calendar per region and partnership's days off, far fewer than this.
+CALENDARS_KEPT = 16
+
+
+@lru_cache(maxsize=CALENDARS_KEPT)
+def _working_days(calendar: WorkingCalendar) -> _WorkingDays:
+    """The counting tables of a calendar, one per distinct calendar: the application
+    builds a new (equal) calendar for each request, and they share one (the
+    :data:`CALENDARS_KEPT` used most recently are kept)."""
+    return _WorkingDays(calendar)
