@@ -5,9 +5,13 @@
 Builds a temporary SQLite database (and, when DATABASE_URL is set, a temporary
 PostgreSQL database beside the one it names, dropped afterwards), bulk-creates open
 cases whose current stage's act-by deadline is spread over the 30 days either side of
-the sweep day, then times the first sweep (which writes every reminder due) and a second
-(which finds them all sent), reporting peak Python memory (tracemalloc) and the
-process's peak resident size.
+the sweep day, then times the first sweep (which writes every reminder due), a second (which finds
+them all sent) and the worst case again with two sweeps at once (each reminder must go
+once). Each is also given as a ratio to a baseline timed in the same process on the
+same data: writing as many outbox rows and reminder keys as plainly as the database
+allows (the first sweep), and one pass over the open cases' current stages (the
+rerun). Also peak Python memory (tracemalloc) and the process's peak resident size.
+Targets (issue 13): the worst case in at most 10 s, the rerun under 1 s.
 """
 
 from __future__ import annotations
@@ -72,6 +76,15 @@ def populate(n_cases: int) -> None:
     )
     owners = list(User.objects.filter(email__startswith="owner").order_by("pk"))
     now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    names = {f.name for f in Case._meta.get_fields()}
+    if "definition" in names:  # each procedure version stored once, cases refer to it
+        from escalate.partnerships import versions
+
+        stored: dict[str, object] = {
+            "definition": versions.version_in_force(partnership, now.date())
+        }
+    else:
+        stored = {"procedure_snapshot": {}}  # the sweep never reads it
     batch = 5000
     for start in range(0, n_cases, batch):
         cases = [
@@ -82,7 +95,7 @@ def populate(n_cases: int) -> None:
                 sequence=i + 1,
                 procedure_key=procedure.key,
                 procedure_version=procedure.version,
-                procedure_snapshot={},  # the sweep never reads it
+                **stored,
                 subject_type="adult",
                 person_name="Bench Person",
                 person_knows=True,
@@ -117,8 +130,55 @@ def populate(n_cases: int) -> None:
         )
 
 
+def baselines(n_rows: int) -> dict[str, float]:
+    """What the sweep cannot do without, timed in the same process on the same data:
+    writing ``n_rows`` outbox rows and ``n_rows`` reminder keys in one statement per
+    2,000 (rolled back), and one pass over every open case's current stage."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from escalate.cases.models import Case, StageRecord
+    from escalate.notifications import bulk
+    from escalate.notifications.models import Notification, Reminder
+
+    cases = list(Case.objects.order_by("pk").values_list("pk", flat=True)[:n_rows])
+    cases = (cases * (n_rows // max(len(cases), 1) + 1))[:n_rows]
+    now = dt.datetime.combine(SWEEP_DAY, dt.time(7, 0), tzinfo=dt.UTC)
+    why = "you own stage 1, which should have been resolved or escalated by a day: late"
+    began = time.perf_counter()
+    with transaction.atomic():
+        for start in range(0, n_rows, 2000):
+            part = cases[start : start + 2000]
+            bulk.insert(
+                Reminder,
+                ("key", "case", "stage", "kind", "due_on", "week"),
+                [(f"bench:{start + i}", c, 1, "overdue", SWEEP_DAY, 0) for i, c in enumerate(part)],
+                same={"sent_on": SWEEP_DAY, "claim": "bench"},
+                ignore_conflicts=True,
+            )
+            bulk.insert(
+                Notification,
+                ("case", "email", "recipient_kind", "event", "stage", "due_on", "why"),
+                [
+                    (c, "a@bench.example", "stage_owner", "reminder.overdue", 1, SWEEP_DAY, why)
+                    for c in part
+                ],
+                same={"created_at": now},
+            )
+        write = time.perf_counter() - began
+        transaction.set_rollback(True)
+    began = time.perf_counter()
+    StageRecord.objects.filter(
+        case__status="open", number=F("case__current_stage"), act_by__isnull=False
+    ).count()
+    scan = time.perf_counter() - began
+    return {"write": write, "scan": scan}
+
+
 def run_one(n_cases: int) -> dict[str, object]:
     """In a fresh process whose settings point at an empty database."""
+    import threading
+
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalate.settings")
@@ -128,6 +188,7 @@ def run_one(n_cases: int) -> dict[str, object]:
 
     from escalate import clock
     from escalate.notifications import services
+    from escalate.notifications.models import Notification, Reminder
 
     call_command("migrate", verbosity=0)
     began = time.perf_counter()
@@ -139,32 +200,68 @@ def run_one(n_cases: int) -> dict[str, object]:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     before = peak_rss_mb()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     first = services.sweep_reminders()
     first_seconds = time.perf_counter() - began
+    first_cpu = time.process_time() - cpu
     after_first = peak_rss_mb()
+    base = baselines(first.total)
 
     # The same sweep again finds everything sent: the steady state of a sweep every few
     # minutes. Python's own peak allocation measured with tracemalloc (which slows it).
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     second = services.sweep_reminders()
     second_seconds = time.perf_counter() - began
+    second_cpu = time.process_time() - cpu
     tracemalloc.start()
     services.sweep_reminders()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+
+    # The worst case again with two sweeps at once (two connections): each reminder once.
+    Notification.objects.all().delete()
+    Reminder.objects.all().delete()
+    reports: list[object] = []
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            reports.append(services.sweep_reminders())
+        finally:
+            connection.close()
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    both_seconds = time.perf_counter() - began
+    both_total = sum(r.total for r in reports)  # type: ignore[attr-defined]
+    written = Notification.objects.count()
     return {
         "database": connection.vendor,
         "cases": n_cases,
         "populate_seconds": round(populated, 1),
         "first_sweep_seconds": round(first_seconds, 2),
+        "first_sweep_cpu_seconds_here": round(first_cpu, 2),
         "first_sweep_reminders": first.total,
         "first_sweep_by_kind": first.counts,
+        "baseline_write_seconds": round(base["write"], 2),
+        "first_sweep_to_baseline_write": round(first_seconds / base["write"], 2),
         "peak_rss_mb_before_sweep": round(before, 1),
         "peak_rss_mb_after_first_sweep": round(after_first, 1),
         "second_sweep_seconds": round(second_seconds, 2),
+        "second_sweep_cpu_seconds_here": round(second_cpu, 2),
         "second_sweep_reminders": second.total,
+        "baseline_scan_seconds": round(base["scan"], 3),
+        "second_sweep_to_baseline_scan": round(second_seconds / base["scan"], 2),
         "second_sweep_traced_python_peak_mb": round(traced_peak / 2**20, 1),
+        "two_sweeps_at_once_seconds": round(both_seconds, 2),
+        "two_sweeps_at_once_reminders": both_total,
+        "two_sweeps_at_once_outbox_rows": written,
+        "two_sweeps_each_reminder_once": both_total == first.total == written,
     }
 
 

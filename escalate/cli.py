@@ -20,9 +20,17 @@ import sys
 #: own, then the Django commands a new installation needs. tests/test_cli.py checks that
 #: each exists and that every command of Escalate's own is here.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("serve", "[--host H] [--port P]", "apply database migrations, then serve Escalate"),
+    (
+        "serve",
+        "[--host H] [--port P] [--workers N] [--no-background] ...",
+        "apply database migrations, then serve Escalate",
+    ),
     ("demo", "[--password P] [--force]", "make demo partnerships and a person in every role"),
-    ("worker", "[--once]", "send pending emails, retrying failures (runs until stopped)"),
+    (
+        "worker",
+        "[--once] [--remind]",
+        "send pending emails, retrying failures (runs until stopped)",
+    ),
     ("remind", "[--send] [--no-digest]", "one sweep of deadline reminders and digests"),
     ("digest", "", "send today's daily digests"),
     (

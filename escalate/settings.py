@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -45,10 +46,8 @@ def env_int(name: str, default: int, minimum: int, maximum: int) -> int:
     value = env_str(name, "")
     if not value:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = None
+    # ASCII digits only: int() would also read "٣" or "²"-like digits of other scripts.
+    number = int(value) if re.fullmatch(r"-?[0-9]{1,18}", value, re.ASCII) else None
     if number is None or not minimum <= number <= maximum:
         raise SettingError(
             f"{name} must be a whole number from {minimum} to {maximum}, not {value!r}"
@@ -63,8 +62,14 @@ def env_list(name: str, default: str) -> list[str]:
 DATA_DIR = Path(env_str("ESCALATE_DATA_DIR", str(Path.home() / ".escalate"))).expanduser()
 
 
+#: Whether ESCALATE_SECRET_KEY is set. Several app servers must share one key (it signs
+#: sessions and password reset links), so ``escalate serve`` on PostgreSQL needs it.
+SECRET_KEY_FROM_ENVIRONMENT = bool(env_str("ESCALATE_SECRET_KEY", ""))
+
+
 def _secret_key() -> str:
-    """ESCALATE_SECRET_KEY, or one generated once and kept in the data directory."""
+    """ESCALATE_SECRET_KEY, or one generated once and kept in the data directory (right
+    for one server on SQLite; each data directory would make its own)."""
     configured = env_str("ESCALATE_SECRET_KEY", "")
     if configured:
         return configured
@@ -228,6 +233,30 @@ WORKER_POLL_SECONDS = env_int("ESCALATE_WORKER_POLL_SECONDS", 10, 1, 3600)
 REMIND_EVERY_MINUTES = env_int("ESCALATE_REMIND_EVERY_MINUTES", 5, 1, 1440)
 # Retries go on, with backoff, until this long after the email was queued.
 NOTIFICATION_GIVE_UP_HOURS = env_int("ESCALATE_NOTIFICATION_GIVE_UP_HOURS", 72, 1, 720)
+
+
+# ---------------------------------------------------------------- serving
+def _cpus() -> int:
+    """The CPUs this process may run on (a container's share, where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # macOS has no affinity: all of them
+        return os.cpu_count() or 1
+
+
+# ``escalate serve``: this many web worker processes (each a copy of Escalate, so every
+# core is used), each answering this many requests at once. On PostgreSQL each web
+# worker holds up to THREADS connections (one per thread answering), and the background
+# process one more: WORKERS x THREADS + 1 per app server, which with several servers
+# must stay under the database's max_connections (100 by default). So by default one
+# worker per CPU, but never more than DEFAULT_MOST_WORKERS however large the machine.
+DEFAULT_MOST_WORKERS = 8
+WORKERS = env_int("ESCALATE_WORKERS", min(_cpus(), DEFAULT_MOST_WORKERS), 1, 64)
+THREADS = env_int("ESCALATE_THREADS", 4, 1, 64)
+# Whether ``escalate serve`` applies migrations as it starts. On PostgreSQL it holds an
+# advisory lock while it does, so servers starting together never race; set false on
+# app servers where ``escalate migrate`` is a deliberate release step.
+MIGRATE_ON_START = env_bool("ESCALATE_MIGRATE_ON_START", True)
 
 # ---------------------------------------------------------------- HTTPS and headers
 # ESCALATE_HTTPS (or the older ESCALATE_SECURE_COOKIES) says Escalate is reached over

@@ -9,6 +9,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +93,10 @@ def frozen_clock() -> Iterator[Callable[[dt.date | dt.datetime], dt.datetime]]:
         yield clock.freeze
     finally:
         clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def _view_spool_of_its_own(settings: Any, tmp_path: Any) -> None:
+    """Each test spools case views into its own folder: spooled lines left by an earlier
+    test must never be stored against a later test's case (ids are reused on SQLite)."""
+    settings.VIEW_SPOOL_DIR = str(tmp_path / "views")

@@ -78,12 +78,9 @@ class PolicyIssueInline(ReadOnlyMixin, admin.TabularInline[PolicyIssue, Case]):
 
 #: Fields about the person at risk, never shown in the admin.
 PERSON_AT_RISK_FIELDS = frozenset(f.name for f in Case._meta.fields if f.name.startswith("person_"))
-#: What the case page shows of a case: everything but the person and the snapshot.
-CASE_FIELDS = tuple(
-    f.name
-    for f in Case._meta.fields
-    if f.name != "procedure_snapshot" and f.name not in PERSON_AT_RISK_FIELDS
-)
+#: What the case page shows of a case: everything but the person. (The procedure
+#: version is shown by its name; its snapshot only on its own page, to superusers.)
+CASE_FIELDS = tuple(f.name for f in Case._meta.fields if f.name not in PERSON_AT_RISK_FIELDS)
 
 
 @admin.register(Case)
@@ -94,13 +91,13 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin[Case]):
     search_fields = ["reference"]
     inlines = [StageRecordInline, AgreedActionInline, PolicyIssueInline]
     fields = CASE_FIELDS
-    exclude = ["procedure_snapshot", *sorted(PERSON_AT_RISK_FIELDS)]
+    exclude = sorted(PERSON_AT_RISK_FIELDS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return (
             permissions.visible_cases(request.user)
-            .select_related("partnership")
-            .defer("procedure_snapshot", *PERSON_AT_RISK_FIELDS)
+            .select_related("partnership", "definition")
+            .defer("definition__snapshot", "definition__definition_text", *PERSON_AT_RISK_FIELDS)
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from escalate import clock
-from escalate.cases import permissions
 from escalate.cases.facts import (
     calendar_for,
     calendar_for_region,
@@ -380,41 +379,13 @@ def for_case(
 def deadlines_owned_by(user: User | Any, today: dt.date | None = None) -> list[DeadlineRow]:
     """The deadlines not met yet that are ``user``'s, soonest first, on cases they may
     see: those of stages they own, and those naming a role they hold in the case. A
-    constant number of queries (four) however many there are."""
+    constant number of queries however many there are (a page of them:
+    :func:`escalate.cases.owned.owned_rows` of a slice of its ``owned_deadlines``)."""
+    from escalate.cases import owned
+
     if not is_active_person(user):
         return []
-    today = today or clock.today()
-    agency_roles = list(Membership.objects.filter(person=user).values_list("agency_id", "role"))
-    partnership_roles = list(
-        PartnershipRole.objects.filter(person=user).values_list("partnership_id", "role")
-    )
-    q = Q(owner_stage__owner=user)
-    for partnership_id, role in partnership_roles:
-        q |= Q(role=role, case__partnership_id=partnership_id)
-    for agency_id, role in agency_roles:
-        q |= Q(role=role) & (
-            Q(case__raising_agency_id=agency_id) | Q(case__other_agency_id=agency_id)
-        )
-    found = list(
-        open_deadlines()
-        .filter(q, case__in=permissions.visible_cases(user))
-        .select_related("case", "case__partnership", "owner_stage")
-        .order_by("due", "case__reference", "stage", "key")
-    )
-    calendars = calendars_for(d.case.partnership.region for d in found)
-    rows = []
-    for d in found:
-        record = d.owner_stage
-        if record is not None and record.owner_id == user.pk:
-            because = f"you own stage {record.number}"
-        elif d.owner_role is not None:
-            because = role_words(d.owner_role)
-        else:  # pragma: no cover - the query asks for one or the other
-            continue
-        rows.append(
-            DeadlineRow(d, status(d, today, calendars[d.case.partnership.region]), None, because)
-        )
-    return rows
+    return owned.owned_rows(user, owned.owned_deadlines(user), today)
 
 
 # ---------------------------------------------------------------- role holders

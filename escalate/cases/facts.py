@@ -1,7 +1,7 @@
 """What the engine needs to know about a stored case.
 
 A case runs the procedure it was raised under: :func:`procedure_of` rebuilds it from
-the case's frozen snapshot (never from the library), :func:`facts_of` turns the stored
+the case's stored procedure version (never from the library), :func:`facts_of` turns the stored
 stages into the engine's :class:`CaseFacts`, and :func:`calendar_for` gives the
 partnership's working days.
 """
@@ -9,12 +9,10 @@ partnership's working days.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from escalate.procedures import engine, library
+from escalate.procedures import engine
 from escalate.procedures.calendar import WorkingCalendar
 from escalate.procedures.model import Procedure, Recipient, Role
 
@@ -32,21 +30,22 @@ LEVEL_ROLES: dict[Role, Recipient] = {
 }
 
 
-def snapshot(procedure: Procedure) -> dict[str, Any]:
-    """The definition as JSON, to keep with a case for good."""
-    data: dict[str, Any] = procedure.model_dump(mode="json")
-    return data
+#: The case column that stores from which stage each partnership-level role is involved.
+INVOLVEMENT_FIELDS: dict[Role, str] = {
+    Role.BOARD_REPRESENTATIVE: "board_representative_from",
+    Role.BUSINESS_UNIT: "business_unit_from",
+    Role.INDEPENDENT_CHAIR: "independent_chair_from",
+    Role.STATUTORY_PARTNER: "statutory_partner_from",
+}
 
 
 def procedure_of(case: Case) -> Procedure:
-    """The procedure the case was raised under, from its snapshot."""
-    text = json.dumps(case.procedure_snapshot, sort_keys=True)
-    return _parse(text, f"the procedure kept with case {case.reference}")
+    """The procedure the case was raised under: its stored version, parsed once per
+    process (:func:`escalate.partnerships.versions.procedure_for_case`), never the
+    library as it is now."""
+    from escalate.partnerships.versions import procedure_for_case
 
-
-@lru_cache(maxsize=64)
-def _parse(text: str, source: str) -> Procedure:
-    return library.from_dict(json.loads(text), source)
+    return procedure_for_case(case)
 
 
 def facts_of(case: Case, stages: Iterable[StageRecord] | None = None) -> engine.CaseFacts:
@@ -95,9 +94,14 @@ def involved_from(procedure: Procedure, role: Role) -> int | None:
     """The first stage at which a partnership-level role is involved in a case.
 
     Involved means: the role acts at the stage, or the procedure tells it of something
-    at that stage (the stage beginning, a resolution there, a panel referral there, or
-    every decision). Being told that a stage was *not* resolved involves it from the
-    next stage, the one it is told about. ``None``: never involved.
+    at that stage (the stage beginning, every decision made there, a resolution there, a
+    panel referral there). Being told that a stage was *not* resolved involves it from
+    the next stage, the one it is told about. Told of every decision at every stage
+    (the procedure's ``on_every_decision``) involves it from stage 1.
+
+    Being told of a policy issue (``policy_issues.notify``) involves an agency's board
+    representatives from the stage at which one is flagged on the case: see
+    :func:`involved_by_policy_issue`. ``None``: never involved.
     """
     recipient = LEVEL_ROLES[role]
     if recipient in procedure.on_every_decision:
@@ -105,6 +109,7 @@ def involved_from(procedure: Procedure, role: Role) -> int | None:
     for stage in procedure.stages:
         told_here = (
             recipient in stage.notify_on_start
+            or recipient in stage.on_every_decision
             or any(recipient in duty.recipients for duty in stage.on_resolved)
             or (stage.panel is not None and recipient in stage.panel.notify)
         )
@@ -113,6 +118,27 @@ def involved_from(procedure: Procedure, role: Role) -> int | None:
         if stage.on_unresolved is not None and recipient in stage.on_unresolved.notify:
             return stage.number + 1
     return None
+
+
+def involved_by_policy_issue(procedure: Procedure, case: Case) -> dict[str, int]:
+    """The involvement columns a policy issue flagged now on ``case`` lowers.
+
+    Warrington sends policy issues "via the relevant representative to the WSAB
+    Independent Chair": the agency's board representatives are told of one flagged at
+    stage 1 or 2, before they are otherwise involved, and must be able to open the issue
+    and its case from then on. Only the case they are told about opens to them; the
+    partnership's own people (business unit, chair, statutory partners) see every policy
+    issue of their partnership on its own page, so being told opens no case to them.
+    """
+    lowered: dict[str, int] = {}
+    for role in (Role.BOARD_REPRESENTATIVE,):
+        if LEVEL_ROLES[role] not in procedure.policy_issues.notify:
+            continue
+        field = INVOLVEMENT_FIELDS[role]
+        now = getattr(case, field)
+        if now is None or now > case.current_stage:
+            lowered[field] = case.current_stage
+    return lowered
 
 
 def prefills_needed(procedure: Procedure) -> set[str]:

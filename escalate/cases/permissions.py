@@ -39,12 +39,13 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
+from escalate.cases import visibility
 from escalate.cases.errors import CaseError, Conflict, NotAllowed, from_refusal
 from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import Case, CaseStatus, StageRecord
-from escalate.partnerships.models import Membership, PartnershipRole
+from escalate.cases.visibility import GATES as GATES  # gate columns on Case, by role
 from escalate.partnerships.permissions import Holdings, holdings, is_active_person
 from escalate.procedures import engine
 from escalate.procedures.model import MANAGERS, PARTNERSHIP_ROLES, POLICY_RESPONDERS, Role
@@ -92,13 +93,6 @@ ENGINE_ACTIONS: dict[CaseAction, engine.Action] = {
 #: moves the engine rules on, but for recording.
 DECISIONS: frozenset[CaseAction] = frozenset(ENGINE_ACTIONS) - {CaseAction.RECORD_CONTACT}
 
-#: Gate columns on Case, by role.
-GATES: dict[Role, str] = {
-    Role.BOARD_REPRESENTATIVE: "board_representative_from",
-    Role.BUSINESS_UNIT: "business_unit_from",
-    Role.INDEPENDENT_CHAIR: "independent_chair_from",
-    Role.STATUTORY_PARTNER: "statutory_partner_from",
-}
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}
 
 
@@ -453,43 +447,15 @@ def acting_role(
 
 
 def visible_cases(user: User | Any) -> QuerySet[Case]:
-    """Every case ``user`` may see, as one query (agrees with :func:`can_view`)."""
-    if not is_active_person(user):
-        return Case.objects.none()
+    """Every case ``user`` may see (agrees with :func:`can_view`): a ``UNION`` of
+    indexed id queries, one per way of seeing a case (:mod:`escalate.cases.visibility`)."""
+    return visibility.visible_cases(user)
 
-    memberships = Membership.objects.filter(person=user)
-    my_agencies = memberships.values("agency_id")
-    managed = memberships.filter(role__in=[r.value for r in MANAGERS]).values("agency_id")
-    represented = memberships.filter(role=Role.BOARD_REPRESENTATIVE.value).values("agency_id")
-    q = (
-        Q(raised_by=user)
-        | Q(other_professional=user)
-        | Q(
-            other_professional__isnull=True,
-            other_professional_email__iexact=user.email,
-            other_agency__in=my_agencies,
-        )
-        | Q(stages__owner=user)
-        | Q(stages__counterpart=user)
-        | Q(
-            stages__counterpart__isnull=True,
-            stages__counterpart_email__iexact=user.email,
-            other_agency__in=my_agencies,
-        )
-        | Q(raised_by__line_manager=user)
-        | Q(stages__owner__line_manager=user)
-        | Q(other_professional__line_manager=user)
-        | Q(raising_agency__in=managed)
-        | Q(other_agency__in=managed)
-        | (
-            (Q(raising_agency__in=represented) | Q(other_agency__in=represented))
-            & Q(current_stage__gte=F(GATES[Role.BOARD_REPRESENTATIVE]))
-        )
-    )
-    for role in PARTNERSHIP_ROLES:
-        held = PartnershipRole.objects.filter(person=user, role=role.value)
-        q |= Q(partnership__in=held.values("partnership_id"), current_stage__gte=F(GATES[role]))
-    return Case.objects.filter(pk__in=Case.objects.filter(q).values("pk"))
+
+def visible_q(user: User | Any, to: str = "") -> Q:
+    """Whether ``user`` may see the case of each row filtered (``to``: ``"case__"`` from
+    a row of a case; empty for cases), for a few rows already narrowed down."""
+    return visibility.visible_q(user, to)
 
 
 def may_complete_referral(who: User | CaseAccess | Any, case: Case) -> bool:

@@ -17,17 +17,15 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 
 from escalate import clock
-from escalate.cases import permissions
+from escalate.cases import dashboard, permissions
 from escalate.cases.errors import NotAllowed, NotFound
 from escalate.cases.facts import calendar_for, facts_of, procedure_of
 from escalate.cases.models import (
     VIEWED,
-    AgreedAction,
     Case,
     CaseStatus,
     Event,
     PolicyIssue,
-    PolicyIssueStatus,
     StageRecord,
     Submission,
 )
@@ -41,7 +39,6 @@ from escalate.procedures.model import PARTNERSHIP_ROLES, ChecklistItem, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.cases.deadlines import DeadlineRow
     from escalate.partnerships.models import Agency, Partnership
 
 
@@ -216,138 +213,10 @@ def expedite_targets(case: Case) -> list[int]:
 # ---------------------------------------------------------------- needs your action
 
 
-@dataclass(frozen=True)
-class ActionItem:
-    """Something waiting for one person, with the day it is due by."""
-
-    kind: str  # "stage" | "respond" | "agreed_action" | "policy_issue"
-    case: Case
-    label: str
-    due: dt.date | None
-    overdue: bool
-    agreed_action: AgreedAction | None = None
-    policy_issue: PolicyIssue | None = None
-
-    def urgency(self, today: dt.date) -> str:
-        """ "none" (no fixed timescale), "overdue", "due_soon" (within DUE_SOON_DAYS) or
-        "on_time"."""
-        if self.due is None:
-            return "none"
-        if self.overdue:
-            return "overdue"
-        if (self.due - today).days <= DUE_SOON_DAYS:
-            return "due_soon"
-        return "on_time"
-
-
-#: Calendar days before its due date that something counts as due soon.
-DUE_SOON_DAYS = 3
-
-
-def needs_action(user: User | Any, own_deadlines: Iterable[DeadlineRow] = ()) -> list[ActionItem]:
-    """What is waiting for ``user``, soonest due first (no due date last): stages they
-    own, challenges awaiting their response, actions agreed for them to do, and policy
-    issues awaiting their response as chair or statutory partner.
-
-    ``own_deadlines``: the person's own stored deadlines
-    (:func:`escalate.cases.deadlines.deadlines_owned_by`). A stage they own is due by
-    the soonest of theirs in it when that comes before the stage's act-by (the Cheshire
-    East chair's recommendation, five working days into step 4, not step 4's day 21)."""
-    if not partnership_permissions.is_active_person(user):
-        return []
-    today = clock.today()
-    items: list[ActionItem] = []
-    soonest: dict[tuple[int, int], DeadlineRow] = {}
-    for row in own_deadlines:
-        d = row.deadline
-        if (d.case_id, d.stage) not in soonest or d.due < soonest[d.case_id, d.stage].deadline.due:
-            soonest[d.case_id, d.stage] = row
-    case_rows = ("case", "case__partnership", "case__raising_agency", "case__other_agency")
-
-    owned = StageRecord.objects.filter(
-        owner=user,
-        concluded_on__isnull=True,
-        case__status=CaseStatus.OPEN,
-    ).select_related(*case_rows)
-    for record in owned:
-        if record.number != record.case.current_stage:
-            continue
-        due, label = record.act_by, f"Resolve or escalate stage {record.number}"
-        first = soonest.get((record.case_id, record.number))
-        if first is not None and (due is None or first.deadline.due < due):
-            due, label = first.deadline.due, first.deadline.label
-        items.append(ActionItem("stage", record.case, label, due, _late(due, today)))
-
-    # What may be waiting; permissions then rule on each, all the cases at once.
-    my_agencies = Membership.objects.filter(person=user).values("agency_id")
-    awaiting = list(
-        Case.objects.filter(
-            Q(other_professional=user)
-            | Q(
-                other_professional__isnull=True,
-                other_professional_email__iexact=user.email,
-                other_agency__in=my_agencies,
-            ),
-            status=CaseStatus.OPEN,
-            response="",
-        ).select_related("partnership", "raising_agency", "other_agency")
-    )
-    agreed = list(
-        AgreedAction.objects.filter(owner=user, done_on__isnull=True).select_related(*case_rows)
-    )
-    issues = list(
-        PolicyIssue.objects.filter(
-            status=PolicyIssueStatus.OPEN,
-            case__partnership__in=partnership_permissions.policy_responder_partnerships(user),
-        )
-        .select_related(*case_rows)
-        .order_by("raised_at", "id")
-    )
-    access_to = permissions.accesses(
-        user, [*awaiting, *(a.case for a in agreed), *(i.case for i in issues)]
-    )
-
-    for case in awaiting:
-        found = access_to[case.pk]
-        if not found.standing.is_other_professional:
-            continue
-        current = next((r for r in found.stages if r.number == case.current_stage), None)
-        due = current.act_by if current else None
-        items.append(
-            ActionItem("respond", case, "Respond to the challenge", due, _late(due, today))
-        )
-
-    for action in agreed:
-        if not access_to[action.case_id].can_view:
-            continue
-        items.append(
-            ActionItem(
-                "agreed_action",
-                action.case,
-                "Do the agreed action",
-                action.due_on,
-                _late(action.due_on, today),
-                agreed_action=action,
-            )
-        )
-
-    for issue in issues:
-        if access_to[issue.case_id].can(CaseAction.RESPOND_TO_POLICY_ISSUE):
-            items.append(
-                ActionItem(
-                    "policy_issue",
-                    issue.case,
-                    "Respond to a policy issue",
-                    None,
-                    False,
-                    policy_issue=issue,
-                )
-            )
-    return sorted(items, key=lambda i: (i.due is None, i.due or dt.date.max, i.case.reference))
-
-
-def _late(due: dt.date | None, today: dt.date) -> bool:
-    return due is not None and today > due
+# What needs a person's action, a page at a time: escalate.cases.dashboard.
+ActionItem = dashboard.ActionItem
+DUE_SOON_DAYS = dashboard.DUE_SOON_DAYS
+needs_action = dashboard.needs_action
 
 
 def policy_issues_for(user: User | Any) -> QuerySet[PolicyIssue]:

@@ -3,7 +3,10 @@ and after (what the confirmation says happened). Reads only: nothing here writes
 
 Before: :func:`will_be_told` asks the procedure engine which notices the move owes
 (:func:`escalate.procedures.engine.apply` on the case's facts, whose result is thrown
-away) and resolves them with the resolver the service uses
+away), or, for a change the engine does not rule on, the service's own ``*_owed``
+function (:func:`~escalate.cases.services.invitations.response_owed`,
+:func:`~escalate.cases.services.records.policy_issue_owed`, ...: the one the service
+notifies with), and resolves them with the resolver the service uses
 (:class:`escalate.cases.services.notices.Resolver`), as :func:`~escalate.cases.services.
 notices.notify` would: each person once, never the person acting, the business unit
 when nobody holds a role. Whoever the form itself chooses (the new owner of a stage,
@@ -14,7 +17,7 @@ manager, Cheshire East Council)").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +27,7 @@ from escalate.cases.errors import CaseError
 from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import Case, Event, PolicyIssue, StageRecord
 from escalate.cases.permissions import ENGINE_ACTIONS, CaseAction
-from escalate.cases.services import notices
+from escalate.cases.services import invitations, notices, records
 from escalate.notifications.models import Notification, RecipientKind
 from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.procedures import engine
@@ -183,9 +186,6 @@ class _Parts:
 # ---------------------------------------------------------------- before: who will be told
 
 
-Resolve = Callable[[Recipient | str, int], Sequence[notices.Addressee]]
-
-
 def will_be_told(
     user: User | Any,
     case: Case,
@@ -214,25 +214,32 @@ def will_be_told(
         if action in ENGINE_ACTIONS:
             target = case.current_stage + 1 if action is CaseAction.ESCALATE else None
             return [_group(user, case, _engine_owed(user, case, action, target), target=target)]
-        if action is CaseAction.RESPOND_TO_POLICY_ISSUE:
-            return [_policy_response(user, case, issue)] if issue is not None else None
-        owed = _other_owed(case, action, correcting=correcting)
+        owing = _owing(case, action, issue=issue, correcting=correcting)
     except (CaseError, engine.Refused):
         return None
-    return [_group(user, case, owed)] if owed is not None else None
+    if owing is None:
+        return None
+    return [_group(user, case, owing.owed, resolver=owing.resolver)]
 
 
-def _policy_response(user: User | Any, case: Case, issue: PolicyIssue) -> Group:
-    """A response to a policy issue goes to whoever flagged it
-    (:func:`escalate.cases.services.respond_to_policy_issue`)."""
-    raised_by = issue.raised_by
-    why = "the policy issue they flagged has a response"
-    return _group(
-        user,
-        case,
-        [("person", issue.stage, "policy_issue.responded", why)],
-        resolver=lambda _r, _s: notices.people([raised_by], RecipientKind.PERSON.value),
-    )
+def _owing(
+    case: Case, action: CaseAction, *, issue: PolicyIssue | None, correcting: bool
+) -> notices.Owing | None:
+    """What the changes the engine does not rule on owe, from the very functions their
+    services notify with (:mod:`escalate.cases.services.invitations` and
+    :mod:`~escalate.cases.services.records`). None: the action tells nobody (or, for a
+    response to a policy issue, no issue was given)."""
+    if action is CaseAction.ACKNOWLEDGE:
+        return invitations.acknowledgement_owed(case)
+    if action is CaseAction.RESPOND:
+        return invitations.response_owed(case, correcting=correcting)
+    if action is CaseAction.RESEND_INVITATION:
+        return invitations.resend_owed(case)
+    if action is CaseAction.FLAG_POLICY_ISSUE:
+        return records.policy_issue_owed(case)
+    if action is CaseAction.RESPOND_TO_POLICY_ISSUE and issue is not None:
+        return records.policy_response_owed(issue)
+    return None
 
 
 def _engine_owed(
@@ -256,41 +263,6 @@ def _engine_owed(
     return notices.from_engine(moved.notices)
 
 
-def _other_owed(case: Case, action: CaseAction, *, correcting: bool) -> list[notices.Owed] | None:
-    """What the changes the engine does not rule on owe, as their services say
-    (:mod:`escalate.cases.services.invitations` and :mod:`~escalate.cases.services.records`)."""
-    here = case.current_stage
-    if action is CaseAction.ACKNOWLEDGE:
-        why = "the professional they challenged acknowledged it"
-        return [(Recipient.RAISING_PRACTITIONER, here, "case.acknowledged", why)]
-    if action is CaseAction.RESPOND:
-        event = "case.response_corrected" if correcting else "case.responded"
-        why = (
-            "the professional they challenged corrected their response"
-            if correcting
-            else "the professional they challenged responded"
-        )
-        return [
-            (Recipient.RAISING_PRACTITIONER, here, event, why),
-            (Recipient.STAGE_OWNER, here, event, why),
-        ]
-    if action is CaseAction.FLAG_POLICY_ISSUE:
-        has_chair = PartnershipRole.objects.filter(
-            partnership_id=case.partnership_id,
-            role=Role.INDEPENDENT_CHAIR.value,
-            person__is_active=True,
-        ).exists()
-        told = [
-            Recipient.STATUTORY_PARTNERS
-            if r is Recipient.INDEPENDENT_CHAIR and not has_chair
-            else r
-            for r in procedure_of(case).policy_issues.notify
-        ]
-        why = "a policy issue was flagged for the chair's attention"
-        return [(r, here, "policy_issue.flagged", why) for r in [*told, Recipient.BUSINESS_UNIT]]
-    return None
-
-
 def _group(
     user: User | Any,
     case: Case,
@@ -298,14 +270,14 @@ def _group(
     *,
     target: int | None = None,
     heading: str = "",
-    resolver: Resolve | None = None,
+    resolver: notices.Resolve | None = None,
 ) -> Group:
     """The people ``owed`` comes to, as :func:`~escalate.cases.services.notices.notify`
     would write them: each once (the first reason), never ``user``, and the business unit
     for a role nobody holds. On a move to stage ``target`` (not begun yet), its owner and
     counterpart are the form's to choose."""
     standard = notices.Resolver(case, case.current_stage)
-    resolve: Resolve = resolver or standard
+    resolve: notices.Resolve = resolver or standard
     actor = (getattr(user, "email", "") or "").lower()
     seen: set[str] = set()
     found: list[tuple[notices.Addressee, int, str]] = []
@@ -339,9 +311,17 @@ def _group(
 
 
 def _chosen_on_form(case: Case, recipient: Recipient | str, target: int, why: str) -> str:
-    """Who the form chooses, in words: the new stage's owner and its counterpart."""
+    """Who the form chooses, in words: the new stage's owner and its counterpart. Where
+    the procedure has the new owner tell someone Escalate cannot email (Shropshire's
+    Assistant Director: "Inform their Director (or equivalent)"), it says so."""
     if recipient == Recipient.STAGE_OWNER:
-        return f"The person you choose below as the owner of stage {target} ({why})"
+        words = f"The person you choose below as the owner of stage {target} ({why})"
+        for whom in procedure_of(case).stage(target).told_by_owner:
+            words += (
+                f". Escalate does not email {whom}: the procedure says the owner of stage "
+                f"{target} must inform them"
+            )
+        return words
     if recipient == Recipient.COUNTERPART:
         other = case.other_agency.name
         return (

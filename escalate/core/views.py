@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -22,14 +23,14 @@ from escalate.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from escalate.cases import deadlines
-from escalate.cases import selectors as case_selectors
+from escalate.cases import dashboard, owned
 from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
 from escalate.throttling import limits
 
-CASES_SHOWN = 50
+#: Rows a page of "Your deadlines" shows.
+DEADLINES_PER_PAGE = 20
 
 
 #: How each urgency (decided by the cases selectors) is shown.
@@ -41,23 +42,57 @@ URGENCY_TAGS: dict[str, dict[str, str]] = {
 }
 
 
+def pagination(
+    request: HttpRequest, page: Page[Any], param: str, anchor: str, landmark: str
+) -> dict[str, Any] | None:
+    """The GOV.UK pagination component's options for ``page`` of a list whose page
+    number is the query parameter ``param`` (the other lists' pages kept in the links):
+    the first, last, current and neighbouring pages, gaps as ellipses. None: one page."""
+    if page.paginator.num_pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    last, here = page.paginator.num_pages, page.number
+    shown = sorted({1, last, here - 1, here, here + 1} & set(range(1, last + 1)))
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number - items[-1]["number"] > 1:
+            items.append({"ellipsis": True, "number": 0})
+        items.append(
+            {
+                "number": number,
+                "href": href(number),
+                "current": number == here,
+                "visuallyHiddenText": f"{landmark}, page {number}",
+            }
+        )
+    return {
+        "items": items,
+        "previous": {"href": href(here - 1)} if page.has_previous() else None,
+        "next": {"href": href(here + 1)} if page.has_next() else None,
+        "landmarkLabel": f"{landmark}: pages",
+    }
+
+
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: what needs the person's action, their own deadlines, the cases
-    they can see, raising."""
+    they can see (each list a page at a time), raising. The same queries however many
+    cases there are."""
     person = request.user
     today = clock.today()
-    own = deadlines.deadlines_owned_by(person, today)
-    actions = [
-        {"item": item, "status": URGENCY_TAGS[item.urgency(today)]}
-        for item in case_selectors.needs_action(person, own)
-    ]
-    cases = list(case_selectors.cases_for(person).prefetch_related("stages")[:CASES_SHOWN])
-    rows = []
-    for case in cases:
-        current = next((s for s in case.stages.all() if s.number == case.current_stage), None)
-        rows.append({"case": case, "due": current.act_by if current else None})
+    own = owned.owned(person)
+    actions_page, actions = dashboard.needs_action_page(person, request.GET.get("actions"), own)
+    deadlines_page = Paginator(owned.owned_deadlines(person, own), DEADLINES_PER_PAGE).get_page(
+        request.GET.get("deadlines")
+    )
+    mine = owned.owned_rows(person, deadlines_page.object_list, today)
+    cases_page, cases = dashboard.cases_page(person, request.GET.get("cases"), own)
     partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
     statistics = set(
         partnership_permissions.statistics_partnerships(person).values_list("pk", flat=True)
@@ -66,9 +101,23 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "core/home.html",
         {
-            "actions": actions,
-            "my_deadlines": [{"row": row, "status": DEADLINE_TAGS[row.status]} for row in own],
-            "cases": rows,
+            "actions": [
+                {"item": item, "status": URGENCY_TAGS[item.urgency(today)]} for item in actions
+            ],
+            "actions_page": actions_page,
+            "actions_pages": pagination(
+                request, actions_page, "actions", "needs-action-heading", "Needs your action"
+            ),
+            "my_deadlines": [{"row": row, "status": DEADLINE_TAGS[row.status]} for row in mine],
+            "deadlines_page": deadlines_page,
+            "deadlines_pages": pagination(
+                request, deadlines_page, "deadlines", "my-deadlines-heading", "Your deadlines"
+            ),
+            "cases": cases,
+            "cases_page": cases_page,
+            "cases_pages": pagination(
+                request, cases_page, "cases", "cases-heading", "Cases you can see"
+            ),
             "can_raise": bool(partnership_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]

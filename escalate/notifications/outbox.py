@@ -8,14 +8,15 @@ a change, and no request waits on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from escalate import clock
 from escalate.cases.models import SHORT_TEXT_MAX
+from escalate.notifications import bulk
 from escalate.notifications.models import (
     AccountEmail,
     AccountEmailKind,
@@ -70,6 +71,15 @@ def enqueue(
 def add(rows: list[Notification], *, batch_size: int | None = None) -> list[Notification]:
     """Write outbox rows already made (for this app: reminders, notices of failures)."""
     return Notification.objects.bulk_create(rows, batch_size=batch_size)
+
+
+def add_values(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], *, same: dict[str, Any]
+) -> None:
+    """Write many outbox rows at once, given as values of ``columns`` (field names) and
+    what they all share (for the reminder sweep: thousands in one statement)."""
+    if rows:
+        bulk.insert(Notification, columns, rows, same=same)
 
 
 # ---------------------------------------------------------------- account emails

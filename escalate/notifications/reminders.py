@@ -17,12 +17,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 
 from escalate import clock
@@ -30,18 +40,28 @@ from escalate.cases.deadlines import Holder, RoleAsk, open_deadlines, role_holde
 from escalate.cases.models import AgreedAction, CaseStatus, StageRecord
 from escalate.cases.models.deadlines import ACT_BY, CaseDeadline
 from escalate.notifications.models import (
-    REMINDER_EVENTS,
-    Notification,
     RecipientKind,
     Reminder,
     ReminderKind,
 )
-from escalate.notifications.outbox import add
+from escalate.notifications.reminder_rows import (
+    STAGE_FIELDS,
+    Due,
+    claim_and_write,
+    late_by,
+    stage_reminder,
+)
+from escalate.notifications.reminder_rows import (
+    SweepReport as SweepReport,  # services exports it from here
+)
 from escalate.procedures.calendar import WorkingCalendar, format_day
 from escalate.procedures.model import Role
 
 #: Stage records (or deadlines, or actions) looked at per query by the reminder sweep.
 SWEEP_CHUNK = 2000
+
+#: Distinct passed act-bys asked about per query (a parameter or two each at most).
+DATES_PER_QUERY = 500
 
 M = TypeVar("M", StageRecord, CaseDeadline)
 
@@ -51,35 +71,6 @@ def grace_working_days() -> int:
 
 
 # ---------------------------------------------------------------- reminders
-
-
-@dataclass(frozen=True)
-class _Due:
-    key: str
-    case_id: int
-    stage: int | None
-    action_id: int | None
-    kind: str
-    due_on: dt.date
-    week: int
-    email: str
-    user_id: int | None
-    recipient_kind: str
-    why: str
-
-
-@dataclass
-class SweepReport:
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def __str__(self) -> str:
-        if not self.counts:
-            return "no reminders due"
-        return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(self.counts.items()))
 
 
 def calendar_for_region(region: str) -> WorkingCalendar:
@@ -114,7 +105,7 @@ def sweep_reminders(today: dt.date | None = None) -> SweepReport:
             continue
         sweep = _RegionSweep(region, calendar, today, grace_working_days())
         for chunk in sweep.all_due():
-            _claim_and_write(chunk, claim, today, report)
+            claim_and_write(chunk, claim, today, report)
     return report
 
 
@@ -141,6 +132,9 @@ _ROLE_RECIPIENTS: dict[Role, str] = {
     Role.INDEPENDENT_CHAIR: RecipientKind.INDEPENDENT_CHAIR,
     Role.STATUTORY_PARTNER: RecipientKind.STATUTORY_PARTNERS,
 }
+
+#: A stage owed reminders: (record id, the owner's kind or None, its week, manager too).
+_Owed = tuple[int, str | None, int, bool]
 
 #: Which reminders are owed of one kind of deadline: (rows, kind, working week late).
 _Asks = list[tuple[QuerySet[Any], str, int]]
@@ -188,8 +182,13 @@ def _unsent(
     return rows.exclude(Exists(sent))
 
 
-def _late_by(days: int) -> str:
-    return f"{days} working day{'s' if days != 1 else ''} late"
+def _weeks(late: dict[dt.date, int]) -> dict[int, list[dt.date]]:
+    """The passed days by the working week they are late in (0: 1 to 5 working days)."""
+    weeks: dict[int, list[dt.date]] = {}
+    for day, n in late.items():
+        if n >= 1:
+            weeks.setdefault((n - 1) // 5, []).append(day)
+    return weeks
 
 
 class _RegionSweep:
@@ -202,37 +201,41 @@ class _RegionSweep:
 
     def asks(self, rows: QuerySet[Any], due: str) -> tuple[_Asks, dict[dt.date, int]]:
         """The rows owed each kind of reminder today, by their due date ``due``, and how
-        many working days late each passed date is."""
-        today = self.today
-        passed = sorted(
-            set(
-                rows.filter(**{f"{due}__lt": today})
-                .order_by()
-                .values_list(due, flat=True)
-                .distinct()
-            )
-        )
-        late = {day: self.calendar.working_days_between(day, today) for day in passed}
-        weeks: dict[int, list[dt.date]] = {}
-        for day, n in late.items():
-            if n >= 1:
-                weeks.setdefault((n - 1) // 5, []).append(day)
+        many working days late each passed date is. Each ask is a range of dates (how
+        late a date is only grows the earlier it is), so a query's parameters do not
+        grow with the number of dates."""
+        late = self.late(rows, due)
+        weeks, overdue = _weeks(late), ReminderKind.OVERDUE
         asks: _Asks = [
             (
-                rows.filter(**{f"{due}__gt": today, f"{due}__lte": self.horizon}),
+                rows.filter(**{f"{due}__gt": self.today, f"{due}__lte": self.horizon}),
                 ReminderKind.DUE_SOON,
                 0,
             ),
-            (rows.filter(**{due: today}), ReminderKind.DUE_TODAY, 0),
+            (rows.filter(**{due: self.today}), ReminderKind.DUE_TODAY, 0),
             *[
-                (rows.filter(**{f"{due}__in": days}), ReminderKind.OVERDUE, week)
+                (rows.filter(**{f"{due}__range": (min(days), max(days))}), overdue, week)
                 for week, days in sorted(weeks.items())
             ],
         ]
-        manager_days = [day for day, n in late.items() if n >= self.grace]
-        if manager_days:
-            asks.append((rows.filter(**{f"{due}__in": manager_days}), ReminderKind.MANAGER, 0))
+        managers = self.manager_latest(late)
+        if managers is not None:
+            asks.append((rows.filter(**{f"{due}__lte": managers}), ReminderKind.MANAGER, 0))
         return asks, late
+
+    def late(self, rows: QuerySet[Any], due: str) -> dict[dt.date, int]:
+        """How many working days late each date of ``rows`` already passed is: only
+        ``rows``' own dates (open deadlines), never every date ever."""
+        passed = rows.filter(**{f"{due}__lt": self.today}).order_by().values_list(due, flat=True)
+        return {
+            day: self.calendar.working_days_between(day, self.today)
+            for day in set(passed.distinct())
+            if day is not None
+        }
+
+    def manager_latest(self, late: dict[dt.date, int]) -> dt.date | None:
+        """The latest passed date late by the grace period (every earlier one is too)."""
+        return max((day for day, n in late.items() if n >= self.grace), default=None)
 
     def current_stages(self) -> QuerySet[StageRecord]:
         return StageRecord.objects.filter(
@@ -247,13 +250,94 @@ class _RegionSweep:
         """Stored deadlines to chase: all but act-bys (chased from the stage records)."""
         return open_deadlines().filter(case__partnership__region=self.region).exclude(key=ACT_BY)
 
-    def all_due(self) -> Iterator[list[_Due]]:
-        asks, late = self.asks(self.current_stages(), "act_by")
-        for rows, kind, week in asks:
-            unsent = _unsent(rows, kind, week, "number", "act_by", "stage:")
-            for stages in _objects(unsent, "case__partnership", "owner__line_manager"):
-                found = [self._for_stage(kind, week, late, record) for record in stages]
-                yield [d for d in found if d is not None]
+    def stage_reminders_unsent(self) -> tuple[list[_Owed], dict[dt.date, int]]:
+        """Every current stage owed a reminder of its act-by today not yet sent: (stage
+        record id, the owner's reminder kind or None, its week, whether its owner's line
+        manager is owed one). One query (a pass over the region's open cases) for each
+        :data:`DATES_PER_QUERY` distinct act-bys passed, so that no query's parameters
+        grow with the number of dates; almost always one query in all."""
+        rows = self.current_stages()
+        late = self.late(rows, "act_by")
+        passed = sorted(late, reverse=True)
+        owed = self._stages_unsent(rows.filter(act_by__gte=self.today), late, [])
+        for start in range(0, len(passed), DATES_PER_QUERY):
+            days = passed[start : start + DATES_PER_QUERY]
+            window = rows.filter(act_by__range=(days[-1], days[0]))
+            owed += self._stages_unsent(window, late, days)
+        return sorted(owed), late
+
+    def _stages_unsent(
+        self, rows: QuerySet[StageRecord], late: dict[dt.date, int], days: list[dt.date]
+    ) -> list[_Owed]:
+        """Those of ``rows`` (act-by today or later, or on one of the passed ``days``)
+        owed a reminder not yet sent. How late a day is only grows the earlier it is,
+        so each week late is the days from its earliest: one parameter a week."""
+        today, horizon = self.today, self.horizon
+        weeks = _weeks({day: late[day] for day in days})
+        overdue = max((day for w in weeks.values() for day in w), default=None)
+        managers = self.manager_latest({day: late[day] for day in days})
+        kind = Case(
+            When(act_by__gt=today, act_by__lte=horizon, then=Value(ReminderKind.DUE_SOON)),
+            When(act_by=today, then=Value(ReminderKind.DUE_TODAY)),
+            *([When(act_by__lte=overdue, then=Value(ReminderKind.OVERDUE))] if overdue else []),
+            default=None,
+            output_field=CharField(),
+        )
+        week = Case(
+            # The first week (0) too: a day of week 0 is after every day of week 1.
+            *[When(act_by__gte=min(w), then=Value(n)) for n, w in sorted(weeks.items())],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        manager = Case(
+            *([When(act_by__lte=managers, then=Value(True))] if managers else []),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+
+        def sent(kind: Any, week: Any) -> Exists:
+            return Exists(
+                Reminder.objects.filter(
+                    case_id=OuterRef("case_id"),
+                    stage=OuterRef("number"),
+                    kind=kind,
+                    due_on=OuterRef("act_by"),
+                    week=week,
+                    key__startswith="stage:",
+                )
+            )
+
+        unsent = (
+            rows.filter(act_by__lte=horizon)
+            .annotate(r_kind=kind, r_week=week, r_manager=manager)
+            .filter(
+                (Q(r_kind__isnull=False) & ~sent(OuterRef("r_kind"), OuterRef("r_week")))
+                | (Q(r_manager=True) & ~sent(ReminderKind.MANAGER, 0))
+            )
+            .order_by("pk")
+            .values_list("pk", "r_kind", "r_week", "r_manager")
+        )
+        return list(unsent)
+
+    def all_due(self) -> Iterator[list[Due]]:
+        owed, late = self.stage_reminders_unsent()
+        for start in range(0, len(owed), SWEEP_CHUNK):
+            part = owed[start : start + SWEEP_CHUNK]
+            details = {
+                row[0]: row
+                for row in StageRecord.objects.filter(pk__in=[o[0] for o in part]).values_list(
+                    *STAGE_FIELDS
+                )
+            }
+            found: list[Due | None] = []
+            for pk, kind, week, manager in part:
+                if pk not in details:
+                    continue
+                if kind:
+                    found.append(stage_reminder(kind, week, late, details[pk]))
+                if manager:
+                    found.append(stage_reminder(ReminderKind.MANAGER, 0, late, details[pk]))
+            yield [d for d in found if d is not None]
         asks, late = self.asks(self.stored_deadlines(), "due")
         for rows, kind, week in asks:
             unsent = _unsent(rows, kind, week, "stage", "due", _deadline_key_prefix())
@@ -276,55 +360,9 @@ class _RegionSweep:
         for chunk in _pages(actions, _ACTION_FIELDS):
             yield [d for row in chunk if (d := self._for_action(*row)) is not None]
 
-    def _for_stage(
-        self, kind: str, week: int, late: dict[dt.date, int], record: StageRecord
-    ) -> _Due | None:
-        case_id, number, act_by, owner = record.case_id, record.number, record.act_by, record.owner
-        assert act_by is not None
-        manager = owner.line_manager
-        business_unit_email = record.case.partnership.business_unit_email
-        day = format_day(act_by)
-        key = f"stage:{case_id}:{number}:{kind}:{act_by.isoformat()}:{week}"
-        days_late = late.get(act_by, 0)
-        if kind == ReminderKind.MANAGER:
-            why = (
-                f"stage {number} should have been resolved or escalated by {day}, and is "
-                f"{days_late} working days late"
-            )
-            if manager is not None and manager.is_active and manager.email:
-                email, user_id, recipient = manager.email, manager.pk, "owner_line_manager"
-                why = f"{why}; its owner reports to you"
-            else:
-                email, user_id, recipient = business_unit_email, None, "business_unit"
-                why = (
-                    f"{why}; no line manager is recorded for its owner, so the business "
-                    "unit is told"
-                )
-        else:
-            if not owner.is_active:
-                return None
-            email, user_id, recipient = owner.email, owner.pk, RecipientKind.STAGE_OWNER
-            texts: dict[str, str] = {
-                ReminderKind.DUE_SOON: (
-                    f"you own stage {number}, which must be resolved or escalated by {day}, "
-                    "one working day away"
-                ),
-                ReminderKind.DUE_TODAY: (
-                    f"you own stage {number}, which must be resolved or escalated today"
-                ),
-            }
-            why = texts.get(
-                kind,
-                f"you own stage {number}, which should have been resolved or escalated by "
-                f"{day}: it is {_late_by(days_late)}",
-            )
-        return _Due(
-            key, case_id, number, None, kind, act_by, week, email.lower(), user_id, recipient, why
-        )
-
     def _for_deadlines(
         self, kind: str, week: int, late: dict[dt.date, int], chunk: list[CaseDeadline]
-    ) -> list[_Due]:
+    ) -> list[Due]:
         """The reminders owed of ``kind`` for a chunk of stored deadlines: one key each,
         an email to each person it is for."""
         holders = role_holders(
@@ -338,14 +376,14 @@ class _RegionSweep:
             for r in chunk
             if r.role
         )
-        due: list[_Due] = []
+        due: list[Due] = []
         for r in chunk:
             key, people = f"deadline:{r.pk}:{kind}:{r.due.isoformat()}:{week}", []
             if r.role:
                 people = holders.get((r.case_id, r.role), [])
             how = f"How it was worked out: {r.explanation}"
             due += [
-                _Due(
+                Due(
                     key, r.case_id, r.stage, None, kind, r.due, week, e.lower(), u, k, f"{w}. {how}"
                 )
                 for e, u, k, w in self._deadline_to(kind, late.get(r.due, 0), r, people)
@@ -362,7 +400,7 @@ class _RegionSweep:
         owner = record.owner if record is not None else None
         manager = owner.line_manager if owner is not None else None
         if kind == ReminderKind.MANAGER:
-            what = f"{name} was due by {day} and is {_late_by(days_late)}"
+            what = f"{name} was due by {day} and is {late_by(days_late)}"
             if record is not None:
                 if manager is not None and manager.is_active and manager.email:
                     why = f"{what}; the owner of stage {record.number} reports to you"
@@ -390,7 +428,7 @@ class _RegionSweep:
             ReminderKind.DUE_SOON: f"{name} is due by {day}, one working day away",
             ReminderKind.DUE_TODAY: f"{name} is due today, {day}",
         }
-        when = timing.get(kind, f"{name} was due by {day}: it is {_late_by(days_late)}")
+        when = timing.get(kind, f"{name} was due by {day}: it is {late_by(days_late)}")
         if record is not None:
             if owner is None or not owner.is_active:
                 return []
@@ -423,7 +461,7 @@ class _RegionSweep:
         recorder_id: int,
         recorder_email: str,
         recorder_active: bool,
-    ) -> _Due | None:
+    ) -> Due | None:
         why = f"an action agreed at stage {stage} is due on {format_day(due_on)}"
         if owner_id and owner_active and owner_email:
             email, user_id = owner_email, owner_id
@@ -432,7 +470,7 @@ class _RegionSweep:
             why = f"{why}; you recorded it and its owner has no account here"
         else:
             return None
-        return _Due(
+        return Due(
             f"action:{pk}:{ReminderKind.ACTION_DUE}:{due_on.isoformat()}",
             case_id,
             stage,
@@ -445,54 +483,3 @@ class _RegionSweep:
             RecipientKind.PERSON,
             why,
         )
-
-
-def _claim_and_write(due: list[_Due], claim: str, today: dt.date, report: SweepReport) -> None:
-    """Insert-or-skip each reminder's key, then write outbox rows for the keys this sweep
-    won (one for each person a key is for), in one transaction: a reminder is either
-    claimed and owed, or neither."""
-    if not due:
-        return
-    due = sorted(due, key=lambda d: d.key)  # one order everywhere: no deadlocks
-    now = clock.now()
-    claims = {d.key: d for d in due}  # one key, however many people it goes to
-    with transaction.atomic():
-        Reminder.objects.bulk_create(
-            [
-                Reminder(
-                    key=d.key,
-                    case_id=d.case_id,
-                    stage=d.stage,
-                    action_id=d.action_id,
-                    kind=d.kind,
-                    due_on=d.due_on,
-                    week=d.week,
-                    sent_on=today,
-                    claim=claim,
-                )
-                for d in claims.values()
-            ],
-            ignore_conflicts=True,
-        )
-        won = set(
-            Reminder.objects.filter(key__in=list(claims), claim=claim).values_list("key", flat=True)
-        )
-        rows = [
-            Notification(
-                case_id=d.case_id,
-                recipient_id=d.user_id,
-                email=d.email,
-                recipient_kind=d.recipient_kind,
-                event=REMINDER_EVENTS[d.kind],
-                stage=d.stage,
-                due_on=d.due_on,
-                why=d.why[:1000],
-                created_at=now,
-            )
-            for d in due
-            if d.key in won
-        ]
-        add(rows, batch_size=500)
-    for d in due:
-        if d.key in won:
-            report.counts[d.kind] = report.counts.get(d.kind, 0) + 1

@@ -277,6 +277,8 @@ def _stage_lines(procedure: Procedure, stage: Stage, bullet: textwrap.TextWrappe
     every = tuple(dict.fromkeys((*procedure.on_every_decision, *stage.on_every_decision)))
     if every:
         told.append(f"Of every decision at this stage: {who(every)}.")
+    for whom in stage.told_by_owner:
+        told.append(f"By the stage's owner, not by Escalate (it does not email them): {whom}.")
     if told:
         lines.append("  Who is told:")
         lines += [bullet.fill(t) for t in told]

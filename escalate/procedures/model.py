@@ -134,6 +134,11 @@ class NamedDeadline(Frozen):
 class ChecklistItem(Frozen):
     key: Slug
     text: Text
+    informs: Text | None = Field(
+        default=None,
+        description='Whom this action tells that Escalate cannot email ("their Director"): '
+        "the stage's owner tells them; pages moving a case to the stage say so.",
+    )
     source: str | None = None
 
 
@@ -222,6 +227,11 @@ class Stage(Frozen):
     @property
     def owners(self) -> tuple[Role, ...]:
         return self.owner_roles or self.roles
+
+    @property
+    def told_by_owner(self) -> tuple[str, ...]:
+        """Whom the stage's owner must tell themselves (its checklist's ``informs``)."""
+        return tuple(c.informs for c in self.checklist if c.informs)
 
     @property
     def escalators(self) -> tuple[Role, ...]:
@@ -475,24 +485,15 @@ class Procedure(Frozen):
 # ---------------------------------------------------------------- role groupings
 # (Kept next to Role; permissions, administration and the services import them here.)
 
-#: Roles held in an agency (the rest are held in a partnership itself).
-AGENCY_ROLES: frozenset[Role] = frozenset(
-    {
-        Role.PRACTITIONER,
-        Role.LINE_MANAGER,
-        Role.SAFEGUARDING_LEAD,
-        Role.SENIOR_MANAGER,
-        Role.DIRECTOR,
-        Role.BOARD_REPRESENTATIVE,
-    }
-)
-#: Agency roles that see every case involving their agency.
-MANAGERS: frozenset[Role] = frozenset(
-    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
-)
 #: Roles held in a partnership itself rather than in one of its agencies.
 PARTNERSHIP_ROLES: frozenset[Role] = frozenset(
     {Role.BUSINESS_UNIT, Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER}
+)
+#: Roles held in an agency (practitioner to board representative): all the others.
+AGENCY_ROLES: frozenset[Role] = frozenset(Role) - PARTNERSHIP_ROLES
+#: Agency roles that see every case involving their agency.
+MANAGERS: frozenset[Role] = frozenset(
+    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
 )
 #: Respond to policy issues flagged for the chair.
 POLICY_RESPONDERS: frozenset[Role] = frozenset({Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER})

@@ -8,16 +8,22 @@ Every text written into a file goes through :func:`escalate.govuk.text.printable
 stored before input refused control characters (or written by other programs) can
 hold characters XML forbids, and one of them would stop the Word or Excel file being
 made for everyone. Spreadsheet cells are also kept from being read as formulas.
+
+The register's downloads are streamed (:func:`csv_stream`, :func:`xlsx_file`): its rows
+are read from the database as they are written, so a whole board's register takes no
+more memory than a page of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
 import mimetypes
-from collections.abc import Iterable, Sequence
-from typing import Any
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -143,26 +149,40 @@ def _stage_dates(row: RegisterRow) -> str:
 
 
 def register_table(rows: Iterable[RegisterRow]) -> list[list[str]]:
-    return [
-        [
-            r.reference,
-            str(r.stage_reached),
-            r.raising_agency,
-            r.raising_sector,
-            r.other_agency,
-            r.other_sector,
-            "; ".join(r.categories),
-            r.concern_arose_on.isoformat(),
-            r.raised_on.isoformat(),
-            _stage_dates(r),
-            r.timeliness,
-            r.status_label,
-            r.outcome,
-            r.closed_on.isoformat() if r.closed_on else "",
-            r.recommendation,
-        ]
-        for r in rows
-    ]
+    return list(register_lines(rows))
+
+
+def register_lines(rows: Iterable[RegisterRow]) -> Iterator[list[str]]:
+    """Each register row as the downloads' cells, one at a time (``rows`` may be
+    :func:`~escalate.reports.register.iter_register`, read as it is written).
+
+    However it ends (read to the end, given up, or failing part-way), ``rows`` is
+    closed then and there: a database cursor reading the register is not left open
+    until the garbage collector finds it, perhaps after its transaction has ended."""
+    source = iter(rows)
+    try:
+        for r in source:
+            yield [
+                r.reference,
+                str(r.stage_reached),
+                r.raising_agency,
+                r.raising_sector,
+                r.other_agency,
+                r.other_sector,
+                "; ".join(r.categories),
+                r.concern_arose_on.isoformat(),
+                r.raised_on.isoformat(),
+                _stage_dates(r),
+                r.timeliness,
+                r.status_label,
+                r.outcome,
+                r.closed_on.isoformat() if r.closed_on else "",
+                r.recommendation,
+            ]
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 def _safe_cell(value: Any) -> str:
@@ -180,6 +200,92 @@ def csv_bytes(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     for row in rows:
         writer.writerow([_safe_cell(c) for c in row])
     return out.getvalue().encode("utf-8-sig")
+
+
+class _Line:
+    """Where :func:`csv.writer` writes one line: kept, to be handed on."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_stream(
+    headings: Sequence[str], rows: Iterable[Sequence[str]], *, lines_per_chunk: int = 200
+) -> Iterator[bytes]:
+    """The CSV of :func:`csv_bytes` in pieces of ``lines_per_chunk`` lines, each
+    made only when the previous one has been sent: for a download as long as the
+    register, in flat memory."""
+    writer = csv.writer(_Line())
+    chunk = ["\ufeff", writer.writerow([_safe_cell(h) for h in headings])]
+    for row in rows:
+        chunk.append(writer.writerow([_safe_cell(c) for c in row]))
+        if len(chunk) >= lines_per_chunk:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def xlsx_file(
+    sheet_title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]
+) -> IO[bytes]:
+    """The workbook of :func:`xlsx_bytes` in a temporary file (gone once closed),
+    written in openpyxl's write-only mode: each row goes to disk as it is added,
+    so memory stays flat however many rows there are. Read it from the start."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by whoever reads it
+    try:
+        sheet = book.create_sheet(printable(sheet_title)[:31])
+        sheet.freeze_panes = "A2"
+        bold = Font(bold=True)
+        heading_cells = []
+        for h in headings:
+            cell = WriteOnlyCell(sheet, value=_safe_cell(h))
+            cell.font = bold
+            heading_cells.append(cell)
+        sheet.append(heading_cells)
+        for row in rows:
+            sheet.append([_safe_cell(c) for c in row])
+        book.save(out)
+    except BaseException:
+        out.close()
+        _abandon(book)
+        close = getattr(rows, "close", None)  # a generator of rows stops reading now
+        if close is not None:
+            close()
+        raise
+    out.seek(0)
+    return out
+
+
+class _Nowhere(io.RawIOBase):
+    """A file that keeps nothing written to it."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(memoryview(data))
+
+
+def _abandon(book: Any) -> None:
+    """Remove the temporary files of a write-only workbook given up part-way.
+
+    Each write-only sheet writes its rows to a file of its own (``openpyxl.*`` in the
+    temporary directory), which openpyxl removes only once the workbook is saved, else
+    when the process exits: a failed download would leave register data on disk for
+    the life of the worker. Saving is the only public way to have openpyxl remove
+    them, so the abandoned workbook is saved to nowhere. (Not a temporary directory of
+    our own via ``tempfile.tempdir``: that is process-wide, so not safe with threads;
+    not openpyxl's private list of its files: it may change.) A sheet whose rows were
+    half-written still closes and saves (the cell that failed is left out); if saving
+    fails anyway, the first error is the one worth raising, so this one is dropped."""
+    with contextlib.suppress(Exception):  # the caller is raising the error that matters
+        book.save(_Nowhere())
 
 
 def xlsx_bytes(sheet_title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

@@ -172,10 +172,33 @@ class FilterForm(forms.Form):
         )
 
 
-class RegisterFilterForm(FilterForm):
-    """The escalation register's filters, sort order and download format."""
+class PageNumberField(forms.Field):
+    """A page of the register, as its pagination links write it: ASCII digits only
+    (never another script's, as the other filters). A number too long to be a page is
+    past the last page, which the register shows; anything else is explained."""
 
-    unboxed = frozenset({"sort", "format"})
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+    def to_python(self, value: Any) -> int | None:
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            return None
+        if not _PAGE.fullmatch(text):
+            raise forms.ValidationError(
+                "The page number was not a number, so the register shows its first page.",
+                code="invalid",
+            )
+        return int(text) if len(text) <= 9 else 10**9
+
+
+_PAGE = re.compile(r"[0-9]+", re.ASCII)
+
+
+class RegisterFilterForm(FilterForm):
+    """The escalation register's filters, sort order, page and download format."""
+
+    unboxed = frozenset({"sort", "format", "page"})
 
     def __init__(self, data: Any, *, choices: dict[str, Any]) -> None:
         self.choices = choices
@@ -204,6 +227,7 @@ class RegisterFilterForm(FilterForm):
             "The register can be downloaded as CSV or Excel only.",
             [("csv", ""), ("xlsx", "")],
         )
+        self.fields["page"] = PageNumberField()
 
     def agency(self) -> int | None:
         value = self.value("agency", None)

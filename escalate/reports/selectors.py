@@ -29,12 +29,17 @@ from escalate.reports.common import (
 )
 from escalate.reports.models import ReferralSubmission
 from escalate.reports.register import (
+    PAGE_SIZE,
     SORTS,
     RegisterFilters,
+    RegisterPage,
     RegisterRow,
     StageRow,
     filter_choices,
+    iter_register,
     register,
+    register_cases,
+    register_page,
 )
 from escalate.reports.report_data import Report, board_report, build_report
 
@@ -44,10 +49,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEWER",
+    "PAGE_SIZE",
     "SORTS",
     "SUPPRESS_BELOW",
     "Period",
     "RegisterFilters",
+    "RegisterPage",
     "RegisterRow",
     "Report",
     "StageRow",
@@ -55,12 +62,15 @@ __all__ = [
     "board_report",
     "build_report",
     "filter_choices",
+    "iter_register",
     "latest_submission",
     "median",
     "parse_period",
     "percentile",
     "policy_issues",
     "register",
+    "register_cases",
+    "register_page",
     "require_statistics",
 ]
 

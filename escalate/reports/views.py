@@ -13,7 +13,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -224,7 +230,7 @@ def _period(form: forms.FilterForm, *, default_all: bool) -> tuple[Any, dict[str
 
 @require_safe
 @login_required
-def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     partnership = _partnership(slug)
     try:
         selectors.require_statistics(request.user, partnership)
@@ -247,19 +253,11 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         status=status,
         sort=sort,
     )
-    rows = selectors.register(request.user, partnership, filters)
     fmt = form.value("format")
-    if fmt in ("csv", "xlsx") and not errors:
-        table = exports.register_table(rows)
-        stamp = clock.today().isoformat()
-        if fmt == "csv":
-            body = exports.csv_bytes(exports.REGISTER_HEADINGS, table)
-            kind = "text/csv; charset=utf-8"
-        else:
-            body = exports.xlsx_bytes("Escalation register", exports.REGISTER_HEADINGS, table)
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        _log_export(request, "register", fmt, partnership=partnership.slug)
-        return _download(body, kind, f"{partnership.slug}-register-{stamp}.{fmt}")
+    # A download holds every page: a wrong page number does not stop it.
+    if fmt in ("csv", "xlsx") and not (errors.keys() - {"page"}):
+        return _register_download(request, partnership, filters, fmt)
+    page = selectors.register_page(request.user, partnership, filters, form.value("page", 1))
     kept = {
         "period": form.typed("period"),
         "from": form.typed("from"),
@@ -291,6 +289,7 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 "aria_sort": (("descending" if descending else "ascending") if current else "none"),
             }
         )
+    # The filters and the sort: what the download links and the other pages keep.
     export_query = urlencode(
         {k: v for k, v in {**kept, "sort": "" if sort == "-raised" else sort}.items() if v}
     )
@@ -299,7 +298,9 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "reports/register.html",
         {
             "partnership": partnership,
-            "rows": rows,
+            "rows": page.rows,
+            "page": page,
+            "pages": _page_links(page, export_query),
             "choices": choices,
             "values": kept,
             "errors": errors,
@@ -310,6 +311,53 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _page_links(page: selectors.RegisterPage, query: str) -> dict[str, Any]:
+    """GOV.UK pagination's links for ``page``, each keeping the filters and sort."""
+
+    def href(number: int) -> str:
+        return f"?{query + '&' if query else ''}page={number}"
+
+    return {
+        "previous": {"href": href(page.number - 1)} if page.has_previous else None,
+        "next": {"href": href(page.number + 1)} if page.has_next else None,
+        "items": [
+            {"ellipsis": True}
+            if n is None
+            else {"number": n, "href": href(n), "current": n == page.number}
+            for n in page.numbers()
+        ],
+    }
+
+
+def _register_download(
+    request: AuthenticatedHttpRequest,
+    partnership: Partnership,
+    filters: selectors.RegisterFilters,
+    fmt: str,
+) -> HttpResponseBase:
+    """The register as CSV or Excel, streamed: the rows are read from the database in
+    chunks as they are written, never all held at once."""
+    rows = exports.register_lines(selectors.iter_register(request.user, partnership, filters))
+    filename = f"{partnership.slug}-register-{clock.today().isoformat()}.{fmt}"
+    response: HttpResponseBase
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_stream(exports.REGISTER_HEADINGS, rows),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response = FileResponse(
+            exports.xlsx_file("Escalation register", exports.REGISTER_HEADINGS, rows),
+            as_attachment=True,
+            filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Cache-Control"] = "no-store"
+    _log_export(request, "register", fmt, partnership=partnership.slug)
+    return response
 
 
 # ---------------------------------------------------------------- report

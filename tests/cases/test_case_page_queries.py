@@ -1,11 +1,13 @@
-"""The case page reads a fixed number of queries, however long the case's chronology.
+"""The case page reads a fixed number of queries, however long the case's chronology,
+and writes nothing: who viewed it is spooled, not inserted on the page.
 
 A four-stage Cheshire East case with 50 chronology entries and 5 agreed actions is shown
 to the people who look at it most: the person who raised it, the current stage's owner
 (the independent chair at step 4), the other agency's board representative and the
 business unit (who also sees who viewed the case). The viewer's standing on the case is
 worked out once; adding 450 more entries (by many people, some correcting others) must
-not add a single query.
+not add a single query. The page shows the chronology's latest entries and links to the
+whole of it, which takes the same queries too.
 """
 
 from __future__ import annotations
@@ -25,12 +27,22 @@ from escalate.accounts.models import User
 from escalate.cases import permissions, selectors, services
 from escalate.cases.errors import NotFound
 from escalate.cases.models import VIEWED, Case, Event
+from escalate.cases.services import viewing
+from escalate.cases.views.case_page import LATEST_ENTRIES
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
 #: The most queries the case page may take (sessions and the signed-in person included).
 CASE_PAGE_QUERIES = 20
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@pytest.fixture(autouse=True)
+def spool(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.VIEW_SPOOL_DIR = str(tmp_path / "views")
+
 
 VIEWERS = {
     "the person who raised it": lambda w: w.raiser,
@@ -104,12 +116,17 @@ def entries(page: str) -> int:
     return len(re.findall(r'id="event-\d+"', page))
 
 
-def page_queries(user: User, case: Case) -> tuple[int, str]:
+def page_queries(user: User, case: Case, query: str = "") -> tuple[int, str]:
+    """The case page's queries and HTML, having checked it wrote nothing."""
     client = Client()
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/cases/{case.reference.lower()}/")
+        response = client.get(f"/cases/{case.reference.lower()}/{query}")
     assert response.status_code == 200
+    written = [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)
+    ]
+    assert written == []
     return len(queries), response.content.decode()
 
 
@@ -122,13 +139,50 @@ def test_the_case_page_takes_the_same_few_queries_with_50_or_500_chronology_entr
     person = VIEWERS[viewer](w)
 
     with_50, page = page_queries(person, case)
-    assert "Agreed action 4" in page and entries(page) >= 50
+    assert "Agreed action 4" in page and entries(page) == LATEST_ENTRIES
+    assert 'id="whole-chronology"' in page
     assert with_50 <= CASE_PAGE_QUERIES, viewer
 
     more_entries(case, 450)
     with_500, page = page_queries(person, case)
-    assert "Extra note 449." in page and entries(page) >= 500
+    assert "Extra note 449." in page and entries(page) == LATEST_ENTRIES
+    assert "Extra note 400." not in page
     assert with_500 == with_50, viewer
+
+    whole, page = page_queries(person, case, "?chronology=all")
+    assert "Extra note 0." in page and "Note at version" in page and entries(page) >= 500
+    assert whole == with_50, viewer
+
+
+def test_the_whole_chronology_is_a_link_away_and_corrections_link_into_it(
+    cheshire: factories.World,
+) -> None:
+    w = cheshire
+    case = four_stage_case(w)
+    more_entries(case, 60)
+    _, page = page_queries(w.raiser, case)
+    corrections = Event.objects.filter(case=case, corrects__isnull=False).order_by("id")
+    latest = corrections.last()
+    assert latest is not None and latest.corrects_id is not None
+    shown = {int(pk) for pk in re.findall(r'id="event-(\d+)"', page)}
+    assert latest.pk in shown and latest.corrects_id in shown
+    assert f'href="#event-{latest.corrects_id}"' in page  # both on the page
+    earliest = corrections.first()
+    assert earliest is not None and earliest.pk not in shown
+    # An entry shown correcting one that is not: the link goes to the whole chronology.
+    first_shown = min(shown)
+    before = Event.objects.filter(case=case, pk__lt=first_shown).exclude(action=VIEWED).last()
+    assert before is not None
+    services.record_contact(
+        w.raiser,
+        case,
+        kind="note",
+        text="Putting an old entry right.",
+        corrects=before,
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
+    _, page = page_queries(w.raiser, case)
+    assert f'?chronology=all#event-{before.pk}"' in page
 
 
 def test_the_business_unit_sees_who_viewed_the_case_without_a_query_per_viewer(
@@ -143,6 +197,8 @@ def test_the_business_unit_sees_who_viewed_the_case_without_a_query_per_viewer(
     after, page = page_queries(business_unit, case)
     assert "Writer 19" in page
     assert after == before
+    viewing.flush_views()  # the business unit's own views, stored now
+    assert page_queries(business_unit, case)[0] == before
 
 
 def test_a_case_is_found_by_an_exact_match_on_its_reference_in_any_case(

@@ -22,7 +22,7 @@ from django.db import transaction
 from escalate.accounts.models import User
 from escalate.cases import permissions, selectors, services
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
-from escalate.cases.models import AgreedAction, Case, PolicyIssue
+from escalate.cases.models import AgreedAction, Case, PolicyIssue, StageRecord
 from escalate.cases.permissions import CaseAction
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.procedures.model import Role
@@ -144,7 +144,7 @@ def expected(state: str) -> dict[str, dict[str, str]]:
             managing(
                 view_audit="ok",
                 statistics="ok",
-                **decisions(tick="ok", resolve="ok", escalate="409", withdraw="ok"),
+                **decisions(tick="ok", resolve="403", escalate="409", withdraw="ok"),
             )
             if at_4
             else row(view_audit="ok", **partnership_stats)
@@ -326,6 +326,17 @@ def attempt(
     return outcome(calls[name])
 
 
+def listed(person: User, case: Case) -> bool:
+    """Whether both query forms of the rules (the list of visible cases, and the check
+    of rows at hand, here a case's stage records) agree ``person`` sees ``case``; raises
+    if they disagree."""
+    in_list = permissions.visible_cases(person).filter(pk=case.pk).exists()
+    by_row = Case.objects.filter(permissions.visible_q(person), pk=case.pk).exists()
+    through = StageRecord.objects.filter(permissions.visible_q(person, "case__"), case=case)
+    assert in_list is by_row is through.exists(), person
+    return in_list
+
+
 @pytest.mark.parametrize("state", ["stage 1", "stage 4", "resolved"])
 def test_permission_matrix(state: str, frozen_clock: Callable[[dt.date], dt.datetime]) -> None:
     frozen_clock(D(2026, 12, 23))
@@ -351,7 +362,7 @@ def test_permission_matrix(state: str, frozen_clock: Callable[[dt.date], dt.date
         person = people[label]
         sees = found[label]["view"] == "ok"
         assert permissions.can_view(person, case) is sees, label
-        assert permissions.visible_cases(person).filter(pk=case.pk).exists() is sees, label
+        assert listed(person, case) is sees, label
         assert (case in selectors.cases_for(person)) is sees, label
         assert bool(permissions.roles_on_case(person, case)) is sees, label
         for name, asked in ASKED.items():
@@ -385,7 +396,7 @@ def test_board_level_people_see_a_case_from_the_stage_they_are_involved(
         case = factories.escalate_to(w, case, number)
         sees = number >= first_stage
         assert permissions.can_view(person, case) is sees, number
-        assert permissions.visible_cases(person).filter(pk=case.pk).exists() is sees, number
+        assert listed(person, case) is sees, number
         assert (role in permissions.roles_on_case(person, case)) is sees, number
 
 
@@ -428,7 +439,7 @@ def test_a_named_counterpart_sees_the_case(cheshire: factories.World) -> None:
     )
     assert case.stages.get(number=2).counterpart == counterpart
     assert permissions.can_view(counterpart, case)
-    assert permissions.visible_cases(counterpart).filter(pk=case.pk).exists()
+    assert listed(counterpart, case)
 
 
 def test_the_other_professional_is_recognised_by_email_before_signing_in(
@@ -445,7 +456,7 @@ def test_the_other_professional_is_recognised_by_email_before_signing_in(
     assert not permissions.can_view(newcomer, case)  # not yet in the other agency
     factories.member(newcomer, w.other, Role.PRACTITIONER)
     assert permissions.can_view(newcomer, case)
-    assert permissions.visible_cases(newcomer).filter(pk=case.pk).exists()
+    assert listed(newcomer, case)
     case = services.respond(
         newcomer, case, agrees=False, reason="We see it differently.", expected_version=case.version
     )
@@ -507,3 +518,21 @@ def test_referring_to_the_panel_is_for_the_stage_roles_of_the_raising_side(
     event = case.events.get(action="panel.referred")
     assert event.data["panel"] == "High-Risk Panel"
     assert refer(w.person(Role.SENIOR_MANAGER)).startswith("400")  # already referred
+
+
+def test_addresses_match_in_any_case_in_both_query_forms(cheshire: factories.World) -> None:
+    w = cheshire
+    case = factories.raise_case(
+        w, other_professional_name="Mixed case", other_professional_email="MIXED.case@example.ORG"
+    )
+    Case.objects.filter(pk=case.pk).update(other_professional_email="MIXED.case@example.ORG")
+    case.refresh_from_db()
+    newcomer = factories.user("Mixed case", email="Mixed.Case@Example.org")
+    factories.member(newcomer, w.other, Role.PRACTITIONER)
+    assert case.other_professional is None
+    assert permissions.can_view(newcomer, case)
+    assert listed(newcomer, case)
+    stranger = factories.user("Stranger", email="mixed.case@example.com")
+    factories.member(stranger, w.other, Role.PRACTITIONER)
+    assert not permissions.can_view(stranger, case)
+    assert not listed(stranger, case)

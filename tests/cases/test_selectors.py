@@ -44,7 +44,7 @@ def test_needs_your_action_is_sorted_by_when_it_is_due(
         ("agreed_action", later.pk, D(2026, 12, 28), False),
         ("stage", later.pk, D(2026, 12, 31), False),
     ]
-    assert items[1].agreed_action == action
+    assert items[1].agreed_action_id == action.pk
 
     # The other professional is waiting to respond to both; the chair to a policy issue.
     assert {i.kind for i in selectors.needs_action(w.other_professional)} == {"respond"}

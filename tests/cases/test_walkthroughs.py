@@ -18,6 +18,7 @@ from escalate.cases import services
 from escalate.cases.facts import calendar_for
 from escalate.cases.models import AgreedAction, Case, CaseStatus, Conclusion, Event
 from escalate.notifications.models import Notification
+from escalate.partnerships import versions
 from escalate.procedures import engine, library
 from escalate.procedures.model import Role
 
@@ -274,7 +275,7 @@ def test_case_runs_from_raising_to_resolution_at_the_final_stage(
     assert case.current_stage == last
     assert case.closed_on == RESOLVED_ON
     assert case.procedure_key == key and case.procedure_version == procedure.version
-    assert library.from_dict(case.procedure_snapshot) == procedure
+    assert versions.procedure_for_case(case) == procedure
     assert case.reference == f"{w.partnership.reference_prefix}-2026-0001"
     assert case.version == len(expected_actions)
 

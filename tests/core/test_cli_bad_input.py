@@ -43,6 +43,8 @@ def base_env(data_dir: Path) -> dict[str, str]:
     env["ESCALATE_DATA_DIR"] = str(data_dir)
     env["ESCALATE_DEBUG"] = "false"
     env["ESCALATE_BACKGROUND_WORK"] = "false"
+    # On PostgreSQL the commands that send signed links refuse to run without one.
+    env["ESCALATE_SECRET_KEY"] = "a-secret-key-for-the-programs-the-suite-starts-0123456789"
     return env
 
 

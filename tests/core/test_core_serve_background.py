@@ -4,6 +4,7 @@ delivers an email to a real SMTP server and sweeps reminders."""
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
 import subprocess
 import sys
@@ -109,3 +110,91 @@ def test_serve_sends_email_and_sweeps_reminders_in_the_background(tmp_path: Path
         output, _ = process.communicate(timeout=30)
         smtp.stop()
     assert "Reminder sweep:" in output, output
+
+
+class FailingAtOnce:
+    """A stand-in for ``escalate serve``'s background process that exits with code 3 as
+    soon as it starts (a real, tiny process), on a clock the test moves."""
+
+    def __init__(self) -> None:
+        from escalate.notifications import background
+
+        self.now = 1000.0
+        self.process = background.Process()
+        self.process.command = lambda: [sys.executable, "-c", "raise SystemExit(3)"]
+        self.process.clock = lambda: self.now
+        self.starts = 0
+        start = self.process.start
+
+        def counted_start() -> None:
+            self.starts += 1
+            start()
+
+        self.process.start = counted_start
+
+    def ended(self) -> None:
+        """Wait for the process to end and reap it, as gunicorn's master reaps every
+        child it has (``waitpid(-1)``), so Popen never learns its exit code."""
+        child = self.process.child
+        assert child is not None
+        os.waitpid(child.pid, 0)
+
+    def at(self, seconds: float) -> int:
+        """Move the clock to ``seconds`` after the start, check it; how many starts so far."""
+        self.now = 1000.0 + seconds
+        self.process.keep_running()
+        return self.starts
+
+
+def test_background_work_ending_is_logged_without_a_made_up_exit_code(caplog) -> None:
+    caplog.set_level("WARNING", logger="escalate.notifications.background")
+    work = FailingAtOnce()
+    assert work.at(0) == 1
+    work.ended()
+    work.at(1)
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged and all("exit code" not in line for line in logged), logged
+    assert "Background work ended" in logged[0]
+
+
+def test_background_work_failing_at_once_is_started_again_less_and_less_often(caplog) -> None:
+    caplog.set_level("WARNING", logger="escalate.notifications.background")
+    work = FailingAtOnce()
+    started, t = work.at(0), 0.0
+    waits = []
+    while len(waits) < 8:
+        work.ended()
+        ended_at = t + 1
+        assert work.at(ended_at) == started  # not straight away
+        t = ended_at
+        while work.at(t) == started:
+            t += 1
+        started += 1
+        waits.append(round(t - ended_at))
+    # Doubling from 10 seconds, to five minutes at most.
+    assert waits == [10, 20, 40, 80, 160, 300, 300, 300]
+    logged = [r.getMessage() for r in caplog.records]
+    assert "(8 times in a row; " in logged[-1], logged
+    assert "starting it again in 5 minutes" in logged[-1], logged
+    # Failing at once for days on end still waits five minutes, no more.
+    work.process.quick_failures = 5000
+    assert work.process.ended(1, 0) == 300
+
+
+def test_background_work_that_ran_a_while_is_started_again_at_once() -> None:
+    work = FailingAtOnce()
+    assert work.at(0) == 1
+    # Three failures at once: started again after 10, then 20, then 40 seconds.
+    for ended_at, restarted_at, starts in ((1, 11, 2), (12, 32, 3), (33, 73, 4)):
+        work.ended()
+        assert work.at(ended_at) == starts - 1
+        assert work.at(restarted_at - 1) == starts - 1
+        assert work.at(restarted_at) == starts
+    # This time it ran an hour before ending: started again at once, and the next
+    # failure at once waits 10 seconds again.
+    work.ended()
+    assert work.at(3673) == 5
+    work.ended()
+    assert work.at(3674) == 5
+    assert work.at(3683) == 5
+    assert work.at(3684) == 6

@@ -49,7 +49,10 @@ def test_env_bool_rejects_anything_else_clearly(monkeypatch):
     assert isinstance(caught.value, ValueError)
 
 
-@pytest.mark.parametrize("value", ["twenty-five", "0", "70000", "2.5"])
+@pytest.mark.parametrize(
+    "value",
+    ["twenty-five", "0", "70000", "2.5", "\u0663", "\uff15\uff18\uff17", "9" * 5000],
+)
 def test_env_int_rejects_bad_numbers_clearly(monkeypatch, value):
     monkeypatch.setenv("ESCALATE_EMAIL_PORT", value)
     with pytest.raises(ImproperlyConfigured, match="ESCALATE_EMAIL_PORT must be a whole number"):
@@ -61,14 +64,14 @@ def test_env_int_reads_a_number(monkeypatch):
     assert escalate_settings.env_int("ESCALATE_EMAIL_PORT", 25, 1, 65535) == 587
 
 
-def _settings_in_a_fresh_process(tmp_path, code, **env_changes):
+def _settings_in_a_fresh_process(tmp_path, code, *args, **env_changes):
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env["ESCALATE_DATA_DIR"] = str(tmp_path / "data")
     env["DJANGO_SETTINGS_MODULE"] = "escalate.settings"
     env.update(env_changes)
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -135,3 +138,46 @@ def test_the_configured_sqlite_connection_turns_on_wal(tmp_path):
             assert cursor.fetchone()[0] == "wal"
     finally:
         wrapper.close()
+
+
+def test_serve_uses_one_web_worker_per_cpu_up_to_eight_unless_told(tmp_path):
+    # Each web worker holds up to ESCALATE_THREADS database connections: one per CPU on a
+    # large machine would use up PostgreSQL's (100 by default), so eight at most.
+    code = (
+        "import os, sys\n"
+        "cpus = int(sys.argv[1])\n"
+        "os.sched_getaffinity = lambda pid: set(range(cpus))\n"
+        "os.cpu_count = lambda: cpus\n"
+        "from django.conf import settings\n"
+        "print(settings.WORKERS, settings.THREADS)\n"
+    )
+    for cpus, workers in ((1, "1"), (2, "2"), (8, "8"), (9, "8"), (96, "8")):
+        result = _settings_in_a_fresh_process(
+            tmp_path, code, str(cpus), ESCALATE_WORKERS="", ESCALATE_THREADS=""
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [workers, "4"], cpus
+    result = _settings_in_a_fresh_process(tmp_path, code, "96", ESCALATE_WORKERS="12")
+    assert result.stdout.split()[0] == "12"
+
+
+def test_a_bad_worker_count_stops_escalate_with_its_name(tmp_path):
+    result = _settings_in_a_fresh_process(
+        tmp_path, "import escalate.settings", ESCALATE_WORKERS="lots"
+    )
+    assert result.returncode != 0
+    assert "ESCALATE_WORKERS must be a whole number from 1 to 64, not 'lots'" in result.stderr
+
+
+def test_settings_know_whether_the_secret_key_is_shared(tmp_path):
+    code = "from django.conf import settings; print(settings.SECRET_KEY_FROM_ENVIRONMENT)"
+    alone = _settings_in_a_fresh_process(tmp_path, code, ESCALATE_SECRET_KEY="")
+    shared = _settings_in_a_fresh_process(tmp_path, code, ESCALATE_SECRET_KEY="k" * 50)
+    assert (alone.stdout.strip(), shared.stdout.strip()) == ("False", "True")
+
+
+def test_serve_migrates_on_start_unless_told_not_to(tmp_path):
+    code = "from django.conf import settings; print(settings.MIGRATE_ON_START)"
+    default = _settings_in_a_fresh_process(tmp_path, code, ESCALATE_MIGRATE_ON_START="")
+    off = _settings_in_a_fresh_process(tmp_path, code, ESCALATE_MIGRATE_ON_START="false")
+    assert (default.stdout.strip(), off.stdout.strip()) == ("True", "False")

@@ -1,15 +1,20 @@
-"""The dashboard takes the same number of queries however many cases it lists.
+"""Every kind of dashboard takes the same queries however many cases there are, and
+shows a page at a time.
 
-Three people with much waiting for them: the practitioner who raised the cases (each
-stage 1 is theirs to resolve or escalate), the other professional (each challenge
-awaits their response, and each case has an action agreed for them to do) and the
-independent chair (each case has an open policy issue for them to respond to). Their
-dashboards with 3 such cases and with 30 take the same queries.
+One partnership with cases of two shapes, each with an action agreed for the other
+professional and an open policy issue: at step 1 (the raiser's to resolve or escalate,
+awaiting the other professional's response) and at step 4 (the independent chair's,
+with the chair's recommendation deadline; seen by the board representatives and the
+business unit too). Two of them are made through the services; the rest are copies
+made in bulk, so that 500 cases take seconds. Each person's dashboard with 20 cases and
+with 500 takes the same queries, and so do its later pages.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 
 import factories
@@ -21,80 +26,182 @@ from django.test.utils import CaptureQueriesContext
 from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import services
-from escalate.cases.models import Case
+from escalate.cases.models import AgreedAction, Case, CaseDeadline, PolicyIssue, StageRecord
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
+TODAY = dt.date(2026, 12, 23)
+
+#: Every kind of dashboard, by whose it is.
 VIEWERS: dict[str, Callable[[factories.World], User]] = {
-    "the practitioner who raised them": lambda w: w.raiser,
-    "the other professional": lambda w: w.other_professional,
-    "the independent chair": lambda w: w.person(Role.INDEPENDENT_CHAIR),
+    "practitioner who raised them": lambda w: w.raiser,
+    "other professional": lambda w: w.other_professional,
+    "line manager": lambda w: w.person(Role.LINE_MANAGER),
+    "safeguarding lead": lambda w: w.person(Role.SAFEGUARDING_LEAD),
+    "senior manager": lambda w: w.person(Role.SENIOR_MANAGER),
+    "board representative": lambda w: w.person(Role.BOARD_REPRESENTATIVE, side="other"),
+    "business unit": lambda w: w.person(Role.BUSINESS_UNIT),
+    "independent chair": lambda w: w.person(Role.INDEPENDENT_CHAIR),
+    "statutory partner": lambda w: w.person(Role.STATUTORY_PARTNER),
 }
 
 
 @pytest.fixture
 def world() -> Iterator[factories.World]:
-    clock.freeze(dt.date(2026, 12, 23))
+    clock.freeze(TODAY)
     try:
         yield factories.world("cheshire-east-sab")
     finally:
         clock.unfreeze()
 
 
-def waiting_cases(w: factories.World, count: int) -> list[Case]:
-    """``count`` cases, each with something waiting for every viewer."""
-    made = []
-    for n in range(count):
-        case = factories.raise_case(w, disagreement=f"Disagreement {n}.")
-        services.add_agreed_action(
-            w.raiser,
-            case,
-            what=f"Send the care plan {n}",
-            agency=w.other,
-            due_on=dt.date(2027, 1, 8),
-            owner=w.other_professional,
-            expected_version=case.version,
-        )
-        case.refresh_from_db()
-        services.flag_policy_issue(
-            w.raiser, case, text=f"Policy gap {n}.", expected_version=case.version
-        )
-        case.refresh_from_db()
-        made.append(case)
+def waiting_case(w: factories.World, stage: int) -> Case:
+    """A case at ``stage`` with an action agreed for the other professional and an open
+    policy issue."""
+    case = factories.escalate_to(w, factories.raise_case(w), stage)
+    services.add_agreed_action(
+        w.raiser,
+        case,
+        what="Send the care plan",
+        agency=w.other,
+        due_on=dt.date(2027, 1, 8),
+        owner=w.other_professional,
+        expected_version=case.version,
+    )
+    case.refresh_from_db()
+    services.flag_policy_issue(w.raiser, case, text="Policy gap.", expected_version=case.version)
+    case.refresh_from_db()
+    return case
+
+
+def copies(template: Case, count: int, first: int) -> list[Case]:
+    """``count`` copies of ``template`` with its stage records, stored deadlines, agreed
+    actions and policy issues, numbered from ``first``, each raised a minute before the
+    last: made in bulk."""
+    cases = []
+    for n in range(first, first + count):
+        case = copy.copy(template)
+        case.pk = None
+        case.sequence = n
+        case.reference = f"{template.reference.split('-')[0]}-2026-{n:05d}"
+        case.raised_at = template.raised_at - dt.timedelta(minutes=n)
+        cases.append(case)
+    cases = Case.objects.bulk_create(cases)
+    assert all(c.pk for c in cases)
+    stages = list(template.stages.order_by("number"))
+    records = StageRecord.objects.bulk_create(
+        [_copy(s, case_id=c.pk) for c in cases for s in stages]
+    )
+    record_of = {(r.case_id, r.number): r.pk for r in records}
+    number_of = {s.pk: s.number for s in stages}
+    due, agreed, issues = (
+        list(template.deadlines.all()),
+        list(template.agreed_actions.all()),
+        list(template.policy_issues.all()),
+    )
+    CaseDeadline.objects.bulk_create(
+        [
+            _copy(
+                d,
+                case_id=c.pk,
+                owner_stage_id=record_of[c.pk, number_of[d.owner_stage_id]]
+                if d.owner_stage_id
+                else None,
+            )
+            for c in cases
+            for d in due
+        ]
+    )
+    AgreedAction.objects.bulk_create([_copy(a, case_id=c.pk) for c in cases for a in agreed])
+    PolicyIssue.objects.bulk_create([_copy(i, case_id=c.pk) for c in cases for i in issues])
+    return cases
+
+
+def _copy(row: object, **changes: object) -> object:
+    made = copy.copy(row)
+    made.pk = None  # type: ignore[attr-defined]
+    made._state = copy.copy(made._state)  # type: ignore[attr-defined]
+    made._state.adding = True  # type: ignore[attr-defined]
+    for name, value in changes.items():
+        setattr(made, name, value)
     return made
 
 
-def dashboard(user: User) -> tuple[int, str]:
+def fill(templates: list[Case], total: int, made: int) -> int:
+    """Copies of the templates, half each, until there are ``total`` cases."""
+    wanted = total - made
+    half = wanted // 2
+    copies(templates[0], half, 1000 + made)
+    copies(templates[1], wanted - half, 1000 + made + half)
+    return total
+
+
+def dashboard(user: User, query: str = "") -> tuple[int, str]:
     client = Client()
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/")
+        response = client.get(f"/{query}")
     assert response.status_code == 200
     return len(queries), response.content.decode()
 
 
-def waiting_rows(page: str) -> int:
-    """Rows of the "Needs your action" table (each links to its case)."""
-    table = page.split('id="needs-action"', 1)[1].split("</table>", 1)[0]
-    return table.count('href="/cases/')
+def rows(page: str, table_id: str) -> list[str]:
+    """The case references in each row of a table."""
+    if f'id="{table_id}"' not in page:
+        return []
+    table = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    return [" ".join(re.findall(r"[A-Z]+-2026-\d+", row)[:1]) for row in table.split("<tr")[2:]]
 
 
-def test_the_dashboard_takes_the_same_queries_for_3_or_30_cases_waiting(
+TABLES = ("needs-action", "my-deadlines", "cases")
+LATER_PAGES = "?actions=2&deadlines=2&cases=2"
+
+
+def test_every_kind_of_dashboard_takes_the_same_queries_for_20_or_500_cases(
     world: factories.World,
 ) -> None:
     w = world
-    cases = waiting_cases(w, 3)
+    templates = [waiting_case(w, 1), waiting_case(w, 4)]
+    made = fill(templates, 20, 2)
     few = {viewer: dashboard(person(w)) for viewer, person in VIEWERS.items()}
-    cases += waiting_cases(w, 27)
+    fill(templates, 500, made)
     many = {viewer: dashboard(person(w)) for viewer, person in VIEWERS.items()}
+    later = {viewer: dashboard(person(w), LATER_PAGES) for viewer, person in VIEWERS.items()}
 
+    counts = {v: (few[v][0], many[v][0], later[v][0]) for v in VIEWERS}
+    assert all(a == b == c for a, b, c in counts.values()), counts
+    # A page at a time: what each has waiting, their deadlines and the cases they see.
+    shown = {v: tuple(len(rows(many[v][1], t)) for t in TABLES) for v in VIEWERS}
+    assert shown == {
+        "practitioner who raised them": (20, 20, 50),  # 250 stages to resolve or escalate
+        "other professional": (20, 0, 50),  # 500 responses and 500 actions
+        "line manager": (0, 0, 50),
+        "safeguarding lead": (0, 0, 50),
+        "senior manager": (0, 0, 50),
+        "board representative": (0, 0, 50),  # the 250 cases at step 4
+        "business unit": (0, 0, 50),
+        "independent chair": (20, 20, 50),  # 250 stages, 500 policy issues
+        "statutory partner": (20, 0, 0),  # 500 policy issues; no case to open
+    }, shown
+    # Later pages show other rows.
     for viewer in VIEWERS:
-        assert all(c.reference in many[viewer][1] for c in cases), viewer
-        assert many[viewer][0] == few[viewer][0], viewer
-    # What is waiting for each, one row apiece: 30 stages; 30 responses and 30 actions;
-    # 30 policy issues.
-    assert [waiting_rows(many[viewer][1]) for viewer in VIEWERS] == [30, 60, 30]
-    assert [waiting_rows(few[viewer][1]) for viewer in VIEWERS] == [3, 6, 3]
-    other_page = many["the other professional"][1]
+        for table in TABLES:
+            first, second = rows(many[viewer][1], table), rows(later[viewer][1], table)
+            if len(first) == 50 or (len(first) == 20 and table != "cases"):
+                assert second and not set(first) & set(second), (viewer, table)
+    other_page = many["other professional"][1]
     assert f"{w.raising.name} and {w.other.name}" in other_page
+    assert "Showing 1 to 50 of 500, newest first." in other_page
+
+
+def test_a_page_number_that_is_not_one_shows_the_nearest_page(world: factories.World) -> None:
+    w = world
+    templates = [waiting_case(w, 1), waiting_case(w, 4)]
+    fill(templates, 60, 2)
+    _, last = dashboard(w.raiser, "?cases=99&actions=nonsense&deadlines=-1")
+    assert "Showing 51 to 60 of 60, newest first." in last
+    assert 'aria-current="page">2</a>' in last
+    _, first = dashboard(w.raiser)
+    assert rows(first, "cases")[0] == templates[1].reference  # newest first
+    assert set(rows(first, "cases")).isdisjoint(rows(last, "cases"))

@@ -210,3 +210,32 @@ def test_sweeps_running_at_the_same_time_send_each_reminder_exactly_once(frozen_
         ]
     assert Reminder.objects.count() == 12
     assert clock.is_frozen()
+
+
+@pytest.mark.django_db
+def test_a_sweep_in_many_small_batches_writes_each_reminder_once(frozen_clock, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from escalate.notifications import reminders
+
+    monkeypatch.setattr(reminders, "SWEEP_CHUNK", 4)
+    frozen_clock(AROSE)
+    w = factories.world("cheshire-east-sab")
+    cases = [factories.raise_case(w, concern_arose_on=AROSE) for _ in range(5)]
+    frozen_clock(dt.datetime(2026, 12, 31, 8, 0))  # overdue, and past the grace period
+    first = services.sweep_reminders()
+    assert first.counts == {"overdue": 5, "manager": 5}
+    with CaptureQueriesContext(connection) as few:
+        assert services.sweep_reminders().total == 0
+
+    cases += [factories.raise_case(w, concern_arose_on=AROSE) for _ in range(7)]
+    assert services.sweep_reminders().counts == {"overdue": 7, "manager": 7}
+    with CaptureQueriesContext(connection) as more:
+        assert services.sweep_reminders().total == 0
+    for case in cases:
+        assert sorted(e for e, _ in reminders_sent(case)) == [
+            "reminder.overdue",
+            "reminder.overdue_manager",
+        ]
+    # A sweep that finds everything sent asks the same questions however much was due.
+    assert len(more.captured_queries) == len(few.captured_queries)

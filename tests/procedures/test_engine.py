@@ -386,7 +386,7 @@ def test_next_moves_at_cheshire_east_stage_2_and_the_final_stage() -> None:
     )
     found = moves(CESAB, final)
     assert not [a for a, _ in found if a is Action.ESCALATE]
-    assert found[(Action.RESOLVE, None)] == (BU, IC)
+    assert found[(Action.RESOLVE, None)] == (IC,)
 
 
 def test_next_moves_with_expedite_and_panel() -> None:

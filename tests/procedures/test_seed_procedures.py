@@ -326,8 +326,12 @@ def test_shropshire_checklists_follow_the_flowchart_bullets():
         "Confirm agreement in writing to the other agency/team",
     ]
     assert texts[3][0] == "Send formal escalation email to your Senior Management"
-    assert texts[5][:4] == [
-        "Inform their Director (or equivalent)",
+    # The first bullet, and plainly who does it: nobody is emailed as "their Director".
+    assert texts[5][0] == (
+        "Inform their Director (or equivalent): the Assistant Director who owns this stage "
+        "tells them, as Escalate does not email the Director"
+    )
+    assert texts[5][1:4] == [
         "Convene a meeting of relevant agencies",
         "Review all information and conclude",
         "Confirm decision in writing to all parties",

@@ -34,7 +34,7 @@ def _client(user) -> Client:
 
 
 def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 @pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_register_exports_hold_the_columns_and_no_identity(board):
     assert d["Timeliness"] == "Timescale missed" and d["Status"] == "Open"
 
     xlsx = client.get(url + "&format=xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue())).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0] == heading and len(cells) == len(rows)
     text = csv.__name__ + str(rows) + str(cells)

@@ -291,7 +291,7 @@ def test_good_filters_still_filter(w):
     url = f"/board/{w.partnership.slug}/register/?reached=1&agency={w.raising.pk}&status=open"
     response = client.get(url + "&sort=-reference&format=csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2
 
 
@@ -469,7 +469,7 @@ def test_stored_control_characters_do_not_break_the_register_download(w, fmt):
     response = _board(w).get(f"/board/{w.partnership.slug}/register/?reached=all&format={fmt}")
     assert response.status_code == 200
     if fmt == "xlsx":
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(response.getvalue())).active
         cells = [c.value for row in sheet.iter_rows() for c in row]
         assert "Agreed a joint visit.\nReview in a month." in cells
 

@@ -224,7 +224,12 @@ def moves() -> dict[str, Any]:
         path = f"policy-issues/{issue.pk}/respond/"
         return Move(chair, case, path, {"response": "The board will publish one."})
 
+    def resend_invitation() -> Move:
+        w = factories.world("pan-cheshire-children")
+        return Move(w.raiser, factories.raise_case(w), "invitation/send-again/", {})
+
     return {
+        "send the invitation again": resend_invitation,
         "withdraw": withdraw,
         "refer to the panel": panel,
         "expedite": expedite,
@@ -273,3 +278,24 @@ def test_the_policy_issue_pages_name_the_chair_or_whoever_the_procedure_sends_it
     text, addresses = who_is_told(page)
     assert text.startswith(f"{w.raiser.full_name} (raised the challenge, {w.raising.name})")
     assert addresses == {w.raiser.email.lower()}
+
+
+def test_the_send_again_page_names_the_professional_the_invitation_goes_to() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    manager = w.person(Role.LINE_MANAGER)  # the raiser's manager may send it again too
+    text, addresses, confirmed, emails = open_and_confirm(
+        Move(manager, case, "invitation/send-again/", {})
+    )
+    challenged = f"{w.other_professional.full_name} (the professional challenged, {w.other.name})"
+    assert text.startswith(challenged)
+    assert "Why: a professional challenge has been raised with you and the invitation" in text
+    assert addresses == {w.other_professional.email.lower()}
+    assert [(n.email, n.event) for n in emails] == [
+        (w.other_professional.email.lower(), "case.raised")
+    ]
+    assert emails[0].invitation is not None
+    assert (
+        confirmed
+        == f"Success The invitation will be sent again. We have told {challenged} by email."
+    )

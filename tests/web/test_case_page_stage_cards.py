@@ -11,6 +11,9 @@ import pytest
 from django.test import Client
 
 from escalate import clock
+from escalate.cases import selectors
+from escalate.cases.models.deadlines import CaseDeadline
+from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +65,43 @@ def test_each_stage_card_has_its_title_status_and_dates_worked_out() -> None:
     assert 'data-stage-status="1">In progress</strong>' in title.group(1)
     content = first.split('<div class="govuk-summary-card__content">', 1)[1]
     assert content.index("</dl>") < content.index("How the stage 1 dates were worked out")
+
+
+@pytest.fixture(autouse=True)
+def view_spool(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.VIEW_SPOOL_DIR = str(tmp_path / "views")
+
+
+def test_a_reached_stage_shows_its_stored_deadlines_as_they_now_stand() -> None:
+    """What is stored (kept up to date when a region's working days change) is what the
+    card says, not what the stage record noted when it began."""
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    CaseDeadline.objects.filter(case=case, stage=1, key="act_by").update(
+        due=dt.date(2026, 12, 30), explanation="Worked out again after an extra day off."
+    )
+    CaseDeadline.objects.filter(case=case, stage=2, key="start_by").update(
+        due=dt.date(2026, 12, 30), explanation="Also worked out again."
+    )
+    html = case_page(w.raiser, case)
+    first, second = card(html, 1), card(html, 2)
+    assert "Wed 30 Dec 2026" in first and "Tue 29 Dec 2026" not in first
+    assert "Worked out again after an extra day off." in first
+    assert "Wed 30 Dec 2026" in second and "Also worked out again." in second
+
+
+def test_a_case_that_reached_every_stage_is_shown_without_working_deadlines_out_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.escalate_to(w, factories.raise_case(w), 4)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worked out through the engine")
+
+    monkeypatch.setattr(selectors, "projected_deadlines", refuse)
+    html = case_page(w.person(Role.INDEPENDENT_CHAIR), case)
+    fourth = card(html, 4)
+    assert keys(fourth).count("Conclude by") == 1
+    assert "Tue 12 Jan 2027" in fourth and 'data-deadline-status="4">On time<' in fourth
+    assert "Mon 4 Jan 2027" in fourth  # the chair's recommendation, a deadline of its own

@@ -8,12 +8,18 @@ from collections.abc import Iterator
 
 import factories
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from escalate import clock
 from escalate.cases import services
 from escalate.cases.models import VIEWED, Event
+from escalate.cases.models.deadlines import CaseDeadline
+from escalate.cases.services import viewing
+from escalate.procedures.calendar import format_day
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +41,11 @@ def on_23_december() -> Iterator[dt.date]:
         yield day
     finally:
         clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def view_spool(settings, tmp_path) -> None:
+    settings.VIEW_SPOOL_DIR = str(tmp_path / "views")
 
 
 def page_of(client: Client, user, case) -> str:
@@ -85,8 +96,77 @@ def test_opening_the_case_page_is_recorded_as_a_view(client):
     case = factories.raise_case(w)
 
     page_of(client, w.raiser, case)
+    assert not Event.objects.filter(case=case, action=VIEWED).exists()  # spooled, not written
 
+    viewing.flush_views()
+    viewing.flush_views()
     assert Event.objects.filter(case=case, action=VIEWED, actor=w.raiser).count() == 1
+
+
+def test_a_reference_typed_in_lower_case_with_spaces_opens_the_case_page(client):
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    client.force_login(w.raiser)
+
+    response = client.get(f"/cases/ {case.reference.lower()} /".replace(" ", "%20"))
+
+    assert response.status_code == 200
+    assert f"Case {case.reference}" in response.content.decode()
+
+
+def test_a_policy_issue_response_page_opens_from_a_lower_case_reference(client):
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    issue = services.flag_policy_issue(
+        w.raiser, case, text="Thresholds differ between agencies.", expected_version=case.version
+    )
+    client.force_login(w.person(Role.INDEPENDENT_CHAIR))
+
+    url = reverse("cases:policy_response", args=[case.reference.lower(), issue.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert "Thresholds differ" in response.content.decode()
+    # Found through the unique index on the reference: an exact match, in capitals.
+    sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
+    assert f"'{case.reference}'" in sql or case.reference in sql
+    assert not re.search(r'"REFERENCE"\s+LIKE|UPPER\([^)]*"REFERENCE"\)', sql)
+
+
+def test_the_headline_says_what_is_due_next_by_when_and_from_whom(client):
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+
+    html = page_of(client, w.raiser, case)
+
+    due = html.split('id="next-due"', 1)[1].split("</p>", 1)[0]
+    assert "resolving or escalating stage 1" in due
+    assert f"from {w.raiser.full_name}" in due and "by Tue 29 Dec 2026" in due
+    assert 'data-next-due-status="1">On time<' in due
+
+    clock.freeze(dt.date(2026, 12, 30))
+    assert 'data-next-due-status="1">Overdue<' in page_of(client, w.raiser, case)
+
+
+def test_the_headline_names_the_role_a_deadline_is_due_from(client):
+    w = factories.world("cheshire-east-sab")
+    case = factories.escalate_to(w, factories.raise_case(w), 4)
+
+    html = page_of(client, w.person(Role.INDEPENDENT_CHAIR), case)
+
+    chairs = CaseDeadline.objects.get(case=case, role=Role.INDEPENDENT_CHAIR.value, stage=4)
+    due = html.split('id="next-due"', 1)[1].split("</p>", 1)[0]
+    assert escape(chairs.label) in due
+    assert f"from the independent chair, by {format_day(chairs.due)}" in due
+
+
+def test_a_closed_case_has_nothing_due(client):
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    services.withdraw(w.raiser, case, reason="Resolved informally.", expected_version=case.version)
+
+    assert 'id="next-due"' not in page_of(client, w.raiser, case)
 
 
 def test_practitioner_line_manager_and_business_unit_are_offered_different_actions(client):
@@ -106,7 +186,8 @@ def test_practitioner_line_manager_and_business_unit_are_offered_different_actio
 
     factories.escalate_to(w, case, 4)
     business_unit = offered(page_of(client, w.person(Role.BUSINESS_UNIT), case))
-    assert "resolve" in business_unit and "escalate" not in business_unit
+    # Only the chair makes step 4's recommendation ("CESAB Chair will ... communicate this").
+    assert "resolve" not in business_unit and "escalate" not in business_unit
     chair = offered(page_of(client, w.person(Role.INDEPENDENT_CHAIR), case))
     assert "resolve" in chair
 

@@ -123,3 +123,30 @@ def test_the_case_page_shows_each_deadlines_status_and_an_extra_deadline_after_t
     assert notes == ["4"]
     # A stage concluded: its deadlines were met.
     assert "Met" in words(stage_card(html, 2)) and "govuk-tag--green" in stage_card(html, 2)
+
+
+def test_the_cases_list_says_what_is_due_from_the_viewer_and_by_when() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = at_step_4(w, dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    clock.freeze(dt.date(2026, 12, 2))
+    fresh = factories.raise_case(w, concern_arose_on=dt.date(2026, 12, 2))
+    fresh_act_by = fresh.stages.get(number=1).act_by
+    assert fresh_act_by is not None
+
+    def row(person: User, reference: str) -> str:
+        return words(next(r for r in table_rows(page(person), "cases") if reference in r))
+
+    # The chair's own deadline, five working days into step 4, before step 4's end.
+    chair = row(w.person(Role.INDEPENDENT_CHAIR), case.reference)
+    assert f"{RECOMMENDATION}, by 8 Dec 2026" in chair
+    assert "21 Dec 2026" in chair  # the stage's own act-by, in its column
+    # The raiser owns the new case's step 1; the other professional is to respond.
+    assert f"Resolve or escalate stage 1, by {fresh_act_by:%-d %b %Y}" in row(
+        w.raiser, fresh.reference
+    )
+    assert f"Respond to the challenge, by {fresh_act_by:%-d %b %Y}" in row(
+        w.other_professional, fresh.reference
+    )
+    # Someone who only oversees the case has nothing due.
+    manager = row(w.person(Role.SENIOR_MANAGER), fresh.reference)
+    assert manager.endswith("Nothing Open"), manager

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from escalate.cases.models.choices import (
     CaseStatus,
@@ -39,11 +40,17 @@ class Case(models.Model):
     year = models.PositiveSmallIntegerField(editable=False)
     sequence = models.PositiveIntegerField(editable=False)
 
-    # The procedure as it was when the case was raised: changing a definition later
-    # never changes an open case.
+    # The procedure as it was when the case was raised: the version in force that day,
+    # stored once for every case raised under it. Changing a definition later never
+    # changes an open case. Its key and version label are repeated here for lists.
+    definition = models.ForeignKey(
+        "partnerships.ProcedureVersion",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name="procedure version",
+    )
     procedure_key = models.CharField(max_length=60)
     procedure_version = models.CharField(max_length=100)
-    procedure_snapshot = models.JSONField()
     # From which stage partnership-level people are involved, per the snapshot
     # (null: never). Kept as columns so "who may see" is one database query.
     board_representative_from = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -134,6 +141,24 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["partnership", "status"], name="case_partnership_status"),
             models.Index(fields=["raised_on"], name="case_raised_on"),
+            # The register's all-cases order and the report's date range; and its
+            # default filter, "reached the final stage" (current_stage >= the last).
+            models.Index(
+                fields=["partnership", "raised_on", "reference"],
+                name="case_partnership_raised_on",
+            ),
+            models.Index(
+                fields=["partnership", "current_stage", "raised_on"],
+                name="case_partnership_stage",
+            ),
+            # Lists of cases, newest first (dashboards).
+            models.Index(fields=["-raised_at", "-id"], name="case_newest_first"),
+            # Cases waiting for a response from an address not yet signed up.
+            models.Index(
+                Lower("other_professional_email"),
+                condition=Q(other_professional__isnull=True),
+                name="case_invited_address",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

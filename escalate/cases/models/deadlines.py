@@ -123,6 +123,17 @@ class CaseDeadline(models.Model):
             models.Index(
                 fields=["due"], condition=Q(met_on__isnull=True), name="case_deadline_unmet_due"
             ),
+            # A person's own deadlines, soonest first: by the stage they own, or by role.
+            models.Index(
+                fields=["owner_stage", "due"],
+                condition=Q(met_on__isnull=True),
+                name="case_deadline_unmet_owner",
+            ),
+            models.Index(
+                fields=["role", "due"],
+                condition=Q(met_on__isnull=True) & ~Q(role=""),
+                name="case_deadline_unmet_role",
+            ),
         ]
         constraints = [
             # Also the index for "this case's deadlines" (its first column is the case).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from escalate.cases.models.case import Case
 from escalate.cases.models.choices import (
@@ -58,6 +59,14 @@ class StageRecord(models.Model):
 
     class Meta:
         ordering = ["case", "number"]
+        indexes = [
+            # Stages whose counterpart was invited by address and has not signed up yet.
+            models.Index(
+                Lower("counterpart_email"),
+                condition=Q(counterpart__isnull=True),
+                name="stage_counterpart_address",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="stage_record_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="stage_record_number"),
@@ -131,6 +140,14 @@ class AgreedAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [
+            # "Needs your action": a person's open agreed actions, soonest first.
+            models.Index(
+                fields=["owner", "due_on"],
+                condition=Q(done_on__isnull=True),
+                name="agreed_action_open_owner",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner__isnull=False) | ~Q(owner_name=""),

@@ -20,6 +20,11 @@ The use cases, by family:
 - :mod:`.agreed_actions`: actions agreed between the agencies and their completion;
 - :mod:`.records`: contacts and notes, policy issues, debriefs, learning, views.
 
+Each change the procedure engine does not rule on, and that tells people, has a public
+``*_owed`` function saying whom (``acknowledgement_owed``, ``response_owed``,
+``resend_owed``, ``policy_issue_owed``, ``policy_response_owed``): its service notifies
+with it, and :mod:`escalate.cases.told` previews with it.
+
 Shared by them: :mod:`.unit` (the unit of change), :mod:`.validation` (checking what was
 asked), :mod:`.new_stage` (a new stage's owner, counterpart and deadlines) and
 :mod:`.notices` (who is told). Dates come from :mod:`escalate.clock`. Nothing here
@@ -37,16 +42,21 @@ from escalate.cases.services.invitations import (
     INVITATION_DAYS,
     accept_invitation,
     acknowledge,
+    acknowledgement_owed,
     correct_response,
     mask_email,
     new_invitation_token,
     resend_invitation,
+    resend_owed,
     respond,
+    response_owed,
 )
 from escalate.cases.services.raise_checks import OLDEST_CONCERN_DAYS, OLDEST_PERSON_YEARS
 from escalate.cases.services.raising import raise_case
 from escalate.cases.services.records import (
     flag_policy_issue,
+    policy_issue_owed,
+    policy_response_owed,
     record_case_viewed,
     record_contact,
     record_debrief,
@@ -71,6 +81,7 @@ __all__ = [
     "CaseChange",
     "accept_invitation",
     "acknowledge",
+    "acknowledgement_owed",
     "add_agreed_action",
     "change_case",
     "complete_agreed_action",
@@ -78,6 +89,8 @@ __all__ = [
     "expedite",
     "flag_policy_issue",
     "mask_email",
+    "policy_issue_owed",
+    "policy_response_owed",
     "new_invitation_token",
     "raise_case",
     "record_case_viewed",
@@ -87,8 +100,10 @@ __all__ = [
     "refer_to_panel",
     "require_active",
     "resend_invitation",
+    "resend_owed",
     "resolve",
     "respond",
+    "response_owed",
     "correct_response",
     "respond_to_policy_issue",
     "tick_required_action",

@@ -231,19 +231,18 @@ def resend_invitation(
         if invitation is None:  # pragma: no cover - permissions.refusal says so first
             raise Conflict("The invitation has already been accepted.", reason="done")
         change.record("invitation.resent", data={"to": invitation.email})
-        rows = change.notify(
-            [
-                (
-                    Recipient.OTHER_PROFESSIONAL,
-                    change.case.current_stage,
-                    "case.raised",
-                    "a professional challenge has been raised with you and the invitation "
-                    "to take part has been sent again",
-                )
-            ],
-            invitation=invitation,
-        )
+        rows = change.notify(resend_owed(change.case).owed, invitation=invitation)
         return change.made(rows[0])
+
+
+def resend_owed(case: Case) -> notices.Owing:
+    """Who sending the invitation again tells: the other professional, at the address
+    the invitation names."""
+    why = (
+        "a professional challenge has been raised with you and the invitation to take "
+        "part has been sent again"
+    )
+    return notices.Owing(((Recipient.OTHER_PROFESSIONAL, case.current_stage, "case.raised", why),))
 
 
 # ---------------------------------------------------------------- the other professional
@@ -259,17 +258,34 @@ def acknowledge(actor: User, case: Case, *, expected_version: int, once: str = "
         case.acknowledged_at = clock.now()
         change.save("acknowledged_at", "other_professional")
         change.record("case.acknowledged")
-        change.notify(
-            [
-                (
-                    Recipient.RAISING_PRACTITIONER,
-                    case.current_stage,
-                    "case.acknowledged",
-                    "the professional they challenged acknowledged it",
-                )
-            ]
-        )
+        change.notify(acknowledgement_owed(case).owed)
     return case
+
+
+def acknowledgement_owed(case: Case) -> notices.Owing:
+    """Who the other professional's acknowledgement tells: the person who raised it."""
+    why = "the professional they challenged acknowledged it"
+    return notices.Owing(
+        ((Recipient.RAISING_PRACTITIONER, case.current_stage, "case.acknowledged", why),)
+    )
+
+
+def response_owed(case: Case, *, correcting: bool = False) -> notices.Owing:
+    """Who the other professional's response (or, ``correcting``, its correction) tells:
+    the person who raised the challenge and the current stage's owner."""
+    event = "case.response_corrected" if correcting else "case.responded"
+    why = (
+        "the professional they challenged corrected their response"
+        if correcting
+        else "the professional they challenged responded"
+    )
+    here = case.current_stage
+    return notices.Owing(
+        (
+            (Recipient.RAISING_PRACTITIONER, here, event, why),
+            (Recipient.STAGE_OWNER, here, event, why),
+        )
+    )
 
 
 def respond(
@@ -313,13 +329,7 @@ def respond(
             "other_professional",
         )
         change.record("case.responded", data={"response": case.response, "reason": why})
-        why_told = "the professional they challenged responded"
-        change.notify(
-            [
-                (Recipient.RAISING_PRACTITIONER, case.current_stage, "case.responded", why_told),
-                (Recipient.STAGE_OWNER, case.current_stage, "case.responded", why_told),
-            ]
-        )
+        change.notify(response_owed(case).owed)
     return case
 
 
@@ -391,18 +401,7 @@ def correct_response(
             },
             corrects=previous,
         )
-        why_told = "the professional they challenged corrected their response"
-        change.notify(
-            [
-                (
-                    Recipient.RAISING_PRACTITIONER,
-                    case.current_stage,
-                    "case.response_corrected",
-                    why_told,
-                ),
-                (Recipient.STAGE_OWNER, case.current_stage, "case.response_corrected", why_told),
-            ]
-        )
+        change.notify(response_owed(case, correcting=True).owed)
     return case
 
 

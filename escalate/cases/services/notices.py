@@ -27,6 +27,22 @@ class Addressee:
     kind: str
 
 
+#: Who a recipient is, on one case: (recipient, stage) to the people and addresses told.
+Resolve = Callable[[Recipient | str, int], Sequence[Addressee]]
+
+
+@dataclass(frozen=True)
+class Owing:
+    """What a change the engine does not rule on owes: the notifications, and who their
+    recipients are when they are not the procedure's (whoever flagged a policy issue;
+    None: :class:`Resolver`). Each such change's service has one public function saying
+    it, used both when the change is made and by the page saying who will be told
+    (:mod:`escalate.cases.told`), so the two cannot drift apart."""
+
+    owed: tuple[Owed, ...]
+    resolver: Resolve | None = None
+
+
 def people(users: Iterable[User], kind: str) -> list[Addressee]:
     """The active ones of ``users``, as addressees of ``kind``."""
     return [Addressee(u.email.lower(), u, kind) for u in users if u.is_active]
@@ -139,7 +155,7 @@ def notify(
     *,
     decided_at: int | None = None,
     invitation: Invitation | None = None,
-    resolver: Callable[[Recipient | str, int], Sequence[Addressee]] | None = None,
+    resolver: Resolve | None = None,
 ) -> list[Notification]:
     """Owe one email (an outbox row, through :func:`escalate.notifications.outbox.enqueue`)
     to each person owed a notification.

@@ -18,7 +18,7 @@ from django.db.models import Max
 
 from escalate import clock
 from escalate.cases import deadlines
-from escalate.cases.facts import involved_from, snapshot
+from escalate.cases.facts import involved_from
 from escalate.cases.models import Case, ReferenceCounter, StageRecord, SubjectType
 from escalate.cases.services import notices
 from escalate.cases.services import raise_checks as checks
@@ -26,12 +26,13 @@ from escalate.cases.services.invitations import new_invitation
 from escalate.cases.services.new_stage import Counterpart, deadline_fields
 from escalate.cases.services.unit import note_made, record_event, require_active, take_once
 from escalate.cases.services.validation import Form
+from escalate.partnerships import versions
 from escalate.procedures import engine, events
 from escalate.procedures.model import Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
-    from escalate.partnerships.models import Agency, Partnership
+    from escalate.partnerships.models import Agency, Partnership, ProcedureVersion
 
 
 def raise_case(
@@ -64,8 +65,8 @@ def raise_case(
     counterpart_email: str = "",
     once: str = "",
 ) -> Case:
-    """Raise a challenge with another agency's professional, under the partnership's
-    procedure as it is today (kept with the case for good).
+    """Raise a challenge with another agency's professional, under the version of the
+    partnership's procedure in force today (kept with the case for good).
 
     The case starts at stage 1, owned by the person raising it, with the other
     professional as counterpart; where the procedure allows it and someone is at
@@ -74,7 +75,9 @@ def raise_case(
     """
     require_active(actor)
     today = clock.today()
-    procedure = partnership.procedure
+    # The same version the checks below read (through ``partnership.procedure``).
+    in_force = versions.in_force(partnership, today)
+    procedure = in_force.procedure
     form = Form()
     member_roles = checks.roles_in_raising_agency(actor, raising_agency)
     checks.check_agencies(form, partnership, raising_agency, other_agency)
@@ -120,7 +123,18 @@ def raise_case(
     form.check()
     assert outcome is not None
     opposite = checks.first_counterpart(form, start, other, counterpart_name, counterpart_email)
-    ready = _Ready(actor, partnership, today, other, person, concern, start, opposite, outcome)
+    ready = _Ready(
+        actor,
+        partnership,
+        in_force.version,
+        today,
+        other,
+        person,
+        concern,
+        start,
+        opposite,
+        outcome,
+    )
     with transaction.atomic():
         taken = take_once(once, actor, events.recorded_as(engine.Action.RAISE))
         case = _create(ready)
@@ -134,6 +148,7 @@ class _Ready:
 
     actor: User
     partnership: Partnership
+    definition: ProcedureVersion
     today: dt.date
     other: checks.OtherProfessional
     person: checks.Person
@@ -211,9 +226,9 @@ def _new_case(ready: _Ready) -> Case:
         partnership=partnership,
         year=year,
         sequence=sequence,
+        definition=ready.definition,
         procedure_key=procedure.key,
         procedure_version=procedure.version,
-        procedure_snapshot=snapshot(procedure),
         board_representative_from=involved_from(procedure, Role.BOARD_REPRESENTATIVE),
         business_unit_from=involved_from(procedure, Role.BUSINESS_UNIT),
         independent_chair_from=involved_from(procedure, Role.INDEPENDENT_CHAIR),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from escalate import clock
 from escalate.cases import permissions
 from escalate.cases.errors import Conflict, NotAllowed
-from escalate.cases.facts import facts_of, procedure_of
+from escalate.cases.facts import facts_of, involved_by_policy_issue, procedure_of
 from escalate.cases.models import (
     LONG_TEXT_MAX,
     SHORT_TEXT_MAX,
@@ -98,8 +98,6 @@ def flag_policy_issue(
     actor: User, case: Case, *, text: str, expected_version: int, once: str = ""
 ) -> PolicyIssue:
     """Flag a gap in policy or procedure the case showed up, for the chair."""
-    from escalate.partnerships.models import PartnershipRole
-
     form = Form()
     body = form.text("text", text, label="the policy issue", limit=LONG_TEXT_MAX)
     with change_case(
@@ -112,32 +110,50 @@ def flag_policy_issue(
     ) as change:
         case = change.case
         form.check()
+        lowered = involved_by_policy_issue(procedure_of(case), case)
+        for field, stage in lowered.items():
+            setattr(case, field, stage)
+        if lowered:
+            change.save(*lowered)
         issue = PolicyIssue.objects.create(
             case=case, stage=case.current_stage, text=body, raised_by=actor, raised_at=clock.now()
         )
         change.record("policy_issue.flagged", data={"issue": issue.pk, "text": body})
-        why = "a policy issue was flagged for the chair's attention"
-        has_chair = PartnershipRole.objects.filter(
-            partnership_id=case.partnership_id,
-            role=Role.INDEPENDENT_CHAIR.value,
-            person__is_active=True,
-        ).exists()
-        # Whom the procedure sends policy issues to (Warrington: "via the relevant
-        # representative to the WSAB Independent Chair"), then the business unit, which
-        # keeps the partnership's list of them.
-        told: list[Recipient] = [
-            Recipient.STATUTORY_PARTNERS
-            if r is Recipient.INDEPENDENT_CHAIR and not has_chair
-            else r
-            for r in procedure_of(case).policy_issues.notify
-        ]
-        change.notify(
-            [
-                (r, case.current_stage, "policy_issue.flagged", why)
-                for r in [*told, Recipient.BUSINESS_UNIT]
-            ]
-        )
+        change.notify(policy_issue_owed(case).owed)
         return change.made(issue)
+
+
+def policy_issue_owed(case: Case) -> notices.Owing:
+    """Who flagging a policy issue on ``case`` tells: whom the procedure sends policy
+    issues to (Warrington: "via the relevant representative to the WSAB Independent
+    Chair"; the statutory partners instead of a chair nobody holds), then the business
+    unit, which keeps the partnership's list of them."""
+    from escalate.partnerships.models import PartnershipRole
+
+    has_chair = PartnershipRole.objects.filter(
+        partnership_id=case.partnership_id,
+        role=Role.INDEPENDENT_CHAIR.value,
+        person__is_active=True,
+    ).exists()
+    told: list[Recipient] = [
+        Recipient.STATUTORY_PARTNERS if r is Recipient.INDEPENDENT_CHAIR and not has_chair else r
+        for r in procedure_of(case).policy_issues.notify
+    ]
+    why = "a policy issue was flagged for the chair's attention"
+    here = case.current_stage
+    return notices.Owing(
+        tuple((r, here, "policy_issue.flagged", why) for r in [*told, Recipient.BUSINESS_UNIT])
+    )
+
+
+def policy_response_owed(issue: PolicyIssue) -> notices.Owing:
+    """Who a response to a policy issue tells: whoever flagged it."""
+    raised_by = issue.raised_by
+    why = "the policy issue they flagged has a response"
+    return notices.Owing(
+        (("person", issue.stage, "policy_issue.responded", why),),
+        resolver=lambda _r, _s: notices.people([raised_by], RecipientKind.PERSON.value),
+    )
 
 
 def respond_to_policy_issue(
@@ -171,18 +187,8 @@ def respond_to_policy_issue(
         issue.responded_by, issue.responded_at = actor, clock.now()
         issue.save(update_fields=["status", "response", "responded_by", "responded_at"])
         change.record("policy_issue.responded", data={"issue": issue.pk, "response": body})
-        raised_by = issue.raised_by
-        change.notify(
-            [
-                (
-                    "person",
-                    issue.stage,
-                    "policy_issue.responded",
-                    "the policy issue they flagged has a response",
-                )
-            ],
-            resolver=lambda _r, _s: notices.people([raised_by], RecipientKind.PERSON.value),
-        )
+        owing = policy_response_owed(issue)
+        change.notify(owing.owed, resolver=owing.resolver)
         return change.made(issue)
 
 

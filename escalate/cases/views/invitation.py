@@ -59,6 +59,9 @@ class ResendInvitationView(ActionView):
     title = "Send the invitation again"
     submit = "Send the invitation again"
     done_message = "The invitation will be sent again."
+    #: The page names who will be emailed (the other professional, with their part in
+    #: the case) and the confirmation who was, as on every other page that tells people.
+    tells = True
 
     @property
     def intro(self) -> str:  # type: ignore[override]

@@ -17,11 +17,13 @@ from django.urls import reverse
 
 from escalate.cases.deadlines import DeadlineRow, DeadlineStatus
 from escalate.cases.models import Case, CaseStatus, Event
+from escalate.cases.models.deadlines import STAGE_KEYS
 from escalate.cases.permissions import CaseAction
 from escalate.cases.selectors import OwnerCandidate
 from escalate.procedures.calendar import format_day
 from escalate.procedures.engine import StageStatus
-from escalate.procedures.model import Procedure
+from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure
+from escalate.procedures.words import article
 
 STATUS_TAGS: dict[StageStatus, tuple[str, str]] = {
     StageStatus.NOT_REACHED: ("Not reached", "govuk-tag--grey"),
@@ -129,6 +131,34 @@ def deadline_row(d: dict[str, Any], stored: DeadlineRow | None = None) -> dict[s
     }
 
 
+def needs_projection(procedure: Procedure, records: dict[int, Any]) -> bool:
+    """Whether some stage's card needs the engine's projected deadlines: one the case
+    has not reached (a stage it reached keeps its own, stored)."""
+    return any(records.get(s.number) is None for s in procedure.stages)
+
+
+def kept_form(row: DeadlineRow) -> dict[str, Any]:
+    """A stored deadline in the shape a stage record keeps one."""
+    d = row.deadline
+    return {"key": d.key, "label": d.label, "due": d.due, "explanation": d.explanation}
+
+
+def stored_deadlines(
+    procedure: Procedure, number: int, rows: Sequence[DeadlineRow]
+) -> list[dict[str, Any]]:
+    """A reached stage's deadlines read from its stored rows: start-, conclude- and
+    act-by, then the extra ones in the definition's order."""
+    extra = [d.key for d in procedure.stage(number).other_deadlines]
+
+    def order(r: DeadlineRow) -> tuple[int, int, str]:
+        key = r.deadline.key
+        if key in STAGE_KEYS:
+            return (0, STAGE_KEYS.index(key), key)
+        return (1, extra.index(key) if key in extra else len(extra), key)
+
+    return [deadline_row(kept_form(r), r) for r in sorted(rows, key=order)]
+
+
 def stage_rows(
     case: Case,
     procedure: Procedure,
@@ -137,10 +167,14 @@ def stage_rows(
     projected: dict[int, list[dict[str, Any]]],
     stored: Sequence[DeadlineRow] = (),
 ) -> list[StageRow]:
-    """Every stage of the procedure, with its status, its deadlines (those its record
-    keeps, else those projected, each with its stored deadline's status where the case
-    keeps one) and its required actions."""
+    """Every stage of the procedure, with its status, its deadlines and its required
+    actions. A stage the case reached shows its stored deadlines, each with its status
+    (or, for a case kept from before deadlines were stored, those its record keeps); a
+    stage not reached shows those projected, with the status of any stored already."""
     kept_rows = {(r.deadline.stage, r.deadline.key): r for r in stored}
+    by_stage: dict[int, list[DeadlineRow]] = {}
+    for r in stored:
+        by_stage.setdefault(r.deadline.stage, []).append(r)
     rows = []
     for stage in procedure.stages:
         status = statuses.get(stage.number, StageStatus.NOT_REACHED)
@@ -148,7 +182,9 @@ def stage_rows(
         record = records.get(stage.number)
         deadlines: list[dict[str, Any]] = []
         n = stage.number
-        if record is not None and record.deadlines:
+        if record is not None and n in by_stage:
+            deadlines = stored_deadlines(procedure, n, by_stage[n])
+        elif record is not None and record.deadlines:
             kept = record.deadlines
             for key in ("start_by", "conclude_by", "act_by"):
                 if kept.get(key):
@@ -158,9 +194,9 @@ def stage_rows(
                 for d in kept.get("other") or []
             )
         elif n in projected:
-            deadlines.extend(
-                deadline_row(d, kept_rows.get((n, d.get("key") or ""))) for d in projected[n]
-            )
+            for d in projected[n]:
+                row = kept_rows.get((n, d.get("key") or ""))
+                deadlines.append(deadline_row(kept_form(row) if row else d, row))
         done = set(record.checklist_done) if record else set()
         rows.append(
             StageRow(
@@ -182,12 +218,55 @@ def stage_rows(
     return rows
 
 
+# ---------------------------------------------------------------- the headline
+
+
+def owner_words(row: DeadlineRow, records_by_id: dict[int, Any]) -> str:
+    """Who a stored deadline is due from: the stage owner's name, or the role's holders."""
+    d = row.deadline
+    record = records_by_id.get(d.owner_stage_id) if d.owner_stage_id else None
+    if record is not None and record.owner is not None:
+        return str(record.owner.full_name)
+    role = d.owner_role
+    if role is None:
+        return ""
+    if role in PARTNERSHIP_ROLES:
+        return f"the {role.label.lower()}"
+    return f"{article(role.label).lower()} {role.label.lower()} in an agency involved"
+
+
+def next_due(
+    stored: Sequence[DeadlineRow], open_ids: Iterable[int], records: Iterable[Any]
+) -> dict[str, Any] | None:
+    """What is due next on the case, by when and from whom: its soonest stored deadline
+    still being worked towards (``open_ids``: those :func:`deadlines.open_deadlines`
+    holds), or None."""
+    wanted = set(open_ids)
+    rows = [r for r in stored if r.deadline.pk in wanted]
+    if not rows:
+        return None
+    row = min(rows, key=lambda r: (r.deadline.due, r.deadline.stage, r.deadline.key))
+    return {
+        "name": row.name,
+        "due": row.due_text,
+        "who": owner_words(row, {r.pk: r for r in records}),
+        "status": DEADLINE_TAGS[row.status],
+        "stage": row.deadline.stage,
+    }
+
+
 # ---------------------------------------------------------------- the chronology
 
 
-def event_rows(events: list[Event]) -> list[dict[str, Any]]:
+def event_rows(events: list[Event], whole: str = "") -> list[dict[str, Any]]:
     """The chronology's entries, each with its details in words and the entries that
-    correct it."""
+    correct it. ``whole``: the address of the whole chronology, when ``events`` are only
+    the latest entries (a link to an entry not among them goes there)."""
+    shown = {e.pk for e in events}
+
+    def href(pk: int) -> str:
+        return f"#event-{pk}" if pk in shown or not whole else f"{whole}#event-{pk}"
+
     corrected_by: dict[int, list[int]] = {}
     for e in events:
         if e.corrects_id:
@@ -219,7 +298,8 @@ def event_rows(events: list[Event]) -> list[dict[str, Any]]:
             {
                 "event": e,
                 "details": details,
-                "corrected_by": corrected_by.get(e.pk, []),
+                "corrects_href": href(e.corrects_id) if e.corrects_id else "",
+                "corrected_by": [href(pk) for pk in corrected_by.get(e.pk, [])],
             }
         )
     return rows

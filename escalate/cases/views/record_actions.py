@@ -147,7 +147,7 @@ class PolicyResponseView(ActionView):
         # partnership, including cases they cannot see yet: load the issue, not the case.
         issue = (
             selectors.policy_issues_for(request.user)
-            .filter(pk=kwargs["pk"], case__reference__iexact=kwargs["reference"])
+            .filter(pk=kwargs["pk"], case__reference=str(kwargs["reference"]).strip().upper())
             .first()
         )
         if issue is None:

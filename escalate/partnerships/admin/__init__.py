@@ -8,6 +8,6 @@ scope is refused by the form, and again by :mod:`escalate.partnerships.services`
 makes and records every change of role.
 """
 
-from escalate.partnerships.admin import places, roles
+from escalate.partnerships.admin import places, roles, versions
 
-__all__ = ["places", "roles"]
+__all__ = ["places", "roles", "versions"]

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from escalate.partnerships import administration
+from escalate.partnerships import administration, versions
 from escalate.partnerships.admin.common import (
     MembershipForm,
     MembershipRowsMixin,
@@ -166,6 +166,12 @@ class PartnershipAdmin(admin.ModelAdmin[Partnership]):
                 pk__in=administration.administered_partnerships(request.user).values("pk")
             )
         return found, distinct
+
+    def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "procedure_key" in form.changed_data:
+            # The chosen procedure is in force from today (or its effective date).
+            versions.follow_library(request.user, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is PartnershipRole:

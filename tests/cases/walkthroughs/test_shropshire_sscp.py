@@ -12,6 +12,11 @@ from __future__ import annotations
 import factories
 import pytest
 
+from escalate.cases import told
+from escalate.cases.permissions import CaseAction
+from escalate.procedures import library
+from escalate.procedures.cli import describe
+
 from .story import (
     BU,
     OP,
@@ -20,6 +25,7 @@ from .story import (
     escalate,
     expedite,
     flag_policy_issue,
+    owner,
     resolve,
     start,
     told_by_last_move,
@@ -165,3 +171,52 @@ def test_withdrawing_tells_the_other_professional(w: factories.World) -> None:
 def test_a_policy_issue_goes_to_the_independent_chair(w: factories.World) -> None:
     case = flag_policy_issue(w, start(w))
     assert told_by_last_move(w, case) == {("independent_chair", "P:independent_chair"), *BU}
+
+
+#: What the pages moving a case to stage 5 say of the Director (see readings).
+DIRECTOR_WORDS = (
+    "Escalate does not email their Director (or equivalent): the procedure says the owner "
+    "of stage 5 must inform them"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["escalate", "expedite"])
+def test_moving_to_stage_5_says_the_assistant_director_must_inform_their_director(
+    w: factories.World, how: str
+) -> None:
+    """ "Assistant Director (or equivalent) should: Inform their Director (or
+    equivalent)": Escalate's director role holds Assistant Directors and Directors alike,
+    so nobody is emailed as "their Director". The page that moves the case to stage 5
+    says, where it says who will be told, that the Assistant Director taking it informs
+    them; and the move emails no director but the one chosen to own stage 5."""
+    case = at_stage(w, 4 if how == "escalate" else 2)
+    action = CaseAction.ESCALATE if how == "escalate" else CaseAction.EXPEDITE
+    groups = told.will_be_told(owner(case), case, action)
+    assert groups is not None
+    (to_5,) = [g for g in groups if "stage 5" in g.heading] if how == "expedite" else groups
+    (chosen,) = [c for c in to_5.chosen_on_form if "owner of stage 5" in c]
+    assert chosen.endswith(DIRECTOR_WORDS)
+    if how == "expedite":  # only the move to stage 5 says it
+        assert all(
+            DIRECTOR_WORDS not in c for g in groups if g is not to_5 for c in g.chosen_on_form
+        )
+
+    case = escalate(w, case) if how == "escalate" else expedite(w, case, 5)
+    assert ("stage_owner", "R:director") in told_by_last_move(w, case)
+    assert not {who for _kind, who in told_by_last_move(w, case)} & {"O:director"}
+
+
+def test_informing_the_director_is_a_required_action_of_stage_5_that_says_so() -> None:
+    stage = library.get(KEY).stage(5)
+    (item,) = [c for c in stage.checklist if c.key == "inform-director"]
+    assert item.source == "Inform their Director (or equivalent)"
+    assert item.informs == "their Director (or equivalent)"
+    assert "Escalate does not email the Director" in item.text
+    assert stage.told_by_owner == ("their Director (or equivalent)",)
+    assert all(not s.told_by_owner for s in library.get(KEY).stages[:4])
+    shown = " ".join(describe(library.get(KEY)).split())
+    assert (
+        "Who is told: - When the stage starts: the board's business unit. - By the stage's "
+        "owner, not by Escalate (it does not email them): their Director (or equivalent)."
+    ) in shown

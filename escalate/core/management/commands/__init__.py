@@ -11,6 +11,8 @@
   (``ESCALATE_BACKGROUND_WORK=false``) never change the schema themselves: several may
   start at once on several machines, and the schema belongs to a deliberate
   ``escalate migrate`` (or ``escalate serve``, which applies migrations as it starts);
+- on PostgreSQL, refuses to run without ESCALATE_SECRET_KEY when the command sends
+  emails (``sends_signed_links``; see :func:`check_secret_key`);
 - turns a :class:`~django.core.management.base.CommandError` or a database failure into
   one line naming the database (its host, never its password) and a non-zero exit.
 
@@ -84,6 +86,26 @@ def database_problem(error: DatabaseError) -> str:
     return f"cannot use the database {name}: {said} ({place}; {check})"
 
 
+def on_postgresql() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def check_secret_key(doing: str) -> None:
+    """On PostgreSQL, raise :class:`CommandError` unless ESCALATE_SECRET_KEY is set.
+
+    Every app server, and every ``escalate worker``, ``remind`` and ``digest`` beside
+    them, must sign with one key: each data directory would otherwise make its own, so
+    a person signed in on one server would be signed out by the next, and a password
+    reset link sent by a worker would not work on any of them. ``doing`` ends the
+    message ("serving", "sending emails")."""
+    if on_postgresql() and not settings.SECRET_KEY_FROM_ENVIRONMENT:
+        raise CommandError(
+            "ESCALATE_SECRET_KEY is not set: on PostgreSQL every app server and background "
+            "worker must use the same secret key (it signs sign-ins and password reset "
+            f"links), so set it (the same on each) before {doing}."
+        )
+
+
 def pending_migrations() -> tuple[int, int]:
     """How many migrations are waiting, and how many have been applied. Connects to
     the database, so an unreachable one raises :class:`~django.db.DatabaseError`."""
@@ -145,6 +167,10 @@ class EscalateCommand(BaseCommand):
     #: The command reads or writes the database: check it is reachable and migrated
     #: before starting. ``serve`` and ``demo`` apply migrations themselves.
     needs_migrated_database = True
+    #: What the command does, if it sends emails (which may carry links signed with the
+    #: secret key), for :func:`check_secret_key`'s message: run as ``escalate NAME`` on
+    #: PostgreSQL, it refuses to start without ESCALATE_SECRET_KEY.
+    sends_signed_links = ""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -170,6 +196,8 @@ class EscalateCommand(BaseCommand):
             self.validate(options)
             if self.needs_migrated_database and self.from_command_line():
                 require_migrated_database()
+            if self.sends_signed_links and self.from_command_line():
+                check_secret_key(self.sends_signed_links)
             return super().execute(*args, **options)
         except CommandError as error:
             if traceback or not self.one_line_errors():

@@ -14,6 +14,7 @@ class Command(EscalateCommand):
         "ESCALATE_DIGEST_HOUR). 'escalate remind' does this too; this sends only digests. "
         "Needs a migrated database."
     )
+    sends_signed_links = "sending digests"
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Daily digests sent: {services.send_digests()}.")

@@ -21,6 +21,7 @@ class Command(EscalateCommand):
         "emails when 'escalate worker' next runs, or now with --send. Needs a migrated "
         "database."
     )
+    sends_signed_links = "sweeping reminders"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

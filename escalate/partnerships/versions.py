@@ -1,0 +1,447 @@
+"""Procedure versions (:class:`~escalate.partnerships.models.ProcedureVersion`): the
+only code that makes and publishes them, and the reads that find the version in force
+on a day and the procedure a case runs.
+
+Each version is stored once per partnership (its snapshot's :func:`content_hash` is
+unique there) and cases refer to it, so a case row carries no copy of its procedure.
+
+Each version records where it came from (:class:`VersionSource`). The first time a
+partnership's procedure is needed and it has no published version, the library's
+definition for its ``procedure_key`` is stored as its first version, published from the
+definition's ``effective`` date. While the partnership follows the library (its latest
+published version came from the library, or was rebuilt from older cases' copies,
+which did), a changed library definition (a new file shipped, or an administrator
+choosing another key) is stored as a new version, in force from its effective date or
+from the day it is first seen, whichever is later. A version the board wrote or
+imported is never replaced by reading: only by the board publishing another, or by
+:func:`follow_library`. A case keeps the version it was raised under whatever happens
+afterwards.
+
+A parsed version is kept for the life of the process by its id (a UUID, never
+reused), so each version is parsed once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, OrderBy, QuerySet
+
+from escalate import clock
+from escalate.errors import NotAllowed
+from escalate.partnerships import administration
+from escalate.partnerships.models import (
+    Partnership,
+    ProcedureVersion,
+    VersionSource,
+    VersionStatus,
+)
+from escalate.procedures import library
+from escalate.procedures.model import Procedure
+
+
+class BoundToVersion(Protocol):
+    """A case (partnerships do not depend on cases): what is read of it here."""
+
+    @property
+    def definition_id(self) -> UUID: ...
+
+
+#: Versions that are (or were) in force for some days.
+LIVE = (VersionStatus.PUBLISHED.value, VersionStatus.SUPERSEDED.value)
+#: The order in which live versions claim a day: the latest effective date, then the
+#: latest publication, then the latest made.
+IN_FORCE_ORDER: tuple[OrderBy, ...] = (
+    F("effective_from").desc(),
+    F("published_at").desc(nulls_last=True),
+    F("sequence").desc(),
+)
+#: The sources of versions that follow the library's later definitions.
+FOLLOWING_LIBRARY = (VersionSource.LIBRARY.value, VersionSource.CASES.value)
+#: The large columns, left in the database until asked for.
+LARGE = ("snapshot", "definition_text")
+#: How many parsed versions a process keeps.
+KEPT = 1024
+
+
+def snapshot(procedure: Procedure) -> dict[str, Any]:
+    """The definition as JSON, as a version stores it."""
+    data: dict[str, Any] = procedure.model_dump(mode="json")
+    return data
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """What makes two snapshots the same version. (Migration cases/0007 repeats this
+    inline, as migrations must not import live code; a test checks the two agree.)"""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A version and its parsed procedure."""
+
+    version: ProcedureVersion
+    procedure: Procedure
+
+
+def procedure_for_case(case: BoundToVersion) -> Procedure:
+    """The procedure the case was raised under (parsed once per process per version)."""
+    return procedure_of_version_id(case.definition_id)
+
+
+def procedure_of_version(version: ProcedureVersion) -> Procedure:
+    return procedure_of_version_id(version.pk)
+
+
+def procedure_of_version_id(version_id: UUID) -> Procedure:
+    entry = _kept.entry(version_id)
+    if entry.procedure is None:
+        parsed = library.from_dict(entry.snapshot, f"procedure version {version_id}")
+        entry = _kept.put(version_id, entry.snapshot, parsed)
+    assert entry.procedure is not None
+    return entry.procedure
+
+
+def snapshot_of_version_id(version_id: UUID) -> dict[str, Any]:
+    """The stored snapshot (kept per process like the parsed procedure; do not change
+    it)."""
+    return _kept.entry(version_id).snapshot
+
+
+def in_force(partnership: Partnership, on_date: dt.date) -> InForce:
+    """The version in force for the partnership on ``on_date`` and its procedure.
+
+    Remembered on the partnership object for that day (and that library definition),
+    so asking again while one request is served costs nothing."""
+    template = _library_procedure(partnership)
+    memo = partnership.__dict__.get(_MEMO)
+    if memo is not None and memo[0] == on_date and memo[1] is template:
+        found: InForce = memo[2]
+        return found
+    version = version_in_force(partnership, on_date)
+    result = InForce(version, procedure_of_version(version))
+    partnership.__dict__[_MEMO] = (on_date, template, result)
+    return result
+
+
+def version_in_force(partnership: Partnership, on_date: dt.date) -> ProcedureVersion:
+    """The published version whose effective date is the latest on or before
+    ``on_date`` (a day before every version's: the earliest version). If the
+    partnership has no published version, or follows the library and the library's
+    definition for its key has changed, that definition is stored first (see the
+    module's description). Its large columns are deferred."""
+    latest = _latest_query(partnership)
+    template = _library_procedure(partnership)
+    if template is not None and (latest is None or latest.source in FOLLOWING_LIBRARY):
+        data, digest = _library_entry(template)
+        if latest is None or latest.content_hash != digest:
+            stored, made = _from_library(partnership, template, data, digest)
+            if made or latest is None:  # (None: another process stored it just now)
+                latest = _latest_query(partnership) or stored
+    found = _in_force_query(partnership, on_date, latest)
+    if found is None:
+        library.get(partnership.procedure_key)  # says there is no such procedure
+        raise LookupError(f"{partnership} has no procedure version")  # pragma: no cover
+    return found
+
+
+def versions_of(partnership: Partnership) -> QuerySet[ProcedureVersion]:
+    """Every version of the partnership's procedure, first first (large columns
+    deferred)."""
+    return ProcedureVersion.objects.filter(partnership=partnership).defer(*LARGE)
+
+
+def _live(partnership: Partnership) -> QuerySet[ProcedureVersion]:
+    live = ProcedureVersion.objects.filter(partnership_id=partnership.pk, status__in=LIVE)
+    return live.defer(*LARGE)
+
+
+def _latest_query(partnership: Partnership) -> ProcedureVersion | None:
+    """The live version with the latest effective date: in force today, or to come."""
+    return _live(partnership).order_by(*IN_FORCE_ORDER).first()
+
+
+def _in_force_query(
+    partnership: Partnership, on_date: dt.date, latest: ProcedureVersion | None = None
+) -> ProcedureVersion | None:
+    """(``latest``: what :func:`_latest_query` gave just now, which saves asking again
+    when it is in force on ``on_date``.)"""
+    if latest is not None and latest.effective_from and latest.effective_from <= on_date:
+        return latest
+    live = _live(partnership)
+    found = live.filter(effective_from__lte=on_date).order_by(*IN_FORCE_ORDER).first()
+    if found is None:
+        found = live.order_by("effective_from", "published_at", "sequence").first()
+    return found
+
+
+# ---------------------------------------------------------------- making and publishing
+
+
+def store_draft(
+    actor: Any, partnership: Partnership, procedure: Procedure, *, text: str = ""
+) -> ProcedureVersion:
+    """A draft version of ``procedure`` (already valid: parsed by the library). If the
+    partnership already has a version with the same content, that version is given
+    back unchanged: each version is stored once."""
+    _require_administrator(actor, partnership)
+    data = snapshot(procedure)
+    version, _ = _store(
+        partnership,
+        procedure,
+        data,
+        content_hash(data),
+        text=text,
+        actor=actor,
+        effective_from=None,
+        source=VersionSource.BOARD,
+    )
+    return version
+
+
+def publish(actor: Any, version: ProcedureVersion, effective_from: dt.date) -> ProcedureVersion:
+    """Publish ``version`` (a draft, or one published before, whose date changes): it
+    is in force from ``effective_from`` until a version effective later."""
+    _require_administrator(actor, version.partnership)
+    with transaction.atomic():
+        _publish(version, effective_from, actor)
+    return version
+
+
+def follow_library(actor: Any, partnership: Partnership) -> ProcedureVersion:
+    """Make the library's definition for the partnership's key the version in force
+    from today (or its effective date, if later): after an administrator chooses
+    another procedure, even one the partnership followed before. From then on the
+    partnership follows the library (a version of the board's with the same content
+    is taken to be the library's)."""
+    _require_administrator(actor, partnership)
+    template = library.get(partnership.procedure_key)
+    data, digest = _library_entry(template)
+    with transaction.atomic():
+        version, made = _from_library(partnership, template, data, digest, actor=actor)
+        if version.source == VersionSource.BOARD:
+            version.source = VersionSource.LIBRARY
+            version.save(update_fields=["source"])
+        today = clock.today()
+        current = _in_force_query(partnership, today)
+        if not made and (current is None or current.pk != version.pk):
+            _publish(version, max(template.effective, today), actor)
+    forget(partnership)
+    return version
+
+
+def forget(partnership: Partnership) -> None:
+    """Drop what :func:`in_force` remembered on this partnership object."""
+    partnership.__dict__.pop(_MEMO, None)
+
+
+def _require_administrator(actor: Any, partnership: Partnership) -> None:
+    if not administration.may_administer_partnership(actor, partnership):
+        raise NotAllowed(f"You do not administer {partnership}, so cannot change its procedure.")
+
+
+def _publish(version: ProcedureVersion, effective_from: dt.date, actor: Any) -> None:
+    version.status = VersionStatus.PUBLISHED
+    version.effective_from = effective_from
+    version.published_at = clock.now()
+    version.published_by = actor if getattr(actor, "pk", None) else None
+    version.save(update_fields=["status", "effective_from", "published_at", "published_by"])
+    _mark_superseded(version.partnership_id)
+    forget(version.partnership)
+
+
+def _mark_superseded(partnership_id: int) -> None:
+    """Versions a later one has replaced by today: superseded; the one in force today
+    and any still to come: published."""
+    live = ProcedureVersion.objects.filter(partnership_id=partnership_id, status__in=LIVE)
+    ordered = list(live.order_by(*IN_FORCE_ORDER).only("pk", "effective_from", "status"))
+    today = clock.today()
+    current = next(
+        (n for n, v in enumerate(ordered) if v.effective_from and v.effective_from <= today),
+        None,
+    )
+    if current is None:
+        return
+    older = [v.pk for v in ordered[current + 1 :] if v.status != VersionStatus.SUPERSEDED]
+    newer = [v.pk for v in ordered[: current + 1] if v.status != VersionStatus.PUBLISHED]
+    if older:
+        live.filter(pk__in=older).update(status=VersionStatus.SUPERSEDED)
+    if newer:
+        live.filter(pk__in=newer).update(status=VersionStatus.PUBLISHED)
+
+
+def _from_library(
+    partnership: Partnership,
+    template: Procedure,
+    data: dict[str, Any],
+    digest: str,
+    *,
+    actor: Any = None,
+) -> tuple[ProcedureVersion, bool]:
+    """The library's definition stored as a published version (if it is not yet).
+
+    A draft of the board's with the same content is published as the library's
+    (otherwise a draft could be taken for the version in force)."""
+    has_versions = ProcedureVersion.objects.filter(
+        partnership_id=partnership.pk, status__in=LIVE
+    ).exists()
+    effective = max(template.effective, clock.today()) if has_versions else template.effective
+    version, made = _store(
+        partnership,
+        template,
+        data,
+        digest,
+        text=_library_text(template, digest),
+        actor=actor,
+        effective_from=effective,
+        source=VersionSource.LIBRARY,
+    )
+    if made:
+        _mark_superseded(partnership.pk)
+        forget(partnership)
+    elif version.status == VersionStatus.DRAFT:
+        version.source = VersionSource.LIBRARY
+        version.save(update_fields=["source"])
+        _publish(version, effective, actor)
+        made = True
+    return version, made
+
+
+def _store(
+    partnership: Partnership,
+    procedure: Procedure,
+    data: dict[str, Any],
+    digest: str,
+    *,
+    text: str,
+    actor: Any,
+    effective_from: dt.date | None,
+    source: VersionSource,
+) -> tuple[ProcedureVersion, bool]:
+    """Get or create the version with this content, safe when two processes try at
+    once (the unique constraints decide; the loser takes the winner's)."""
+    person = actor if getattr(actor, "pk", None) else None
+    status = VersionStatus.DRAFT if effective_from is None else VersionStatus.PUBLISHED
+    mine = ProcedureVersion.objects.filter(partnership_id=partnership.pk)
+    for _attempt in range(5):
+        found = mine.filter(content_hash=digest).defer(*LARGE).first()
+        if found is not None:
+            return found, False
+        last = mine.aggregate(n=Max("sequence"))["n"] or 0
+        now = clock.now()
+        try:
+            with transaction.atomic():
+                made = ProcedureVersion.objects.create(
+                    partnership=partnership,
+                    sequence=last + 1,
+                    status=status,
+                    effective_from=effective_from,
+                    library_key=procedure.key,
+                    version_label=procedure.version,
+                    definition_text=text,
+                    snapshot=data,
+                    content_hash=digest,
+                    source=source,
+                    created_at=now,
+                    created_by=person,
+                    published_at=None if effective_from is None else now,
+                    published_by=None if effective_from is None else person,
+                )
+        except IntegrityError:
+            continue  # someone else took the number, or stored the same content
+        _kept.put(made.pk, data, procedure)
+        return made, True
+    raise RuntimeError(f"could not store a procedure version for {partnership}")
+
+
+# ---------------------------------------------------------------- the library
+
+
+def _library_procedure(partnership: Partnership) -> Procedure | None:
+    try:
+        return library.get(partnership.procedure_key)
+    except KeyError:
+        return None
+
+
+_library_lock = threading.Lock()
+_library_seen: dict[int, tuple[Procedure, dict[str, Any], str]] = {}
+
+
+def _library_entry(procedure: Procedure) -> tuple[dict[str, Any], str]:
+    """The snapshot and hash of a library definition, worked out once per object."""
+    with _library_lock:
+        seen = _library_seen.get(id(procedure))
+    if seen is not None and seen[0] is procedure:
+        return seen[1], seen[2]
+    data = snapshot(procedure)
+    digest = content_hash(data)
+    with _library_lock:
+        if len(_library_seen) >= 64:
+            _library_seen.clear()
+        _library_seen[id(procedure)] = (procedure, data, digest)
+    return data, digest
+
+
+def _library_text(procedure: Procedure, digest: str) -> str:
+    """The shipped file's text, if it is what ``procedure`` was read from."""
+    path = library.LIBRARY / f"{procedure.key}.toml"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        same = content_hash(snapshot(library.parse(text, str(path)))) == digest
+    except (OSError, UnicodeDecodeError, library.DefinitionError):
+        return ""
+    return text if same else ""
+
+
+# ---------------------------------------------------------------- kept per process
+
+
+_MEMO = "_escalate_in_force"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    snapshot: dict[str, Any]
+    procedure: Procedure | None
+
+
+class _Kept:
+    """Versions' snapshots and parsed procedures by id, the most recent ``KEPT``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
+
+    def entry(self, version_id: UUID) -> _Entry:
+        with self._lock:
+            found = self._entries.get(version_id)
+            if found is not None:
+                self._entries.move_to_end(version_id)
+                return found
+        data = ProcedureVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
+        return self.put(version_id, data, None)
+
+    def put(self, version_id: UUID, data: dict[str, Any], procedure: Procedure | None) -> _Entry:
+        entry = _Entry(data, procedure)
+        with self._lock:
+            self._entries[version_id] = entry
+            self._entries.move_to_end(version_id)
+            while len(self._entries) > KEPT:
+                self._entries.popitem(last=False)
+        return entry
+
+
+_kept = _Kept()
