@@ -25,6 +25,7 @@ from escalate.accounts.forms import (
 )
 from escalate.cases import dashboard, owned
 from escalate.cases.views.presenters import DEADLINE_TAGS
+from escalate.govuk.text import page_number
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
 from escalate.throttling import limits
@@ -87,12 +88,13 @@ def home(request: HttpRequest) -> HttpResponse:
     person = request.user
     today = clock.today()
     own = owned.owned(person)
-    actions_page, actions = dashboard.needs_action_page(person, request.GET.get("actions"), own)
+    pages = {name: page_number(request.GET.get(name)) for name in ("actions", "deadlines", "cases")}
+    actions_page, actions = dashboard.needs_action_page(person, pages["actions"], own)
     deadlines_page = Paginator(owned.owned_deadlines(person, own), DEADLINES_PER_PAGE).get_page(
-        request.GET.get("deadlines")
+        pages["deadlines"]
     )
     mine = owned.owned_rows(person, deadlines_page.object_list, today)
-    cases_page, cases = dashboard.cases_page(person, request.GET.get("cases"), own)
+    cases_page, cases = dashboard.cases_page(person, pages["cases"], own)
     partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
     statistics = set(
         partnership_permissions.statistics_partnerships(person).values_list("pk", flat=True)

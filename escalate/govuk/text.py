@@ -59,3 +59,17 @@ def is_number(text: str, *, longest: int = 9) -> bool:
     and other Unicode digits are ``isdigit()`` but not numbers ``int`` takes), and not so
     long that reading it is refused or slow."""
     return 0 < len(text) <= longest and text.isascii() and text.isdigit()
+
+
+#: What a page number too long to be any page reads as: past the last page.
+PAST_EVERY_PAGE = 10**9
+
+
+def page_number(text: object) -> int | None:
+    """A page number as pagination links write it: ASCII digits only (``int`` would read
+    "٣" or "３" as 3); None when it is not one; a number too long to be any page reads
+    as :data:`PAST_EVERY_PAGE`, so the list shows its last page."""
+    found = text.strip() if isinstance(text, str) else ""
+    if not (found.isascii() and found.isdigit()):
+        return None
+    return int(found) if is_number(found) else PAST_EVERY_PAGE

@@ -19,6 +19,7 @@ from escalate.cases.errors import Invalid
 from escalate.cases.models import LONG_TEXT_MAX, CaseStatus
 from escalate.govuk.dates import DATE_PARTS, parse_date
 from escalate.govuk.forms import GovukTextField
+from escalate.govuk.text import page_number
 from escalate.procedures.model import ReferralForm as ReferralFormDefinition
 from escalate.reports import selectors
 
@@ -184,15 +185,13 @@ class PageNumberField(forms.Field):
         text = value.strip() if isinstance(value, str) else ""
         if not text:
             return None
-        if not _PAGE.fullmatch(text):
+        number = page_number(text)
+        if number is None:
             raise forms.ValidationError(
                 "The page number was not a number, so the register shows its first page.",
                 code="invalid",
             )
-        return int(text) if len(text) <= 9 else 10**9
-
-
-_PAGE = re.compile(r"[0-9]+", re.ASCII)
+        return number
 
 
 class RegisterFilterForm(FilterForm):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import urllib.parse
 from collections.abc import Callable, Iterator
 
 import factories
@@ -205,3 +206,17 @@ def test_a_page_number_that_is_not_one_shows_the_nearest_page(world: factories.W
     _, first = dashboard(w.raiser)
     assert rows(first, "cases")[0] == templates[1].reference  # newest first
     assert set(rows(first, "cases")).isdisjoint(rows(last, "cases"))
+
+
+@pytest.mark.parametrize("odd", ["\u0662", "\uff12", "2\x00", "%C2%B2", "-2", "9" * 5000])
+def test_a_page_number_in_other_digits_or_with_control_characters_is_not_read_as_one(
+    world: factories.World, odd: str
+) -> None:
+    """Only ASCII digits are page numbers ("٢" and "２" are not page 2); a number too
+    long to be a page shows the last page; nothing gives an error."""
+    w = world
+    templates = [waiting_case(w, 1), waiting_case(w, 4)]
+    fill(templates, 60, 2)
+    _, shown = dashboard(w.raiser, f"?cases={urllib.parse.quote(odd)}")
+    expected = "2" if odd == "9" * 5000 else "1"
+    assert f'aria-current="page">{expected}</a>' in shown
