@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen, pagedata  # noqa: E402 - after the project is on the path
+from escalate.govuk.text import is_number  # noqa: E402
 
 PARTNERSHIP = "cheshire-east-sab"
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
@@ -413,14 +414,40 @@ def table(pages: list[Page], info: dict[str, Any], run: dict[str, Any], db: str)
     return "\n".join(lines)
 
 
+def _counts(least: int, most: int, *, several: bool = False) -> Any:
+    """An argparse type: a whole number from ``least`` to ``most`` in ASCII digits (or,
+    with ``several``, a comma-separated list of them), refused in plain words."""
+
+    def read(text: str) -> Any:
+        parts = text.split(",") if several else [text]
+        numbers = [int(p) for p in parts if is_number(p.strip())]
+        if len(numbers) != len(parts) or not all(least <= n <= most for n in numbers):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'whole numbers' if several else 'a whole number'}"
+                f" from {least} to {most}"
+            )
+        return numbers if several else numbers[0]
+
+    return read
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--size", type=int, default=1000, help="cases (1000 or 100000)")
+    parser.add_argument(
+        "--size", type=_counts(1, 1_000_000), default=1000, help="cases (1000 or 100000)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the data again")
     parser.add_argument("--pages", default="", help="only these page keys, comma-separated")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--concurrency", default="1,8", help="comma-separated, e.g. 1,8")
+    parser.add_argument(
+        "--duration", type=_counts(1, 3600), default=10, help="seconds per measurement"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_counts(1, 256, several=True),
+        default=[1, 8],
+        help="comma-separated, e.g. 1,8",
+    )
     parser.add_argument("--build-only", action="store_true", help="build the data and stop")
     args = parser.parse_args()
 
@@ -439,8 +466,7 @@ def main() -> int:
         count_queries(pages)
         port = free_port()
         with server(args.db, args.size, port) as process:
-            concurrencies = [int(c) for c in args.concurrency.split(",")]
-            run = measure(pages, port, process.pid, concurrencies, args.duration)
+            run = measure(pages, port, process.pid, args.concurrency, args.duration)
     finally:
         forget_views(before)
         forget_spooled_views(started)

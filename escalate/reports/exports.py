@@ -148,10 +148,6 @@ def _stage_dates(row: RegisterRow) -> str:
     return "; ".join(parts)
 
 
-def register_table(rows: Iterable[RegisterRow]) -> list[list[str]]:
-    return list(register_lines(rows))
-
-
 def register_lines(rows: Iterable[RegisterRow]) -> Iterator[list[str]]:
     """Each register row as the downloads' cells, one at a time (``rows`` may be
     :func:`~escalate.reports.register.iter_register`, read as it is written).

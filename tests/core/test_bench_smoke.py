@@ -64,3 +64,16 @@ def test_the_load_generator_reports_percentiles_by_nearest_rank():
     assert result.percentile(50) == pytest.approx(50)
     assert result.percentile(95) == pytest.approx(95)
     assert result.per_second == 50
+
+
+@pytest.mark.parametrize("text", ["\u0663", "\uff13", "0", "-5", "9" * 5000, "x", "1,,8", "2\x00"])
+def test_the_benchmark_refuses_bad_numbers_in_plain_words(text: str) -> None:
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="whole numbers? from 1 to 256"):
+        bench_pages._counts(1, 256, several=True)(text)
+
+
+def test_the_benchmark_reads_its_concurrencies() -> None:
+    assert bench_pages._counts(1, 256, several=True)("1, 8") == [1, 8]
+    assert bench_pages._counts(1, 3600)("10") == 10

@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.migrations.executor import MigrationExecutor
 
 from escalate.core.management.commands import (
     EscalateCommand,
@@ -34,6 +33,7 @@ from escalate.core.management.commands import (
     database_problem,
     describe_database,
     on_postgresql,
+    pending_migrations,
 )
 
 DEFAULT_HOST = "127.0.0.1"
@@ -159,12 +159,6 @@ def migration_lock() -> Iterator[None]:
     finally:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
-
-
-def waiting_migrations() -> int:
-    connection = connections[DEFAULT_DB_ALIAS]
-    executor = MigrationExecutor(connection)
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def start_background_work() -> Any:
@@ -365,14 +359,14 @@ class Command(EscalateCommand):
 
     def migrate(self) -> None:
         with migration_lock():
-            waiting = waiting_migrations()
+            waiting, _ = pending_migrations()
             if waiting:
                 self.stdout.write(f"Updating the database ({waiting} changes)…")
                 self.stdout.flush()
                 call_command("migrate", interactive=False, verbosity=0)
 
     def require_migrated(self) -> None:
-        waiting = waiting_migrations()
+        waiting, _ = pending_migrations()
         if waiting:
             name, place = describe_database()
             plural = "s" if waiting != 1 else ""
