@@ -67,9 +67,10 @@ PAST_EVERY_PAGE = 10**9
 
 def page_number(text: object) -> int | None:
     """A page number as pagination links write it: ASCII digits only (``int`` would read
-    "٣" or "３" as 3); None when it is not one; a number too long to be any page reads
-    as :data:`PAST_EVERY_PAGE`, so the list shows its last page."""
+    "٣" or "３" as 3); None when it is not one; 0 reads as the first page; a number
+    too long to be any page reads as :data:`PAST_EVERY_PAGE`, so the list shows its
+    last page."""
     found = text.strip() if isinstance(text, str) else ""
     if not (found.isascii() and found.isdigit()):
         return None
-    return int(found) if is_number(found) else PAST_EVERY_PAGE
+    return max(int(found), 1) if is_number(found) else PAST_EVERY_PAGE
