@@ -218,10 +218,8 @@ def test_a_page_number_in_other_digits_or_with_control_characters_is_not_read_as
     templates = [waiting_case(w, 1), waiting_case(w, 4)]
     fill(templates, 60, 2)
     odd_text = urllib.parse.quote(odd)
-    status, shown = dashboard(
-        w.raiser, f"?cases={odd_text}&actions={odd_text}&deadlines={odd_text}"
-    )
-    assert status == 200
+    # (dashboard() also checks the page answered 200 for all three odd numbers.)
+    _, shown = dashboard(w.raiser, f"?cases={odd_text}&actions={odd_text}&deadlines={odd_text}")
     expected = "2" if odd == "9" * 5000 else "1"
     assert f'aria-current="page">{expected}</a>' in shown
     assert shown.count('aria-current="page"') >= 1
