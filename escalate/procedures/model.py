@@ -2,22 +2,42 @@
 
 One TOML file per procedure lives in ``escalate/procedures/library/``. This module
 turns such a file into a :class:`Procedure` and refuses anything malformed with a
-message that names the field. Pure Python: nothing here imports Django.
+message that names the field. Its parts live beside it (``roles``, ``stages``,
+``forms``, ``timescales``, ``base``) and are imported from here as well. Pure Python:
+nothing here imports Django.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Self
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from escalate.procedures.base import DefinitionProblem as DefinitionProblem
 from escalate.procedures.base import Frozen as Frozen
 from escalate.procedures.base import Slug as Slug
 from escalate.procedures.base import Text as Text
 from escalate.procedures.base import listed, refuse_duplicate_keys, refuse_duplicates
+from escalate.procedures.forms import FieldKind as FieldKind
+from escalate.procedures.forms import FormField as FormField
+from escalate.procedures.forms import Prefill as Prefill
+from escalate.procedures.forms import ReferralForm as ReferralForm
+from escalate.procedures.roles import AGENCY_ROLES as AGENCY_ROLES
+from escalate.procedures.roles import MANAGERS as MANAGERS
+from escalate.procedures.roles import PARTNERSHIP_ROLES as PARTNERSHIP_ROLES
+from escalate.procedures.roles import POLICY_RESPONDERS as POLICY_RESPONDERS
+from escalate.procedures.roles import ROLE_LABELS as ROLE_LABELS
+from escalate.procedures.roles import Recipient as Recipient
+from escalate.procedures.roles import Role as Role
+from escalate.procedures.stages import DUTY_RECIPIENTS as DUTY_RECIPIENTS
+from escalate.procedures.stages import ChecklistItem as ChecklistItem
+from escalate.procedures.stages import Duty as Duty
+from escalate.procedures.stages import DutyKind as DutyKind
+from escalate.procedures.stages import NamedDeadline as NamedDeadline
+from escalate.procedures.stages import Panel as Panel
+from escalate.procedures.stages import Stage as Stage
+from escalate.procedures.stages import Unresolved as Unresolved
 from escalate.procedures.timescales import Anchor as Anchor
 from escalate.procedures.timescales import Region as Region
 from escalate.procedures.timescales import Timescale as Timescale
@@ -29,287 +49,6 @@ class Protects(StrEnum):
     ADULTS = "adults"
     CHILDREN = "children"
     BOTH = "both"
-
-
-class Role(StrEnum):
-    """Who may act. Agency roles first, then partnership roles."""
-
-    PRACTITIONER = "practitioner"
-    LINE_MANAGER = "line_manager"
-    SAFEGUARDING_LEAD = "safeguarding_lead"
-    SENIOR_MANAGER = "senior_manager"
-    DIRECTOR = "director"
-    BOARD_REPRESENTATIVE = "board_representative"
-    BUSINESS_UNIT = "business_unit"
-    INDEPENDENT_CHAIR = "independent_chair"
-    STATUTORY_PARTNER = "statutory_partner"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.PRACTITIONER: "Practitioner",
-    Role.LINE_MANAGER: "Line manager",
-    Role.SAFEGUARDING_LEAD: "Designated or named safeguarding lead",
-    Role.SENIOR_MANAGER: "Senior manager",
-    Role.DIRECTOR: "Assistant director or director (or equivalent)",
-    Role.BOARD_REPRESENTATIVE: "Board or partnership representative",
-    Role.BUSINESS_UNIT: "Board business unit or manager",
-    Role.INDEPENDENT_CHAIR: "Independent chair",
-    Role.STATUTORY_PARTNER: "Statutory partners",
-}
-
-
-class Recipient(StrEnum):
-    """Who the procedure says must be told. The application resolves these to people."""
-
-    STAGE_OWNER = "stage_owner"
-    RAISING_PRACTITIONER = "raising_practitioner"
-    OTHER_PROFESSIONAL = "other_professional"
-    COUNTERPART = "counterpart"
-    OWNER_LINE_MANAGER = "owner_line_manager"
-    SAFEGUARDING_LEADS = "safeguarding_leads"
-    SENIOR_MANAGERS = "senior_managers"
-    BOARD_REPRESENTATIVES = "board_representatives"
-    BUSINESS_UNIT = "business_unit"
-    INDEPENDENT_CHAIR = "independent_chair"
-    STATUTORY_PARTNERS = "statutory_partners"
-    ALL_INVOLVED = "all_involved"
-
-
-class DutyKind(StrEnum):
-    """What must happen when a stage resolves the disagreement."""
-
-    RECORD_IN_WRITING = "record_in_writing"
-    NOTE_ON_CASE_RECORD = "note_on_case_record"
-    LOG_IN_AGENCY_SYSTEM = "log_in_agency_system"
-    NOTIFY_SAFEGUARDING_LEADS = "notify_safeguarding_leads"
-    FEED_BACK_TO_RAISER = "feed_back_to_raiser"
-    NOTIFY_BUSINESS_UNIT = "notify_business_unit"
-    NOTIFY_ALL_INVOLVED = "notify_all_involved"
-    CHECK_BACK_AGREED_ACTIONS = "check_back_agreed_actions"
-    REPORT_TO_BOARD = "report_to_board"
-    REVIEW_POLICIES = "review_policies"
-    OTHER = "other"
-
-
-#: The notification each duty kind owes, if any.
-DUTY_RECIPIENTS: dict[DutyKind, Recipient] = {
-    DutyKind.NOTIFY_SAFEGUARDING_LEADS: Recipient.SAFEGUARDING_LEADS,
-    DutyKind.FEED_BACK_TO_RAISER: Recipient.RAISING_PRACTITIONER,
-    DutyKind.NOTIFY_BUSINESS_UNIT: Recipient.BUSINESS_UNIT,
-    DutyKind.NOTIFY_ALL_INVOLVED: Recipient.ALL_INVOLVED,
-}
-
-
-class FieldKind(StrEnum):
-    TEXT = "text"
-    LONG_TEXT = "long_text"
-    DATE = "date"
-
-
-class Prefill(StrEnum):
-    """Case facts a referral form field may be filled from."""
-
-    PERSON_NAME = "person.name"
-    PERSON_DATE_OF_BIRTH = "person.date_of_birth"
-    PERSON_ADDRESS = "person.address"
-    STAGE_2_ESCALATED_BY = "stage_2.escalated_by"
-    STAGE_3_ESCALATED_BY = "stage_3.escalated_by"
-    STAGE_3_CONCLUDED_ON = "stage_3.concluded_on"
-    BOARD_MEMBERS_INVOLVED = "board_members_involved"
-    DISAGREEMENT_SUMMARY = "disagreement.summary"
-    RESOLUTION_ATTEMPTS = "resolution_attempts"
-
-
-class NamedDeadline(Frozen):
-    key: Slug
-    label: Text
-    timescale: Timescale
-    role: Role | None = None
-
-
-class ChecklistItem(Frozen):
-    key: Slug
-    text: Text
-    informs: Text | None = Field(
-        default=None,
-        description='Whom this action tells that Escalate cannot email ("their Director"): '
-        "the stage's owner tells them; pages moving a case to the stage say so.",
-    )
-    source: str | None = None
-
-
-class Duty(Frozen):
-    kind: DutyKind
-    text: Text
-    notify: tuple[Recipient, ...] = Field(
-        default=(), description="Who this duty tells; default follows its kind."
-    )
-
-    @property
-    def recipients(self) -> tuple[Recipient, ...]:
-        if self.notify:
-            return self.notify
-        default = DUTY_RECIPIENTS.get(self.kind)
-        return (default,) if default else ()
-
-
-class Unresolved(Frozen):
-    text: Text
-    notify: tuple[Recipient, ...] = ()
-
-
-class Panel(Frozen):
-    name: Text
-    when: Text
-    how_to_refer: str | None = None
-    notify: tuple[Recipient, ...] = ()
-
-
-class FormField(Frozen):
-    key: Slug
-    label: Text
-    kind: FieldKind = FieldKind.TEXT
-    prefill: Prefill | None = None
-    required: bool = True
-
-
-class ReferralForm(Frozen):
-    title: Text
-    submit_to: Text
-    fields: tuple[FormField, ...] = Field(min_length=1)
-    source: str | None = None
-
-    @field_validator("fields")
-    @classmethod
-    def _unique_field_keys(cls, fields: tuple[FormField, ...]) -> tuple[FormField, ...]:
-        refuse_duplicate_keys("fields", [f.key for f in fields])
-        return fields
-
-
-class Stage(Frozen):
-    number: int = Field(ge=1)
-    title: Text
-    roles: tuple[Role, ...] = Field(min_length=1, description="Who acts at this stage.")
-    owner_roles: tuple[Role, ...] = Field(
-        default=(), description="Who may be the stage's one accountable owner; default: roles."
-    )
-    escalate_roles: tuple[Role, ...] = Field(
-        default=(),
-        description="Who may escalate this stage to the next (or expedite from it); "
-        "default: roles. Each acts at this stage or the next.",
-    )
-    resolve_roles: tuple[Role, ...] = Field(
-        default=(),
-        description="Who may record that this stage resolved the disagreement (its outcome "
-        "or recommendation); default: roles.",
-    )
-    guidance: Text
-    checklist: tuple[ChecklistItem, ...] = ()
-    start_by: Timescale | None = None
-    conclude_by: Timescale | None = None
-    other_deadlines: tuple[NamedDeadline, ...] = ()
-    notify_on_start: tuple[Recipient, ...] = ()
-    on_every_decision: tuple[Recipient, ...] = Field(
-        default=(),
-        description="Who is told of every decision made at this stage (resolved, escalated, "
-        "expedited, panel referral, withdrawal), besides the procedure's on_every_decision.",
-    )
-    on_resolved: tuple[Duty, ...] = ()
-    on_unresolved: Unresolved | None = None
-    panel: Panel | None = None
-    referral_form: ReferralForm | None = None
-    source: str | None = None
-
-    @property
-    def owners(self) -> tuple[Role, ...]:
-        return self.owner_roles or self.roles
-
-    @property
-    def told_by_owner(self) -> tuple[str, ...]:
-        """Whom the stage's owner must tell themselves (its checklist's ``informs``)."""
-        return tuple(c.informs for c in self.checklist if c.informs)
-
-    @property
-    def escalators(self) -> tuple[Role, ...]:
-        """Who may escalate this stage (or expedite from it)."""
-        return self.escalate_roles or self.roles
-
-    @property
-    def resolvers(self) -> tuple[Role, ...]:
-        """Who may record that this stage resolved the disagreement."""
-        return self.resolve_roles or self.roles
-
-    @field_validator("roles", "escalate_roles", "resolve_roles")
-    @classmethod
-    def _unique_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
-        refuse_duplicates("role", [r.value for r in roles])
-        return roles
-
-    @field_validator("notify_on_start", "on_every_decision")
-    @classmethod
-    def _unique_recipients(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
-        refuse_duplicates("recipient", [r.value for r in told])
-        return told
-
-    @field_validator("owner_roles", "resolve_roles")
-    @classmethod
-    def _act_here(cls, picked: tuple[Role, ...], info: ValidationInfo) -> tuple[Role, ...]:
-        roles = info.data.get("roles")
-        if roles is None:  # roles itself is invalid; that is reported instead
-            return picked
-        stray = [r.value for r in picked if r not in roles]
-        if stray:
-            who = "an owner" if info.field_name == "owner_roles" else "whoever resolves it"
-            raise ValueError(
-                f"{', '.join(repr(r) for r in stray)} must also be listed in this stage's "
-                f"roles ({', '.join(repr(r.value) for r in roles)}): {who} acts at the stage"
-            )
-        return picked
-
-    @field_validator("checklist")
-    @classmethod
-    def _unique_checklist(cls, items: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
-        refuse_duplicate_keys("checklist", [c.key for c in items])
-        return items
-
-    @field_validator("other_deadlines")
-    @classmethod
-    def _unique_deadlines(cls, deadlines: tuple[NamedDeadline, ...]) -> tuple[NamedDeadline, ...]:
-        refuse_duplicate_keys("other_deadlines", [d.key for d in deadlines])
-        return deadlines
-
-    @field_validator("start_by")
-    @classmethod
-    def _start_by_from_arose(cls, t: Timescale | None) -> Timescale | None:
-        if t is not None and t.anchor is Anchor.STAGE_STARTED:
-            raise DefinitionProblem(
-                "a stage's start-by cannot be counted from the day that stage started; "
-                "use 'concern_arose'",
-                at=("anchor",),
-            )
-        return t
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        s, c = self.start_by, self.conclude_by
-        if s and c and always_later(s, c):
-            raise DefinitionProblem(
-                f"start_by ({in_words(s)}) is later than conclude_by ({in_words(c)}): the stage "
-                "would have to conclude before it starts",
-                at=("start_by",),
-            )
-        for i, d in enumerate(self.other_deadlines):
-            if d.role is not None and d.role not in self.roles:
-                raise DefinitionProblem(
-                    f"{d.role.value!r} does not act at this stage; use one of the stage's "
-                    f"roles ({', '.join(repr(r.value) for r in self.roles)})",
-                    at=("other_deadlines", i, "role"),
-                )
-        return self
 
 
 class OutOfScope(Frozen):
@@ -480,20 +219,3 @@ class Procedure(Frozen):
         if not 1 <= number <= len(self.stages):
             raise KeyError(f"{self.key} has no stage {number}")
         return self.stages[number - 1]
-
-
-# ---------------------------------------------------------------- role groupings
-# (Kept next to Role; permissions, administration and the services import them here.)
-
-#: Roles held in a partnership itself rather than in one of its agencies.
-PARTNERSHIP_ROLES: frozenset[Role] = frozenset(
-    {Role.BUSINESS_UNIT, Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER}
-)
-#: Roles held in an agency (practitioner to board representative): all the others.
-AGENCY_ROLES: frozenset[Role] = frozenset(Role) - PARTNERSHIP_ROLES
-#: Agency roles that see every case involving their agency.
-MANAGERS: frozenset[Role] = frozenset(
-    {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.DIRECTOR}
-)
-#: Respond to policy issues flagged for the chair.
-POLICY_RESPONDERS: frozenset[Role] = frozenset({Role.INDEPENDENT_CHAIR, Role.STATUTORY_PARTNER})

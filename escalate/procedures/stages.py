@@ -1,0 +1,214 @@
+"""A stage of a procedure: who acts, what they must do, its deadlines, who is told and
+what happens when it resolves or does not. Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from escalate.procedures.base import (
+    DefinitionProblem,
+    Frozen,
+    Slug,
+    Text,
+    refuse_duplicate_keys,
+    refuse_duplicates,
+)
+from escalate.procedures.forms import ReferralForm
+from escalate.procedures.roles import Recipient, Role
+from escalate.procedures.timescales import Anchor, Timescale, always_later, in_words
+
+
+class DutyKind(StrEnum):
+    """What must happen when a stage resolves the disagreement."""
+
+    RECORD_IN_WRITING = "record_in_writing"
+    NOTE_ON_CASE_RECORD = "note_on_case_record"
+    LOG_IN_AGENCY_SYSTEM = "log_in_agency_system"
+    NOTIFY_SAFEGUARDING_LEADS = "notify_safeguarding_leads"
+    FEED_BACK_TO_RAISER = "feed_back_to_raiser"
+    NOTIFY_BUSINESS_UNIT = "notify_business_unit"
+    NOTIFY_ALL_INVOLVED = "notify_all_involved"
+    CHECK_BACK_AGREED_ACTIONS = "check_back_agreed_actions"
+    REPORT_TO_BOARD = "report_to_board"
+    REVIEW_POLICIES = "review_policies"
+    OTHER = "other"
+
+
+#: The notification each duty kind owes, if any.
+DUTY_RECIPIENTS: dict[DutyKind, Recipient] = {
+    DutyKind.NOTIFY_SAFEGUARDING_LEADS: Recipient.SAFEGUARDING_LEADS,
+    DutyKind.FEED_BACK_TO_RAISER: Recipient.RAISING_PRACTITIONER,
+    DutyKind.NOTIFY_BUSINESS_UNIT: Recipient.BUSINESS_UNIT,
+    DutyKind.NOTIFY_ALL_INVOLVED: Recipient.ALL_INVOLVED,
+}
+
+
+class NamedDeadline(Frozen):
+    key: Slug
+    label: Text
+    timescale: Timescale
+    role: Role | None = None
+
+
+class ChecklistItem(Frozen):
+    key: Slug
+    text: Text
+    informs: Text | None = Field(
+        default=None,
+        description='Whom this action tells that Escalate cannot email ("their Director"): '
+        "the stage's owner tells them; pages moving a case to the stage say so.",
+    )
+    source: str | None = None
+
+
+class Duty(Frozen):
+    kind: DutyKind
+    text: Text
+    notify: tuple[Recipient, ...] = Field(
+        default=(), description="Who this duty tells; default follows its kind."
+    )
+
+    @property
+    def recipients(self) -> tuple[Recipient, ...]:
+        if self.notify:
+            return self.notify
+        default = DUTY_RECIPIENTS.get(self.kind)
+        return (default,) if default else ()
+
+
+class Unresolved(Frozen):
+    text: Text
+    notify: tuple[Recipient, ...] = ()
+
+
+class Panel(Frozen):
+    name: Text
+    when: Text
+    how_to_refer: str | None = None
+    notify: tuple[Recipient, ...] = ()
+
+
+class Stage(Frozen):
+    number: int = Field(ge=1)
+    title: Text
+    roles: tuple[Role, ...] = Field(min_length=1, description="Who acts at this stage.")
+    owner_roles: tuple[Role, ...] = Field(
+        default=(), description="Who may be the stage's one accountable owner; default: roles."
+    )
+    escalate_roles: tuple[Role, ...] = Field(
+        default=(),
+        description="Who may escalate this stage to the next (or expedite from it); "
+        "default: roles. Each acts at this stage or the next.",
+    )
+    resolve_roles: tuple[Role, ...] = Field(
+        default=(),
+        description="Who may record that this stage resolved the disagreement (its outcome "
+        "or recommendation); default: roles.",
+    )
+    guidance: Text
+    checklist: tuple[ChecklistItem, ...] = ()
+    start_by: Timescale | None = None
+    conclude_by: Timescale | None = None
+    other_deadlines: tuple[NamedDeadline, ...] = ()
+    notify_on_start: tuple[Recipient, ...] = ()
+    on_every_decision: tuple[Recipient, ...] = Field(
+        default=(),
+        description="Who is told of every decision made at this stage (resolved, escalated, "
+        "expedited, panel referral, withdrawal), besides the procedure's on_every_decision.",
+    )
+    on_resolved: tuple[Duty, ...] = ()
+    on_unresolved: Unresolved | None = None
+    panel: Panel | None = None
+    referral_form: ReferralForm | None = None
+    source: str | None = None
+
+    @property
+    def owners(self) -> tuple[Role, ...]:
+        return self.owner_roles or self.roles
+
+    @property
+    def told_by_owner(self) -> tuple[str, ...]:
+        """Whom the stage's owner must tell themselves (its checklist's ``informs``)."""
+        return tuple(c.informs for c in self.checklist if c.informs)
+
+    @property
+    def escalators(self) -> tuple[Role, ...]:
+        """Who may escalate this stage (or expedite from it)."""
+        return self.escalate_roles or self.roles
+
+    @property
+    def resolvers(self) -> tuple[Role, ...]:
+        """Who may record that this stage resolved the disagreement."""
+        return self.resolve_roles or self.roles
+
+    @field_validator("roles", "escalate_roles", "resolve_roles")
+    @classmethod
+    def _unique_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
+        refuse_duplicates("role", [r.value for r in roles])
+        return roles
+
+    @field_validator("notify_on_start", "on_every_decision")
+    @classmethod
+    def _unique_recipients(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
+        refuse_duplicates("recipient", [r.value for r in told])
+        return told
+
+    @field_validator("owner_roles", "resolve_roles")
+    @classmethod
+    def _act_here(cls, picked: tuple[Role, ...], info: ValidationInfo) -> tuple[Role, ...]:
+        roles = info.data.get("roles")
+        if roles is None:  # roles itself is invalid; that is reported instead
+            return picked
+        stray = [r.value for r in picked if r not in roles]
+        if stray:
+            who = "an owner" if info.field_name == "owner_roles" else "whoever resolves it"
+            raise ValueError(
+                f"{', '.join(repr(r) for r in stray)} must also be listed in this stage's "
+                f"roles ({', '.join(repr(r.value) for r in roles)}): {who} acts at the stage"
+            )
+        return picked
+
+    @field_validator("checklist")
+    @classmethod
+    def _unique_checklist(cls, items: tuple[ChecklistItem, ...]) -> tuple[ChecklistItem, ...]:
+        refuse_duplicate_keys("checklist", [c.key for c in items])
+        return items
+
+    @field_validator("other_deadlines")
+    @classmethod
+    def _unique_deadlines(cls, deadlines: tuple[NamedDeadline, ...]) -> tuple[NamedDeadline, ...]:
+        refuse_duplicate_keys("other_deadlines", [d.key for d in deadlines])
+        return deadlines
+
+    @field_validator("start_by")
+    @classmethod
+    def _start_by_from_arose(cls, t: Timescale | None) -> Timescale | None:
+        if t is not None and t.anchor is Anchor.STAGE_STARTED:
+            raise DefinitionProblem(
+                "a stage's start-by cannot be counted from the day that stage started; "
+                "use 'concern_arose'",
+                at=("anchor",),
+            )
+        return t
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        s, c = self.start_by, self.conclude_by
+        if s and c and always_later(s, c):
+            raise DefinitionProblem(
+                f"start_by ({in_words(s)}) is later than conclude_by ({in_words(c)}): the stage "
+                "would have to conclude before it starts",
+                at=("start_by",),
+            )
+        for i, d in enumerate(self.other_deadlines):
+            if d.role is not None and d.role not in self.roles:
+                raise DefinitionProblem(
+                    f"{d.role.value!r} does not act at this stage; use one of the stage's "
+                    f"roles ({', '.join(repr(r.value) for r in self.roles)})",
+                    at=("other_deadlines", i, "role"),
+                )
+        return self
