@@ -1,6 +1,8 @@
 """The ``escalate`` command (also ``python -m escalate``).
 
-``escalate procedure …`` needs nothing but the engine. Everything else (serve, demo,
+``escalate procedure …`` needs nothing but the engine, except ``procedure import`` and
+``procedure export``, which read and write a partnership's procedure versions: those
+are Django commands (:data:`PROCEDURE_DATABASE_COMMANDS`). Everything else (serve, demo,
 worker, remind, digest, report and Django's own management commands such as migrate)
 goes through Django's command machinery, so one command name serves both.
 
@@ -40,12 +42,15 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "procedure",
-        "list|show|validate|deadlines|schema",
-        "work with procedure definitions (needs no database)",
+        "list|show|validate|deadlines|schema|import|export",
+        "procedure definitions (import and export need the database)",
     ),
     ("migrate", "", "create or update the database (worker, remind, ... need it)"),
     ("createsuperuser", "", "make an account for the administration site"),
 )
+
+#: ``escalate procedure NAME``: the Django commands that run it (they need the database).
+PROCEDURE_DATABASE_COMMANDS = {"import": "procedure_import", "export": "procedure_export"}
 
 #: Django's other commands, named as examples on the last line of the list.
 OTHER_DJANGO_COMMANDS = ("check", "changepassword", "shell")
@@ -89,10 +94,15 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"escalate {version('escalate')}")
         return 0
+    shown = args[0]
     if args[0] == "procedure":
-        from escalate.procedures.cli import main as procedure_main
+        if len(args) > 1 and args[1] in PROCEDURE_DATABASE_COMMANDS:
+            shown = f"procedure {args[1]}"
+            args = [PROCEDURE_DATABASE_COMMANDS[args[1]], *args[2:]]
+        else:
+            from escalate.procedures.cli import main as procedure_main
 
-        return procedure_main(args[1:])
+            return procedure_main(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalate.settings")
     try:
         import django
@@ -106,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"escalate: the configuration is not valid: {_setting_problem(exc)}", file=sys.stderr)
         return 2
-    return _run_django_command(args)
+    return _run_django_command(args, shown)
 
 
 def _setting_problem(exc: Exception) -> str:
@@ -119,7 +129,9 @@ def _setting_problem(exc: Exception) -> str:
     return _first_line(exc)
 
 
-def _run_django_command(args: list[str]) -> int:
+def _run_django_command(args: list[str], shown: str = "") -> int:
+    """Run the Django command ``args[0]``; ``shown`` is its name in messages (as the
+    person typed it: "procedure import" for procedure_import)."""
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import CommandError, get_commands
     from django.db import DatabaseError
@@ -150,13 +162,13 @@ def _run_django_command(args: list[str]) -> int:
     except CommandError as exc:  # only require_migrated_database's: the rest are caught
         if "--traceback" in args:
             raise
-        print(f"escalate {name}: {exc}", file=sys.stderr)
+        print(f"escalate {shown or name}: {exc}", file=sys.stderr)
         return exc.returncode
     except ImproperlyConfigured as exc:
         print(f"escalate: the configuration is not valid: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"escalate {name}: stopped.", file=sys.stderr)
+        print(f"escalate {shown or name}: stopped.", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. piped into head: nobody is reading any more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -164,13 +176,13 @@ def _run_django_command(args: list[str]) -> int:
     except DatabaseError as exc:
         if "--traceback" in args:
             raise
-        print(f"escalate {name}: {database_problem(exc)}", file=sys.stderr)
+        print(f"escalate {shown or name}: {database_problem(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:
         if "--traceback" in args:
             raise
         print(
-            f"escalate {name}: unexpected error, please report it: {type(exc).__name__}: "
+            f"escalate {shown or name}: unexpected error, please report it: {type(exc).__name__}: "
             f"{_first_line(exc)} (run it again with --traceback to see where)",
             file=sys.stderr,
         )

@@ -6,11 +6,12 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import get_commands, load_command_class
 
-from escalate.cli import COMMANDS, OTHER_DJANGO_COMMANDS, USAGE
+from escalate.cli import COMMANDS, OTHER_DJANGO_COMMANDS, PROCEDURE_DATABASE_COMMANDS, USAGE
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +29,7 @@ def escalates_own_commands() -> dict[str, str]:
     return {name: app for name, app in get_commands().items() if app.startswith("escalate.")}
 
 
-def test_a_bad_setting_is_one_plain_line_not_a_traceback(tmp_path) -> None:
+def test_a_bad_setting_is_one_plain_line_not_a_traceback(tmp_path: Path) -> None:
     result = run("check", ESCALATE_DEBUG="maybe", ESCALATE_DATA_DIR=str(tmp_path))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -66,11 +67,33 @@ def test_every_listed_command_exists() -> None:
 
 def test_every_command_of_escalates_own_is_listed_with_a_line_of_its_own() -> None:
     listed = {name for name, _, _ in COMMANDS}
-    missing = set(escalates_own_commands()) - listed
+    under_procedure = set(PROCEDURE_DATABASE_COMMANDS.values())
+    missing = set(escalates_own_commands()) - listed - under_procedure
     assert not missing, f"escalate --help does not list {sorted(missing)}"
-    for name in escalates_own_commands():
+    for name in set(escalates_own_commands()) - under_procedure:
         lines = [line for line in USAGE.splitlines() if line.startswith(f"  {name} ")]
         assert len(lines) == 1, name
+
+
+def test_procedure_import_and_export_are_listed_under_procedure() -> None:
+    assert set(PROCEDURE_DATABASE_COMMANDS.values()) <= set(escalates_own_commands())
+    [synopsis] = [synopsis for name, synopsis, _ in COMMANDS if name == "procedure"]
+    for word in PROCEDURE_DATABASE_COMMANDS:
+        assert word in synopsis.split("|")
+
+
+def test_procedure_import_help_is_named_as_typed_and_explains_every_option() -> None:
+    result = run("procedure", "import", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert text.startswith("usage: escalate procedure import ")
+    assert "--partnership SLUG" in text and "--effective YYYY-MM-DD" in text
+    assert "from 2000-01-01 to 2100-12-31" in text
+    result = run("procedure", "export", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert text.startswith("usage: escalate procedure export ")
+    assert "--version V the version's number" in text  # not Django's version of itself
 
 
 def test_help_fits_a_terminal() -> None:
@@ -102,7 +125,7 @@ def test_report_help_names_the_range_of_periods() -> None:
     assert "--from YYYY-MM-DD" in text and "--output FILE" in text
 
 
-def test_a_mistyped_command_is_one_line_with_a_suggestion(tmp_path) -> None:
+def test_a_mistyped_command_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
     result = run("remnd", ESCALATE_DATA_DIR=str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip() == (

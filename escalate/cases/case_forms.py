@@ -25,6 +25,7 @@ from escalate.cases.models import (
     ContactKind,
 )
 from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
+from escalate.govuk.text import is_number
 
 #: The largest version or id a form accepts: anything bigger cannot be a row (and would
 #: overflow the database's integers).
@@ -44,6 +45,15 @@ class CaseForm(GovukForm):
     govuk_error_anchor = "action-form"
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+
+    def clean_version(self) -> int | None:
+        """The version as the page wrote it: ASCII digits only (Django's IntegerField
+        would read "٣" as 3, a version no page gave)."""
+        raw = self.data.get(self.add_prefix("version"), "")
+        if not is_number(str(raw).strip(), longest=19):
+            raise forms.ValidationError("This page was out of date.")
+        value: int | None = self.cleaned_data.get("version")
+        return value
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         """This form's own copy of the choice field ``name``, to give it its choices."""
@@ -289,6 +299,37 @@ class WithdrawForm(CaseForm):
         words="why the challenge is being withdrawn",
         max_length=SHORT_TEXT_MAX,
     )
+
+
+class GiveNoticeForm(CaseForm):
+    details = _long(
+        "What did you tell them, and how?",
+        words="what you told them, and how",
+        max_length=SHORT_TEXT_MAX,
+        help_text="For example, who you emailed or spoke to, when, and what you said you "
+        "intend to do. Do not include the person's name or details.",
+    )
+
+
+class RecordConsultationForm(CaseForm):
+    consulted = _text(
+        "Who did you consult?",
+        words="the name of the person you consulted",
+        help_text="Their full name.",
+    )
+    advice = _long(
+        "What did they advise? (optional)",
+        words="what they advised",
+        max_length=SHORT_TEXT_MAX,
+    )
+
+    def __init__(self, *args: Any, who: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if who:
+            self.fields["consulted"].help_text = (
+                f"The procedure asks you to consult {who} before skipping stages. "
+                "Give their full name."
+            )
 
 
 # ---------------------------------------------------------------- policy, afterwards

@@ -11,9 +11,9 @@ Reads through :mod:`escalate.cases.permissions` (:func:`~permissions.visible_cas
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as Choose
@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 
 from escalate import clock
-from escalate.cases import deadlines, owned, permissions
+from escalate.cases import compiled, deadlines, owned, permissions
 from escalate.cases.models import (
     AgreedAction,
     Case,
@@ -42,7 +42,7 @@ from escalate.cases.models import (
     PolicyIssueStatus,
     StageRecord,
 )
-from escalate.cases.visibility import same_address
+from escalate.cases.visibility import same_address, visible_case_ids
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships.models import Membership
 
@@ -62,11 +62,27 @@ KINDS = ("stage", "respond", "agreed_action", "policy_issue", "deadline")
 
 
 @dataclass(frozen=True)
+class ListedCase:
+    """What a list of cases shows of one (not the procedure it follows, nor the details
+    of the person at risk)."""
+
+    pk: int
+    reference: str
+    current_stage: int
+    status: str
+    raising_agency_name: str
+    other_agency_name: str
+
+    def get_status_display(self) -> str:
+        return str(CaseStatus(self.status).label)
+
+
+@dataclass(frozen=True)
 class ActionItem:
     """Something waiting for one person, with the day it is due by."""
 
     kind: str  # "stage" | "respond" | "agreed_action" | "policy_issue" | "deadline"
-    case: Case
+    case: ListedCase
     label: str
     due: dt.date | None
     overdue: bool
@@ -117,22 +133,19 @@ def _part(rows: QuerySet[Any], kind: str, case: str, due: Any, item: str, label:
     )
 
 
-def waiting(
-    user: User | Any, own: Q | None = None, cases: Sequence[int] | None = None
-) -> QuerySet[Any]:
+def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[Any]:
     """What is waiting for ``user``, soonest due first (no due date last), as rows of
     :data:`COLUMNS`: stages they own (due by the soonest of their own deadlines in it
     when that comes before the stage's act-by: the Cheshire East chair's recommendation,
     five working days into step 4, not step 4's day 21), challenges awaiting their
     response, actions agreed for them to do and policy issues awaiting their response
-    as chair or statutory partner. ``own``: which deadlines are theirs
-    (:func:`escalate.cases.owned.owned`). ``cases``: only these cases', which the
+    as chair or statutory partner. ``cases``: only these cases', which the
     caller knows ``user`` may see (and then their own deadlines too, each a row of its
     own)."""
     if not partnership_permissions.is_active_person(user):
         return CaseDeadline.objects.none().values_list("pk")
-    own = owned.owned(user) if own is None else own
-    mine = Membership.objects.filter(person=user).order_by().values("agency_id")
+    own = owned.owned(user)
+    mine = Membership.objects.filter(person_id=user.pk).order_by().values("agency_id")
     in_cases = (lambda to: Q(**{f"{to}__in": list(cases)})) if cases is not None else None
 
     def only(to: str) -> Q:
@@ -145,7 +158,7 @@ def waiting(
     )
     stages = StageRecord.objects.filter(
         only("case_id"),
-        owner=user,
+        owner_id=user.pk,
         concluded_on__isnull=True,
         case__status=CaseStatus.OPEN,
         number=F("case__current_stage"),
@@ -176,7 +189,7 @@ def waiting(
     )
     awaiting = Case.objects.filter(only("pk"), status=CaseStatus.OPEN, response="")
     for named in (
-        Q(other_professional=user),
+        Q(other_professional_id=user.pk),
         Q(other_professional__isnull=True, other_agency__in=mine)
         & same_address("other_professional_email", user),
     ):
@@ -188,7 +201,9 @@ def waiting(
         )  # fmt: skip
     # On a case the person may not see, nothing is theirs to do (``cases``: they may).
     seen = permissions.visible_q(user, "case__") if cases is None else Q()
-    agreed = AgreedAction.objects.filter(only("case_id"), seen, owner=user, done_on__isnull=True)
+    agreed = AgreedAction.objects.filter(
+        only("case_id"), seen, owner_id=user.pk, done_on__isnull=True
+    )
     parts.append(
         _part(agreed, "agreed_action", "case_id", F("due_on"), "pk", _text("Do the agreed action"))
     )
@@ -209,16 +224,22 @@ def waiting(
 
 
 def items(
-    rows: Iterable[Sequence[Any]], today: dt.date | None = None, known: Iterable[Case] = ()
+    rows: Iterable[Sequence[Any]], today: dt.date | None = None, known: Iterable[ListedCase] = ()
 ) -> list[ActionItem]:
-    """Rows of :func:`waiting` as :class:`ActionItem`, with their cases (one query, none
-    when all are ``known``)."""
+    """Rows of :func:`waiting` as :class:`ActionItem`, with their cases (one query for
+    each :data:`compiled.CASE_IDS` of them, none when all are ``known``)."""
     rows = list(rows)
     today = today or clock.today()
     by_id = {c.pk: c for c in known}
-    wanted = {r[1] for r in rows} - set(by_id)
+    wanted = sorted({r[1] for r in rows} - set(by_id))
     if wanted:
-        by_id.update((c.pk, c) for c in listed_cases(Case.objects.filter(pk__in=wanted)))
+        kept = compiled.compile_once(
+            "listed_cases", lambda: _listed_columns(Case.objects.filter(pk__in=compiled.CASE_IDS))
+        )
+        size = len(compiled.CASE_IDS)
+        for start in range(0, len(wanted), size):
+            values = compiled.values_for(None, wanted[start : start + size])
+            by_id.update((c.pk, c) for c, _ in map(_listed, kept.rows(values)))
     made = []
     for rank, case_id, _ref, due, _no_due, item, label in rows:
         kind = KINDS[rank]
@@ -242,27 +263,82 @@ def needs_action(user: User | Any) -> list[ActionItem]:
 
 
 def needs_action_page(
-    user: User | Any, number: Any = 1, own: Q | None = None, per_page: int = ACTIONS_PER_PAGE
+    user: User | Any, number: Any = 1, per_page: int = ACTIONS_PER_PAGE
 ) -> tuple[Page[Any], list[ActionItem]]:
     """One page of :func:`waiting` (any ``number`` not a page's: the nearest page)."""
-    page = Paginator(waiting(user, own), per_page).get_page(number)
+    if not partnership_permissions.is_active_person(user):
+        return Paginator([], per_page).get_page(number), []
+    kept = compiled.compile_once("waiting", lambda: waiting(compiled.standin()))
+    page = Paginator(Kept(kept, compiled.values_for(user)), per_page).get_page(number)
     return page, items(page.object_list)
+
+
+class Kept:
+    """A kept query's rows for some values, as :class:`~django.core.paginator.Paginator`
+    takes them: counted, and cut into pages, by the database."""
+
+    def __init__(
+        self,
+        kept: compiled.Compiled,
+        values: compiled.Values,
+        counted: compiled.Compiled | None = None,
+    ) -> None:
+        """``counted``: a query with as many rows, quicker to count (without the
+        columns only shown)."""
+        self.kept, self.values, self.counted = kept, values, counted or kept
+
+    def count(self) -> int:
+        return self.counted.count(self.values)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.kept.rows(self.values))
+
+    @overload
+    def __getitem__(self, index: int, /) -> tuple[Any, ...]: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> list[tuple[Any, ...]]: ...
+    def __getitem__(self, index: int | slice, /) -> tuple[Any, ...] | list[tuple[Any, ...]]:
+        if isinstance(index, int):
+            return self.kept.rows(self.values, limit=1, offset=index)[0]
+        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
+            raise ValueError("a page of rows: from a row, to a row")
+        start, stop = index.start or 0, index.stop
+        limit = None if stop is None else max(stop - start, 0)
+        return self.kept.rows(self.values, limit=limit, offset=start)
 
 
 # ---------------------------------------------------------------- cases you can see
 
 
-def listed_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """``cases`` with what a list of them shows, and nothing else (not the procedure
-    they follow, nor the details of the person at risk)."""
-    return cases.select_related("raising_agency", "other_agency").only(
-        "reference",
-        "current_stage",
-        "status",
-        "raised_at",
-        "raising_agency__name",
-        "other_agency__name",
-    )
+def _listed_columns(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """``cases``' columns of :data:`LISTED` (with their current stage's act-by)."""
+    act_by = StageRecord.objects.filter(
+        case_id=OuterRef("pk"), number=OuterRef("current_stage")
+    ).order_by()
+    return cases.annotate(
+        stage_act_by=Subquery(act_by.values("act_by")[:1], output_field=DateField())
+    ).values_list(*LISTED)
+
+
+#: The columns of a listed case (:class:`ListedCase`), and its current stage's act-by.
+LISTED = (
+    "pk",
+    "reference",
+    "current_stage",
+    "status",
+    "raising_agency__name",
+    "other_agency__name",
+    "stage_act_by",
+)
+
+
+def _listed(row: Sequence[Any]) -> tuple[ListedCase, dt.date | None]:
+    """A row of :data:`LISTED` as the case it is, and its stage's act-by."""
+    *shown, act_by = row
+    return ListedCase(*shown), act_by
 
 
 @dataclass(frozen=True)
@@ -270,30 +346,41 @@ class CaseRow:
     """A case someone can see, with its current stage's act-by and what is due from
     them next on it (None: nothing)."""
 
-    case: Case
+    case: ListedCase
     act_by: dt.date | None
     next_due: ActionItem | None
 
 
+def _seen(user: User | Any) -> QuerySet[Any]:
+    """The cases ``user`` can see, newest first (:data:`LISTED`)."""
+    visible = Case.objects.filter(pk__in=visible_case_ids(user)).order_by("-raised_at", "-id")
+    return _listed_columns(visible)
+
+
 def cases_page(
-    user: User | Any, number: Any = 1, own: Q | None = None, per_page: int = CASES_PER_PAGE
+    user: User | Any, number: Any = 1, per_page: int = CASES_PER_PAGE
 ) -> tuple[Page[Any], list[CaseRow]]:
     """One page of the cases ``user`` can see, newest first, each with what is due from
     them next (their own soonest deadline, or anything else waiting for them)."""
-    act_by = StageRecord.objects.filter(
-        case_id=OuterRef("pk"), number=OuterRef("current_stage")
-    ).order_by()
-    cases = (
-        listed_cases(permissions.visible_cases(user))
-        .annotate(stage_act_by=Subquery(act_by.values("act_by")[:1], output_field=DateField()))
-        .order_by("-raised_at", "-id")
+    if not partnership_permissions.is_active_person(user):
+        return Paginator([], per_page).get_page(number), []
+    if per_page > len(compiled.CASE_IDS):
+        raise ValueError(f"at most {len(compiled.CASE_IDS)} cases a page")
+    kept = compiled.compile_once("cases_seen", lambda: _seen(compiled.standin()))
+    counted = compiled.compile_once(
+        "cases_seen_count",
+        lambda: Case.objects.filter(pk__in=visible_case_ids(compiled.standin())).values("pk"),
     )
-    page = Paginator(cases, per_page).get_page(number)
-    shown = list(page.object_list)
+    page = Paginator(Kept(kept, compiled.values_for(user), counted), per_page).get_page(number)
+    shown = [_listed(row) for row in page.object_list]
     first: dict[int, ActionItem] = {}
     if shown:
-        due = waiting(user, own, [c.pk for c in shown])
-        for item in items(due, known=shown):
+        due = compiled.compile_once(
+            "waiting_in_cases",
+            lambda: waiting(compiled.standin(), compiled.CASE_IDS),
+        )
+        found = due.rows(compiled.values_for(user, (c.pk for c, _ in shown)))
+        for item in items(found, known=[c for c, _ in shown]):
             first.setdefault(item.case.pk, item)
-    rows = [CaseRow(c, c.stage_act_by, first.get(c.pk)) for c in shown]  # type: ignore[attr-defined]
+    rows = [CaseRow(c, act_by, first.get(c.pk)) for c, act_by in shown]
     return page, rows

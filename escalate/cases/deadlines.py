@@ -32,6 +32,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from escalate import clock
+from escalate.cases.deadline_events import RESYNC_EVENTS as RESYNC_EVENTS  # re-exported
+from escalate.cases.deadline_events import act_by_is_soft, is_soft
+from escalate.cases.deadline_events import case_events as case_events  # re-exported
 from escalate.cases.facts import (
     calendar_for,
     calendar_for_region,
@@ -53,6 +56,8 @@ from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.partnerships.permissions import is_active_person
 from escalate.procedures import engine
 from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.deadlines import CaseEvents
+from escalate.procedures.deadlines_plan import NO_EVENTS
 from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure, Role
 from escalate.procedures.words import article
 
@@ -76,14 +81,22 @@ class Planned:
     role: str = ""
     owner_stage: int | None = None
     met_on: dt.date | None = None
+    #: A target the procedure softens ("where possible"): chased, never counted missed.
+    soft: bool = False
 
 
 def plan_stage(
-    procedure: Procedure, calendar: WorkingCalendar, facts: engine.CaseFacts, number: int
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    facts: engine.CaseFacts,
+    number: int,
+    events: CaseEvents = NO_EVENTS,
 ) -> list[Planned]:
-    """The deadlines stage ``number`` keeps, from the engine, given the case's facts."""
+    """The deadlines stage ``number`` keeps, from the engine, given the case's facts
+    (and ``events``: when what its timescales count from happened, and the dates its
+    owner set)."""
     all_stages = engine.stage_deadlines(
-        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started
+        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started, events=events
     )
     here = all_stages[number - 1]
     started = facts.stage_started.get(number)
@@ -92,7 +105,15 @@ def plan_stage(
         assert d.due is not None
         role = d.role.value if d.role else ""
         return Planned(
-            number, d.key, d.label, d.due, d.explanation, role, None if role else owner, met
+            number,
+            d.key,
+            d.label,
+            d.due,
+            d.explanation,
+            role,
+            None if role else owner,
+            met,
+            is_soft(procedure, number, d.key),
         )
 
     if started is None:
@@ -113,10 +134,14 @@ def plan_stage(
         rows.append(planned(here.start_by, earlier, started))
     if here.conclude_by and here.conclude_by.due:
         rows.append(planned(here.conclude_by, number, concluded))
-    act = engine.act_by(procedure, calendar, facts, number)
+    act = engine.act_by(procedure, calendar, facts, number, events)
     if act is not None and act.due is not None:
+        own = here.conclude_by is not None and here.conclude_by.due == act.due
+        soft = act_by_is_soft(procedure, number, own)
         rows.append(
-            Planned(number, ACT_BY, act.label, act.due, act.explanation, "", number, concluded)
+            Planned(
+                number, ACT_BY, act.label, act.due, act.explanation, "", number, concluded, soft
+            )
         )
     rows += [planned(d, number, concluded) for d in here.other if d.due]
     return rows
@@ -153,7 +178,11 @@ def write_planned(
     new: list[CaseDeadline] = []
     changed: list[CaseDeadline] = []
     kept: list[CaseDeadline] = []
-    fields = ("label", "due", "explanation", "role", "owner_stage_id", "met_on")
+    fields: tuple[str, ...] = ("label", "due", "explanation", "role", "owner_stage_id", "met_on")
+    # (A data migration's model from before deadlines could be soft has no such column.)
+    with_soft = any(f.name == "soft" for f in model._meta.get_fields())
+    if with_soft:
+        fields += ("soft",)
     for p in planned:
         owner_id = record_ids.get(p.owner_stage) if p.owner_stage is not None else None
         if not p.role and owner_id is None:
@@ -170,6 +199,8 @@ def write_planned(
             "owner_stage_id": owner_id,
             "met_on": met_on,
         }
+        if with_soft:
+            values["soft"] = p.soft
         if row is None:
             new.append(model(case_id=case_id, stage=number, key=p.key, **values))
             continue
@@ -200,7 +231,9 @@ def record_stage_deadlines(
     records = list(StageRecord.objects.filter(case=case))
     procedure = procedure or procedure_of(case)
     facts = facts or facts_of(case, records)
-    planned = plan_stage(procedure, calendar or calendar_for(case.partnership), facts, stage_number)
+    calendar = calendar or calendar_for(case.partnership)
+    events = case_events(case, records)
+    planned = plan_stage(procedure, calendar, facts, stage_number, events)
     ids = {r.number: r.pk for r in records}
     return write_planned(CaseDeadline, case.pk, stage_number, planned, ids)
 
@@ -220,6 +253,7 @@ def sync_case_deadlines(
         records,
         procedure or procedure_of(case),
         calendar or calendar_for(case.partnership),
+        case_events(case, records),
     )
 
 
@@ -242,9 +276,10 @@ def sync_from_records(
     records: Sequence[StageRecord],
     procedure: Procedure,
     calendar: WorkingCalendar,
+    events: CaseEvents = NO_EVENTS,
 ) -> None:
     """:func:`sync_case_deadlines` given the case's stage records; ``model`` (and the
-    case and records) may be a data migration's historical models."""
+    case and records) may be a data migration's historical models (with no ``events``)."""
     facts = facts_of(case, records)
     ids = {r.number: r.pk for r in records}
     numbers = sorted(ids)
@@ -252,7 +287,8 @@ def sync_from_records(
     if case.status == CaseStatus.OPEN and nxt <= len(procedure.stages) and nxt not in ids:
         numbers.append(nxt)
     for number in numbers:
-        write_planned(model, case.pk, number, plan_stage(procedure, calendar, facts, number), ids)
+        planned = plan_stage(procedure, calendar, facts, number, events)
+        write_planned(model, case.pk, number, planned, ids)
     model.objects.filter(case_id=case.pk).exclude(stage__in=numbers).delete()
 
 

@@ -1,6 +1,7 @@
 """A person's own stored deadlines: which are theirs (of stages they own, or naming a
 role they hold in the case), on cases they may see, soonest first, in a constant number
-of queries however many there are; read by the dashboard
+of queries however many there are (their SQL compiled once per process,
+:mod:`escalate.cases.compiled`); read by the dashboard
 (:mod:`escalate.cases.dashboard`) and :func:`escalate.cases.deadlines.deadlines_owned_by`.
 """
 
@@ -10,10 +11,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from escalate import clock
-from escalate.cases import permissions
+from escalate.cases import compiled, permissions
 from escalate.cases.deadlines import (
     DeadlineRow,
     calendars_for,
@@ -31,42 +32,59 @@ if TYPE_CHECKING:
 
 def owned(user: User | Any) -> Q:
     """Which stored deadlines are ``user``'s (met or not, on cases they may see or not):
-    those of stages they own, and those naming a role they hold in the case (two
-    queries, for the roles they hold)."""
+    those of stages they own, and those naming a role they hold in the case (in its
+    partnership, or in either of its agencies). The same query for everyone but for
+    ``user``'s id."""
     if not is_active_person(user):
         return Q(pk__in=[])
-    q = Q(owner_stage__owner=user)
-    for partnership_id, role in PartnershipRole.objects.filter(person=user).values_list(
-        "partnership_id", "role"
-    ):
-        q |= Q(role=role, case__partnership_id=partnership_id)
-    for agency_id, role in Membership.objects.filter(person=user).values_list("agency_id", "role"):
-        q |= Q(role=role) & (
-            Q(case__raising_agency_id=agency_id) | Q(case__other_agency_id=agency_id)
-        )
-    return q
+    in_partnership = PartnershipRole.objects.filter(
+        person_id=user.pk, role=OuterRef("role"), partnership_id=OuterRef("case__partnership_id")
+    )
+    in_agency = Membership.objects.filter(person_id=user.pk, role=OuterRef("role")).filter(
+        Q(agency_id=OuterRef("case__raising_agency_id"))
+        | Q(agency_id=OuterRef("case__other_agency_id"))
+    )
+    return Q(owner_stage__owner_id=user.pk) | Q(Exists(in_partnership)) | Q(Exists(in_agency))
 
 
-def owned_deadlines(user: User | Any, own: Q | None = None) -> QuerySet[CaseDeadline]:
-    """The deadlines not met yet that are ``user``'s (``own``: :func:`owned`), soonest
-    first, on cases they may see: a stage's owner always may; someone holding the role
-    a deadline names, as :func:`permissions.visible_q` says."""
-    if not is_active_person(user):
-        return CaseDeadline.objects.none()
-    own = owned(user) if own is None else own
-    stage_owners = Q(owner_stage__owner=user)
-    ids = (
+def owned_deadline_ids(user: User | Any) -> QuerySet[Any]:
+    """The ids of the deadlines not met yet that are ``user``'s (:func:`owned`), on
+    cases they may see: a stage's owner always may; someone holding the role a deadline
+    names, as :func:`permissions.visible_q` says."""
+    own = owned(user)
+    stage_owners = Q(owner_stage__owner_id=user.pk)
+    # Only the roles they hold: each read from the index of deadlines by role.
+    held = (
+        Membership.objects.filter(person_id=user.pk)
+        .order_by()
+        .values("role")
+        .union(PartnershipRole.objects.filter(person_id=user.pk).order_by().values("role"))
+    )
+    return (
         CaseDeadline.objects.filter(stage_owners, met_on__isnull=True)
         .order_by()
         .values("pk")
         .union(
             CaseDeadline.objects.filter(own & ~stage_owners, met_on__isnull=True)
+            .exclude(role="")
+            .filter(role__in=held)
             .filter(permissions.visible_q(user, "case__"))
             .order_by()
             .values("pk"),
             all=True,
         )
     )
+
+
+def owned_deadlines(user: User | Any) -> QuerySet[CaseDeadline]:
+    """The deadlines not met yet that are ``user``'s (:func:`owned_deadline_ids`),
+    soonest first."""
+    if not is_active_person(user):
+        return CaseDeadline.objects.none()
+    kept = compiled.compile_once(
+        "owned_deadline_ids", lambda: owned_deadline_ids(compiled.standin())
+    )
+    ids = kept.subquery(compiled.values_for(user))
     return (
         open_deadlines()
         .filter(pk__in=ids)

@@ -76,6 +76,9 @@ class CaseAction(StrEnum):
     RECORD_LEARNING = "record_learning"
     RESEND_INVITATION = "resend_invitation"  # the other professional's invitation email
     SUBMIT_REFERRAL = "submit_referral"  # the final stage's referral form, to the board
+    GIVE_NOTICE = "give_notice"  # that the escalating agency intends to escalate
+    RECORD_CONSULTATION = "record_consultation"  # before skipping stages
+    SET_TIMESCALE = "set_timescale"  # a deadline's date the procedure lets the owner set
 
 
 #: Moves the engine rules on, by case action.
@@ -87,6 +90,8 @@ ENGINE_ACTIONS: dict[CaseAction, engine.Action] = {
     CaseAction.EXPEDITE: engine.Action.EXPEDITE,
     CaseAction.REFER_TO_PANEL: engine.Action.REFER_TO_PANEL,
     CaseAction.WITHDRAW: engine.Action.WITHDRAW,
+    CaseAction.GIVE_NOTICE: engine.Action.GIVE_NOTICE,
+    CaseAction.RECORD_CONSULTATION: engine.Action.RECORD_CONSULTATION,
 }
 
 #: Decisions about the challenge (the escalating side's and the partnership's): the
@@ -152,7 +157,9 @@ class CaseAccess:
     @cached_property
     def moves(self) -> list[engine.Move]:
         """What the engine allows next on the case, by whom."""
-        return engine.next_moves(procedure_of(self.case), facts_of(self.case, self.stages))
+        procedure = procedure_of(self.case)
+        facts = facts_of(self.case, self.stages, procedure=procedure)
+        return engine.next_moves(procedure, facts)
 
     @cached_property
     def awaits_acceptance(self) -> bool:
@@ -351,6 +358,22 @@ def refusal(s: Standing | CaseAccess, action: CaseAction, case: Case) -> CaseErr
             return Conflict(
                 "Learning is recorded once the case is resolved or withdrawn.", reason="open"
             )
+    if action is CaseAction.SET_TIMESCALE:
+        # Which deadline, and which dates, are the service's to say.
+        n = case.current_stage
+        if not s.is_current_owner:
+            return NotAllowed(f"Only the owner of stage {n} can set its timescales.")
+        if not is_open:
+            return Conflict(
+                f"This case is {case.status}, so its timescales can no longer be set.",
+                reason="closed",
+            )
+        if not procedure_of(case).stage(n).owner_sets_timescales:
+            return Conflict(
+                f"The procedure sets every timescale of stage {n}: none is yours to set.",
+                reason="wrong_stage",
+            )
+        return None
     if action in _OPEN_TO_VIEWERS or action in ENGINE_ACTIONS:
         return None
     # Deny by default: an action added to CaseAction is refused until a rule allows it.
@@ -408,6 +431,10 @@ _NOT_ALLOWED: dict[CaseAction, str] = {
 }
 
 
+#: Refusals of a move in one of a person's roles only: another of theirs may be let.
+_ROLE_REFUSALS = frozenset({engine.RefusalCode.FORBIDDEN, engine.RefusalCode.SKIP_ROLE})
+
+
 def acting_role(
     s: Standing,
     action: CaseAction,
@@ -434,7 +461,7 @@ def acting_role(
         try:
             engine.check(procedure, facts, move, role, to_stage=to_stage, reason=reason, item=item)
         except engine.Refused as refused:
-            if refused.code is not engine.RefusalCode.FORBIDDEN:
+            if refused.code not in _ROLE_REFUSALS:
                 raise from_refusal(refused, field=field) from None
             first = first or refused
         else:

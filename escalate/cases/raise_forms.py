@@ -34,6 +34,7 @@ from escalate.cases.services.raise_checks import (
 from escalate.govuk.dates import years_before
 from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
 from escalate.procedures.model import Procedure
+from escalate.procedures.skips import role_words
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -191,6 +192,17 @@ class StartStageForm(GovukForm):
             choices=[("", "Choose a person")] + owners,
             error_messages={"invalid_choice": "Choose a person from the list"},
         )
+        needed = procedure.expedite.skip_needs_consultation
+        if needed is not None:
+            self.fields["consulted"] = _text(
+                "Who did you consult?",
+                None,
+                max_length=NAME_MAX,
+                words="the name of the person you consulted",
+                help_text=f"Only if you chose a later stage. {procedure.name} asks you to "
+                f"consult {role_words(procedure, needed)} before starting at a later "
+                "stage. Give their name.",
+            )
         self.fields["counterpart_name"] = _text(
             "Their counterpart in the other agency (optional)",
             None,
@@ -220,6 +232,12 @@ class StartStageForm(GovukForm):
                 self.add_error("expedite_reason", "Say why this should start at a later stage")
             if not data.get("owner") and "owner" not in self.errors:
                 self.add_error("owner", "Choose who will own the stage it starts at")
+            if (
+                "consulted" in self.fields
+                and not (data.get("consulted") or "").strip()
+                and "consulted" not in self.errors
+            ):
+                self.add_error("consulted", "Enter the name of the person you consulted")
             name, email = data.get("counterpart_name"), data.get("counterpart_email")
             if email and not name and "counterpart_name" not in self.errors:
                 self.add_error(
@@ -356,6 +374,16 @@ class PersonForm(GovukForm):
             YES_NO,
             "Say whether they know about this disagreement",
         )
+        if procedure.routes:
+            self.fields["kinds"] = forms.MultipleChoiceField(
+                label="Do any of these apply? (optional)",
+                help_text=f"{procedure.name} sends these cases somewhere else as well as, "
+                "or instead of, up its stages. Select all that apply.",
+                choices=[(r.when, r.label) for r in procedure.routes],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                error_messages={"invalid_choice": "Choose from the list"},
+            )
 
 
 class DisagreementForm(GovukForm):

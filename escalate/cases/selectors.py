@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 
 from escalate import clock
-from escalate.cases import dashboard, permissions
+from escalate.cases import dashboard, deadlines, permissions
+from escalate.cases.deadlines import DeadlineRow
 from escalate.cases.errors import NotAllowed, NotFound
 from escalate.cases.facts import calendar_for, facts_of, procedure_of
 from escalate.cases.models import (
     VIEWED,
+    AgreedAction,
     Case,
     CaseStatus,
     Event,
@@ -118,6 +120,61 @@ def case_views(who: User | CaseAccess | Any, case: Case) -> QuerySet[Event]:
     )
 
 
+def latest_chronology(
+    who: User | CaseAccess | Any, case: Case, count: int | None
+) -> tuple[list[Event], bool]:
+    """The chronology entries a page shows, oldest first: the latest ``count`` (all of
+    them for None), in one query either way; and whether there are earlier ones not
+    shown."""
+    entries = chronology(who, case)
+    if count is None:
+        return list(entries), False
+    latest = list(entries.order_by("-at", "-id")[: count + 1])
+    return latest[:count][::-1], len(latest) > count
+
+
+def agreed_actions(who: User | CaseAccess | Any, case: Case) -> QuerySet[AgreedAction]:
+    """The actions agreed on the case, soonest due first, with their agency and people."""
+    if not permissions.can_view(who, case):
+        raise NotAllowed("You do not have access to this case.")
+    return case.agreed_actions.select_related("agency", "owner", "completed_by").order_by(
+        "due_on", "id"
+    )
+
+
+def case_policy_issues(who: User | CaseAccess | Any, case: Case) -> QuerySet[PolicyIssue]:
+    """The policy issues flagged on the case, oldest first, with who raised and answered
+    each."""
+    if not permissions.can_view(who, case):
+        raise NotAllowed("You do not have access to this case.")
+    return case.policy_issues.select_related("raised_by", "responded_by").order_by(
+        "raised_at", "id"
+    )
+
+
+@dataclass(frozen=True)
+class StoredDeadlines:
+    """A case's stored deadlines with their status (:func:`deadlines.for_case`), and the
+    ids of those still being worked towards (:func:`deadlines.open_deadlines`)."""
+
+    rows: list[DeadlineRow]
+    open_ids: frozenset[int]
+
+
+def stored_deadlines(
+    who: User | CaseAccess | Any, case: Case, *, calendar: WorkingCalendar | None = None
+) -> StoredDeadlines:
+    """Every stored deadline of the case, and which are open (none on a closed case):
+    two queries (one for a closed case), and one for the calendar when not given."""
+    if not permissions.can_view(who, case):
+        raise NotAllowed("You do not have access to this case.")
+    rows = deadlines.for_case(case, calendar=calendar)
+    if not case.is_open or not rows:
+        return StoredDeadlines(rows, frozenset())
+    ids = deadlines.open_deadlines().filter(case=case).values_list("pk", flat=True)
+    return StoredDeadlines(rows, frozenset(ids))
+
+
 def stages(who: User | CaseAccess | Any, case: Case) -> QuerySet[StageRecord]:
     if not permissions.can_view(who, case):
         raise NotAllowed("You do not have access to this case.")
@@ -132,7 +189,8 @@ def failed_invitation(who: User | CaseAccess | Any, case: Case) -> Notification 
         return None
     access = permissions.access(who, case)
     may_resend = permissions.refusal(access, CaseAction.RESEND_INVITATION, case) is None
-    if not (access.standing.is_raiser or may_resend):
+    # Once every invitation is accepted there is nothing to show (asked once a request).
+    if not (access.standing.is_raiser or may_resend) or not access.awaits_acceptance:
         return None
     latest = (
         Notification.objects.filter(

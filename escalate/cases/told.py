@@ -31,7 +31,8 @@ from escalate.cases.services import invitations, notices, records
 from escalate.notifications.models import Notification, RecipientKind
 from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.procedures import engine
-from escalate.procedures.model import PARTNERSHIP_ROLES, Recipient, Role
+from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure, Recipient, Role
+from escalate.procedures.skips import role_name
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -83,8 +84,11 @@ class Group:
 # ---------------------------------------------------------------- words for people
 
 
-def role_label(role: Role) -> str:
-    """A role as one person holds it, in lower case ("statutory partner")."""
+def role_label(role: Role, procedure: Procedure | None = None) -> str:
+    """A role as one person holds it, in lower case ("statutory partner"), named as
+    ``procedure`` names it where it does ("head of service")."""
+    if procedure is not None and role in procedure.role_names.given():
+        return role_name(procedure, role)
     if role is Role.STATUTORY_PARTNER:
         return "statutory partner"
     return role.label.lower()
@@ -97,6 +101,7 @@ class _Parts:
     def __init__(self, case: Case, records: dict[int, StageRecord], users: Iterable[Any]) -> None:
         self.case = case
         self.records = records
+        self.procedure = procedure_of(case)
         ids = {u.pk for u in users if u is not None}
         agencies = {
             case.raising_agency_id: case.raising_agency,
@@ -118,10 +123,13 @@ class _Parts:
         """ "safeguarding lead, Agency X", if ``user`` holds ``role`` in the case."""
         if role in PARTNERSHIP_ROLES:
             if role in self.partnership_roles.get(user.pk, set()):
-                return f"{role_label(role)}, {self.case.partnership.name}"
+                return f"{self.named(role)}, {self.case.partnership.name}"
             return ""
         where = [a for r, a in self.agency_roles.get(user.pk, []) if r is role]
-        return f"{role_label(role)}, {' and '.join(dict.fromkeys(where))}" if where else ""
+        return f"{self.named(role)}, {' and '.join(dict.fromkeys(where))}" if where else ""
+
+    def named(self, role: Role) -> str:
+        return role_label(role, self.procedure)
 
     def address(self, email: str) -> tuple[str, str]:
         """The name and part of an address nobody signs in with."""
@@ -170,7 +178,7 @@ class _Parts:
         held = self.agency_roles.get(user.pk) or []
         if held:
             first, where = held[0]
-            return name, f"{role_label(first)}, {where}"
+            return name, f"{self.named(first)}, {where}"
         return name, ""
 
     def owner_part(self, record: StageRecord) -> str:
@@ -180,7 +188,7 @@ class _Parts:
             if role in PARTNERSHIP_ROLES
             else self.case.raising_agency.name
         )
-        return f"{role_label(role)}, {where}"
+        return f"{self.named(role)}, {where}"
 
 
 # ---------------------------------------------------------------- before: who will be told
@@ -247,12 +255,13 @@ def _engine_owed(
 ) -> list[notices.Owed]:
     """What the engine says the move owes, from the case's facts now."""
     access = permissions.access(user, case)
-    facts = facts_of(case, access.stages)
+    procedure = procedure_of(case)
+    facts = facts_of(case, access.stages, procedure=procedure)
     role = permissions.acting_role(
         access.standing, action, case, facts, to_stage=to_stage, reason=_PREVIEW_REASON
     )
     moved = engine.apply(
-        procedure_of(case),
+        procedure,
         facts,
         ENGINE_ACTIONS[action],
         role,

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from escalate.cases.views import case_page, invitation, record_actions, stage_actions
+from escalate.cases.views import (
+    case_page,
+    condition_actions,
+    invitation,
+    record_actions,
+    stage_actions,
+    timescale_actions,
+)
 
 urlpatterns = [
     path("invitation/<str:token>/", invitation.invitation, name="invitation"),
@@ -20,6 +27,21 @@ urlpatterns = [
     path("<str:reference>/expedite/", stage_actions.ExpediteView.as_view(), name="expedite"),
     path("<str:reference>/panel/", stage_actions.PanelView.as_view(), name="panel"),
     path("<str:reference>/withdraw/", stage_actions.WithdrawView.as_view(), name="withdraw"),
+    path(
+        "<str:reference>/notice/",
+        condition_actions.GiveNoticeView.as_view(),
+        name="give_notice",
+    ),
+    path(
+        "<str:reference>/consultation/",
+        condition_actions.RecordConsultationView.as_view(),
+        name="record_consultation",
+    ),
+    path(
+        "<str:reference>/timescale/",
+        timescale_actions.SetTimescaleView.as_view(),
+        name="set_timescale",
+    ),
     path(
         "<str:reference>/policy-issue/",
         record_actions.PolicyIssueView.as_view(),

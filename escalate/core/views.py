@@ -24,6 +24,7 @@ from escalate.accounts.forms import (
     SignInForm,
 )
 from escalate.cases import dashboard, owned
+from escalate.cases.views import dashboard_rows
 from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.govuk.text import page_number
 from escalate.partnerships import permissions as partnership_permissions
@@ -87,14 +88,13 @@ def home(request: HttpRequest) -> HttpResponse:
     cases there are."""
     person = request.user
     today = clock.today()
-    own = owned.owned(person)
     pages = {name: page_number(request.GET.get(name)) for name in ("actions", "deadlines", "cases")}
-    actions_page, actions = dashboard.needs_action_page(person, pages["actions"], own)
-    deadlines_page = Paginator(owned.owned_deadlines(person, own), DEADLINES_PER_PAGE).get_page(
+    actions_page, actions = dashboard.needs_action_page(person, pages["actions"])
+    deadlines_page = Paginator(owned.owned_deadlines(person), DEADLINES_PER_PAGE).get_page(
         pages["deadlines"]
     )
     mine = owned.owned_rows(person, deadlines_page.object_list, today)
-    cases_page, cases = dashboard.cases_page(person, pages["cases"], own)
+    cases_page, cases = dashboard.cases_page(person, pages["cases"])
     partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
     statistics = set(
         partnership_permissions.statistics_partnerships(person).values_list("pk", flat=True)
@@ -103,19 +103,21 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "core/home.html",
         {
-            "actions": [
-                {"item": item, "status": URGENCY_TAGS[item.urgency(today)]} for item in actions
-            ],
+            "actions_table": dashboard_rows.actions_table(
+                (item, URGENCY_TAGS[item.urgency(today)]) for item in actions
+            ),
             "actions_page": actions_page,
             "actions_pages": pagination(
                 request, actions_page, "actions", "needs-action-heading", "Needs your action"
             ),
-            "my_deadlines": [{"row": row, "status": DEADLINE_TAGS[row.status]} for row in mine],
+            "deadlines_table": dashboard_rows.deadlines_table(
+                (row, DEADLINE_TAGS[row.status]) for row in mine
+            ),
             "deadlines_page": deadlines_page,
             "deadlines_pages": pagination(
                 request, deadlines_page, "deadlines", "my-deadlines-heading", "Your deadlines"
             ),
-            "cases": cases,
+            "cases_table": dashboard_rows.cases_table(cases),
             "cases_page": cases_page,
             "cases_pages": pagination(
                 request, cases_page, "cases", "cases-heading", "Cases you can see"
@@ -125,6 +127,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "partnerships": partnerships,
             "board_partnerships": [p for p in partnerships if p.pk in statistics],
+            "authoring": {
+                p.pk
+                for p in partnerships
+                if partnership_permissions.may_author_procedure(person, p)
+            },
         },
     )
 

@@ -46,6 +46,21 @@ def invitation_url(token: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
+def subject_label(case: Case) -> str:
+    """The label the case's procedure puts on every email about it ("OFFICIAL-SENSITIVE"),
+    or none. It comes from the definition (one short line, checked when it is loaded),
+    never from anything typed about the case."""
+    from escalate.cases.facts import procedure_of
+
+    return procedure_of(case).email_subject_label or ""
+
+
+def labelled(subject: str, *labels: str) -> str:
+    """``subject`` after the labels it must carry ("OFFICIAL-SENSITIVE: Escalate ...")."""
+    wanted = list(dict.fromkeys(label for label in labels if label))
+    return f"{' '.join(wanted)}: {subject}" if wanted else subject
+
+
 def _stage_title(case: Case, number: int | None) -> str:
     from escalate.cases.facts import procedure_of
 
@@ -131,6 +146,7 @@ def build(notification: Notification, *, invitation_link: str = "") -> EmailMult
         return build_delivery_failed(notification)
     context = context_for(notification, invitation_link=invitation_link)
     subject = f"Escalate {context['reference']}: {context['subject_words']}"
+    subject = labelled(subject, subject_label(notification.case))
     return _message(subject, notification.email, "notification", context)
 
 
@@ -147,6 +163,7 @@ def build_delivery_failed(notification: Notification) -> EmailMultiAlternatives:
         "failed_url": admin_url("notifications_failednotification_changelist"),
     }
     subject = f"Escalate {case.reference}: {events.subject(DELIVERY_FAILED_EVENT)}"
+    subject = labelled(subject, subject_label(case))
     return _message(subject, notification.email, "delivery_failed", context)
 
 
@@ -236,4 +253,6 @@ def build_digest(person: User, notifications: list[Notification], day: dt.date) 
     }
     count = len(items)
     subject = f"Escalate: your daily digest, {count} update{'s' if count != 1 else ''}"
+    # A digest is about several cases: it carries the label of each one that has one.
+    subject = labelled(subject, *(subject_label(n.case) for n in notifications))
     return _message(subject, person.email, "digest", context)

@@ -84,8 +84,19 @@ def _is_final(case: Case) -> bool:
         return False
 
 
-def _the(role: Role) -> str:
-    return f"the {role.label.lower()}"
+def _named(role: Role, case: Case) -> str:
+    """The role as the case's procedure names it, mid-sentence ("head of service")."""
+    from escalate.cases.facts import procedure_of
+    from escalate.procedures.skips import role_name
+
+    try:
+        return role_name(procedure_of(case), role)
+    except Exception:  # noqa: BLE001 - the words are a nicety; never fail an email for it
+        return role.label.lower()
+
+
+def _the(role: Role, case: Case) -> str:
+    return f"the {_named(role, case)}"
 
 
 def policy_issues_url(case: Case) -> str:
@@ -133,7 +144,7 @@ def deadline_expected(notification: Notification, d: CaseDeadline) -> Expected:
     by which date, and how the date was worked out."""
     n, role, day = notification, d.owner_role, format_day(d.due)
     owner = f"the owner of stage {d.owner_stage.number}" if d.owner_stage else "its owner"
-    who = _the(role) if role is not None else owner
+    who = _the(role, n.case) if role is not None else owner
     if n.event == MANAGER_REMINDER:
         if n.recipient_kind == RecipientKind.OWNER_LINE_MANAGER:
             lead = f"Check with {who}, who reports to you, that"
@@ -143,15 +154,15 @@ def deadline_expected(notification: Notification, d: CaseDeadline) -> Expected:
     if role is not None:
         if n.recipient_kind == RecipientKind.BUSINESS_UNIT and role is not Role.BUSINESS_UNIT:
             return Expected(
-                f"No {role.label.lower()} is registered for this case, so this comes to "
+                f"No {_named(role, n.case)} is registered for this case, so this comes to "
                 f"you: make sure “{d.label}” (stage {d.stage}) is done by {day}, and ask "
-                f"your administrator to register {_the(role)}.",
+                f"your administrator to register {_the(role, n.case)}.",
                 d.due,
                 d.explanation,
             )
         return Expected(
-            f"As {_the(role)}, this is yours to do at stage {d.stage}: {sentence(d.label)} "
-            f"Do it by {day}.",
+            f"As {_the(role, n.case)}, this is yours to do at stage {d.stage}: "
+            f"{sentence(d.label)} Do it by {day}.",
             d.due,
             d.explanation,
         )
@@ -207,7 +218,9 @@ def role_deadlines(notification: Notification) -> list[CaseDeadline]:
     )
 
 
-def _with_role_deadlines(expected: Expected, owed: list[CaseDeadline], owns: bool) -> Expected:
+def _with_role_deadlines(
+    expected: Expected, owed: list[CaseDeadline], owns: bool, case: Case
+) -> Expected:
     """``expected`` with the role's deadlines first, each with its date and how it was
     worked out; the email's date is the soonest (of them and, for a stage's owner, the
     stage's own), and how that one was worked out is said under it."""
@@ -219,8 +232,8 @@ def _with_role_deadlines(expected: Expected, owed: list[CaseDeadline], owns: boo
         assert role is not None  # role_deadlines gives only these
         how = "" if d is first and not stage_first else f" ({d.explanation})"
         lines.append(
-            f"As {_the(role)}, this is yours to do at stage {d.stage}: {sentence(d.label)} "
-            f"Do it by {format_day(d.due)}{how}."
+            f"As {_the(role, case)}, this is yours to do at stage {d.stage}: "
+            f"{sentence(d.label)} Do it by {format_day(d.due)}{how}."
         )
     if owns:
         lines.append(expected.text)
@@ -344,9 +357,9 @@ def expected_of(notification: Notification) -> Expected:
                 f"the disagreement, or escalate it to the next stage{by}."
             )
         mine = Expected(work, act_by)
-        return _with_role_deadlines(mine, owed, owns=True) if owed else mine
+        return _with_role_deadlines(mine, owed, owns=True, case=notification.case) if owed else mine
     if owed:
-        return _with_role_deadlines(Expected(""), owed, owns=False)
+        return _with_role_deadlines(Expected(""), owed, owns=False, case=notification.case)
     if notification.recipient_kind == RecipientKind.OTHER_PROFESSIONAL and not case.response:
         if case.acknowledged_at is None:
             return Expected(

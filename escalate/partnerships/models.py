@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from escalate.partnerships.version_models import (
+    ProcedureVersion,
+    VersionChange,
+    VersionChangeKind,
+    VersionSource,
+    VersionStatus,
+)
 from escalate.procedures import library
 from escalate.procedures.calendar import REGION_NAMES
 from escalate.procedures.model import Procedure, Region, Role
+
+__all__ = [
+    "AGENCY_ROLE_CHOICES",
+    "Agency",
+    "Membership",
+    "NonWorkingDay",
+    "Partnership",
+    "PartnershipKind",
+    "PartnershipRole",
+    "PartnershipRoleKind",
+    "ProcedureVersion",
+    "RoleChange",
+    "RoleGrant",
+    "RoleGrantQuerySet",
+    "RoleRecordIsAppendOnly",
+    "Sector",
+    "VersionChange",
+    "VersionChangeKind",
+    "VersionSource",
+    "VersionStatus",
+    "WorkedBankHoliday",
+    "validate_procedure_key",
+]
 
 
 def _procedure_choices() -> list[tuple[str, str]]:
@@ -345,119 +374,3 @@ class RoleGrant(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RoleRecordIsAppendOnly()
-
-
-# ---------------------------------------------------------------- procedure versions
-
-
-class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    SUPERSEDED = "superseded", "Superseded"
-
-
-class VersionSource(models.TextChoices):
-    """Where a version came from. Only versions from the library (or rebuilt from the
-    copies kept with older cases, which all came from it) follow the library's later
-    definitions; a board's own versions are never replaced by reading."""
-
-    LIBRARY = "library", "The shipped library"
-    BOARD = "board", "Written or imported by the board"
-    CASES = "cases", "Rebuilt from older cases' copies"
-
-
-class ProcedureVersion(models.Model):
-    """One version of a partnership's procedure, stored once and shared by every case
-    raised under it. Made and published only by :mod:`escalate.partnerships.versions`.
-
-    A published version is in force from its ``effective_from`` date until a later
-    published one is; "superseded" marks one that a later version had replaced when
-    the last version was published. Identical definitions are one version: the
-    ``content_hash`` of the snapshot is unique in a partnership. ``source`` says where
-    it came from (:class:`VersionSource`).
-
-    The primary key is a UUID, never reused (an integer may be, on SQLite, after a
-    rolled-back transaction), so a version parsed once may be kept by its id for the
-    life of a process.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="procedure_versions"
-    )
-    sequence = models.PositiveIntegerField(help_text="1 for the partnership's first version.")
-    status = models.CharField(
-        max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT
-    )
-    effective_from = models.DateField(null=True, blank=True)
-    library_key = models.CharField("definition key", max_length=60)
-    version_label = models.CharField("version", max_length=100)
-    definition_text = models.TextField(
-        blank=True,
-        help_text="The definition as written (TOML). Blank for versions rebuilt from the "
-        "copies kept with older cases.",
-    )
-    snapshot = models.JSONField(help_text="The definition as the engine reads it.")
-    content_hash = models.CharField(max_length=64, editable=False)
-    source = models.CharField(max_length=10, choices=VersionSource.choices)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["partnership", "sequence"]
-        verbose_name = "procedure version"
-        indexes = [
-            models.Index(
-                fields=["partnership", "status", "effective_from"],
-                name="procedure_version_in_force",
-            ),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "sequence"], name="procedure_version_sequence_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["partnership", "content_hash"], name="procedure_version_stored_once"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=VersionStatus.values),
-                name="procedure_version_status_known",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(source__in=VersionSource.values),
-                name="procedure_version_source_known",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(sequence__gte=1), name="procedure_version_sequence_from_one"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(status=VersionStatus.DRAFT)
-                    & models.Q(effective_from__isnull=True)
-                    & models.Q(published_at__isnull=True)
-                )
-                | (
-                    ~models.Q(status=VersionStatus.DRAFT)
-                    & models.Q(effective_from__isnull=False)
-                    & models.Q(published_at__isnull=False)
-                ),
-                name="procedure_version_published_dated",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.library_key} {self.version_label} (version {self.sequence})"

@@ -12,6 +12,12 @@ who may administer what is in :mod:`escalate.partnerships.administration`.
   any case of their partnership.
 - The record of roles given and taken away in a partnership is seen by its business
   unit and administrators, and by superusers.
+- A partnership's procedure is written (drafts started, saved, previewed and
+  published) by those who administer the partnership
+  (:func:`escalate.partnerships.administration.may_administer_partnership`) and by
+  its business unit (:func:`may_author_procedure`). Published and superseded versions
+  are seen by whoever sees the procedure; drafts only by those who write it
+  (:func:`sees_version`).
 - A challenge is raised from an agency the person holds an agency role in, within a
   partnership that agency belongs to. Nobody else may raise.
 
@@ -37,6 +43,7 @@ from escalate.procedures.model import PARTNERSHIP_ROLES, POLICY_RESPONDERS, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
+    from escalate.partnerships.models import ProcedureVersion
 
 
 def is_active_person(user: Any) -> bool:
@@ -190,3 +197,30 @@ def sees_role_history(user: User | Any, partnership: Partnership) -> bool:
     return PartnershipRole.objects.filter(
         person=user, partnership=partnership, role__in=ROLE_HISTORY_ROLES
     ).exists()
+
+
+# ---------------------------------------------------------------- writing the procedure
+
+
+def may_author_procedure(user: User | Any, partnership: Partnership | None) -> bool:
+    """Who writes a partnership's procedure: whoever administers the partnership, and
+    the people holding its business unit role. Nobody else (deny by default)."""
+    if partnership is None or partnership.pk is None or not is_active_person(user):
+        return False
+    # (administration builds on this module, so it is asked only here, when needed.)
+    from escalate.partnerships import administration
+
+    if administration.may_administer_partnership(user, partnership):
+        return True
+    return PartnershipRole.objects.filter(
+        person=user, partnership=partnership, role=Role.BUSINESS_UNIT.value
+    ).exists()
+
+
+def sees_version(user: User | Any, version: ProcedureVersion) -> bool:
+    """One version of a partnership's procedure: a draft only to those who write the
+    procedure; a published or superseded one to whoever sees the procedure."""
+    partnership = version.partnership
+    if version.is_draft:
+        return may_author_procedure(user, partnership)
+    return sees_procedure(user, partnership) or may_author_procedure(user, partnership)

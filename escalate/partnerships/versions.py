@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -36,14 +35,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OrderBy, QuerySet
 
 from escalate import clock
-from escalate.errors import NotAllowed
-from escalate.partnerships import administration
+from escalate.errors import Conflict, NotAllowed
+from escalate.partnerships import permissions, version_records
 from escalate.partnerships.models import (
     Partnership,
     ProcedureVersion,
+    VersionChangeKind,
     VersionSource,
     VersionStatus,
 )
+from escalate.partnerships.parsed_versions import kept
 from escalate.procedures import library
 from escalate.procedures.model import Procedure
 
@@ -68,8 +69,6 @@ IN_FORCE_ORDER: tuple[OrderBy, ...] = (
 FOLLOWING_LIBRARY = (VersionSource.LIBRARY.value, VersionSource.CASES.value)
 #: The large columns, left in the database until asked for.
 LARGE = ("snapshot", "definition_text")
-#: How many parsed versions a process keeps.
-KEPT = 1024
 
 
 def snapshot(procedure: Procedure) -> dict[str, Any]:
@@ -86,6 +85,8 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- reading
+
+_MEMO = "_escalate_in_force"
 
 
 @dataclass(frozen=True)
@@ -106,18 +107,20 @@ def procedure_of_version(version: ProcedureVersion) -> Procedure:
 
 
 def procedure_of_version_id(version_id: UUID) -> Procedure:
-    entry = _kept.entry(version_id)
-    if entry.procedure is None:
-        parsed = library.from_dict(entry.snapshot, f"procedure version {version_id}")
-        entry = _kept.put(version_id, entry.snapshot, parsed)
-    assert entry.procedure is not None
-    return entry.procedure
+    """(A draft's is parsed each time, never kept: its text may change.)"""
+    entry = kept.entry(version_id)
+    if entry.procedure is not None:
+        return entry.procedure
+    parsed = library.from_dict(entry.snapshot, f"procedure version {version_id}")
+    if entry.kept:
+        kept.put(version_id, entry.snapshot, parsed)
+    return parsed
 
 
 def snapshot_of_version_id(version_id: UUID) -> dict[str, Any]:
     """The stored snapshot (kept per process like the parsed procedure; do not change
     it)."""
-    return _kept.entry(version_id).snapshot
+    return kept.entry(version_id).snapshot
 
 
 def in_force(partnership: Partnership, on_date: dt.date) -> InForce:
@@ -146,7 +149,7 @@ def version_in_force(partnership: Partnership, on_date: dt.date) -> ProcedureVer
     template = _library_procedure(partnership)
     if template is not None and (latest is None or latest.source in FOLLOWING_LIBRARY):
         data, digest = _library_entry(template)
-        if latest is None or latest.content_hash != digest:
+        if latest is None or not _same_definition(latest, data, digest):
             stored, made = _from_library(partnership, template, data, digest)
             if made or latest is None:  # (None: another process stored it just now)
                 latest = _latest_query(partnership) or stored
@@ -196,7 +199,7 @@ def store_draft(
     """A draft version of ``procedure`` (already valid: parsed by the library). If the
     partnership already has a version with the same content, that version is given
     back unchanged: each version is stored once."""
-    _require_administrator(actor, partnership)
+    _require_author(actor, partnership)
     data = snapshot(procedure)
     version, _ = _store(
         partnership,
@@ -214,7 +217,9 @@ def store_draft(
 def publish(actor: Any, version: ProcedureVersion, effective_from: dt.date) -> ProcedureVersion:
     """Publish ``version`` (a draft, or one published before, whose date changes): it
     is in force from ``effective_from`` until a version effective later."""
-    _require_administrator(actor, version.partnership)
+    _require_author(actor, version.partnership)
+    if version.is_draft and not version.publishable:
+        raise Conflict(version_records.unpublishable(version))
     with transaction.atomic():
         _publish(version, effective_from, actor)
     return version
@@ -226,7 +231,7 @@ def follow_library(actor: Any, partnership: Partnership) -> ProcedureVersion:
     another procedure, even one the partnership followed before. From then on the
     partnership follows the library (a version of the board's with the same content
     is taken to be the library's)."""
-    _require_administrator(actor, partnership)
+    _require_author(actor, partnership)
     template = library.get(partnership.procedure_key)
     data, digest = _library_entry(template)
     with transaction.atomic():
@@ -247,9 +252,9 @@ def forget(partnership: Partnership) -> None:
     partnership.__dict__.pop(_MEMO, None)
 
 
-def _require_administrator(actor: Any, partnership: Partnership) -> None:
-    if not administration.may_administer_partnership(actor, partnership):
-        raise NotAllowed(f"You do not administer {partnership}, so cannot change its procedure.")
+def _require_author(actor: Any, partnership: Partnership) -> None:
+    if not permissions.may_author_procedure(actor, partnership):
+        raise NotAllowed(f"You do not write {partnership}'s procedure, so cannot change it.")
 
 
 def _publish(version: ProcedureVersion, effective_from: dt.date, actor: Any) -> None:
@@ -260,6 +265,12 @@ def _publish(version: ProcedureVersion, effective_from: dt.date, actor: Any) -> 
     version.save(update_fields=["status", "effective_from", "published_at", "published_by"])
     _mark_superseded(version.partnership_id)
     forget(version.partnership)
+    version_records.record(
+        version,
+        actor,
+        VersionChangeKind.PUBLISHED,
+        f"in force from {version_records.spoken(effective_from)}",
+    )
 
 
 def _mark_superseded(partnership_id: int) -> None:
@@ -361,12 +372,71 @@ def _store(
                 )
         except IntegrityError:
             continue  # someone else took the number, or stored the same content
-        _kept.put(made.pk, data, procedure)
+        if effective_from is not None:
+            kept.put(made.pk, data, procedure)
         return made, True
     raise RuntimeError(f"could not store a procedure version for {partnership}")
 
 
+# ---------------------------------------------------------------- drafts the board writes
+
+
+def save_draft_text(
+    actor: Any,
+    partnership: Partnership,
+    text: str,
+    *,
+    version: ProcedureVersion | None = None,
+    started_from: str = "",
+    revision: str | None = None,
+) -> ProcedureVersion:
+    """Keep ``text`` as a draft, problems and all (:func:`.drafts.save_draft_text`)."""
+    from escalate.partnerships import drafts
+
+    return drafts.save_draft_text(
+        actor, partnership, text, version=version, started_from=started_from, revision=revision
+    )
+
+
+def publish_draft(
+    actor: Any,
+    version: ProcedureVersion,
+    effective_from: dt.date,
+    *,
+    content_hash: str | None = None,
+) -> ProcedureVersion:
+    """Publish a draft from today or later (:func:`.drafts.publish_draft`)."""
+    from escalate.partnerships import drafts
+
+    return drafts.publish_draft(actor, version, effective_from, content_hash=content_hash)
+
+
 # ---------------------------------------------------------------- the library
+
+
+_same_seen: dict[tuple[UUID, str], bool] = {}
+
+
+def _same_definition(latest: ProcedureVersion, data: dict[str, Any], digest: str) -> bool:
+    """Does the stored version say what the library's snapshot ``data`` says? Equal
+    hashes say so at once; otherwise the stored snapshot is read with today's format,
+    so a field the format gained since (stored snapshots lack it: it takes its default)
+    is not taken for a new definition, and a partnership is not given a new version
+    when only Escalate changed."""
+    if latest.content_hash == digest:
+        return True
+    if latest.content_hash is None:
+        return False
+    key = (latest.pk, digest)
+    with _library_lock:
+        seen = _same_seen.get(key)
+    if seen is None:
+        seen = snapshot(procedure_of_version_id(latest.pk)) == data
+        with _library_lock:
+            if len(_same_seen) >= 256:
+                _same_seen.clear()
+            _same_seen[key] = seen
+    return seen
 
 
 def _library_procedure(partnership: Partnership) -> Procedure | None:
@@ -404,44 +474,3 @@ def _library_text(procedure: Procedure, digest: str) -> str:
     except (OSError, UnicodeDecodeError, library.DefinitionError):
         return ""
     return text if same else ""
-
-
-# ---------------------------------------------------------------- kept per process
-
-
-_MEMO = "_escalate_in_force"
-
-
-@dataclass(frozen=True)
-class _Entry:
-    snapshot: dict[str, Any]
-    procedure: Procedure | None
-
-
-class _Kept:
-    """Versions' snapshots and parsed procedures by id, the most recent ``KEPT``."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
-
-    def entry(self, version_id: UUID) -> _Entry:
-        with self._lock:
-            found = self._entries.get(version_id)
-            if found is not None:
-                self._entries.move_to_end(version_id)
-                return found
-        data = ProcedureVersion.objects.values_list("snapshot", flat=True).get(pk=version_id)
-        return self.put(version_id, data, None)
-
-    def put(self, version_id: UUID, data: dict[str, Any], procedure: Procedure | None) -> _Entry:
-        entry = _Entry(data, procedure)
-        with self._lock:
-            self._entries[version_id] = entry
-            self._entries.move_to_end(version_id)
-            while len(self._entries) > KEPT:
-                self._entries.popitem(last=False)
-        return entry
-
-
-_kept = _Kept()

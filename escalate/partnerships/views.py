@@ -14,35 +14,23 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from escalate.partnerships import permissions, selectors
+from escalate import clock
+from escalate.partnerships import authoring, permissions, selectors, versions
 from escalate.partnerships.models import Partnership, RoleChange
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
-    Anchor,
     Procedure,
     Recipient,
     Stage,
     Timescale,
-    Unit,
 )
+from escalate.procedures.timescales import sentence
 from escalate.procedures.words import RECIPIENT_WORDS
 
 
 def timescale_words(t: Timescale | None, *, what: str) -> str:
     """A timescale in plain words: "Start within 1 working day of the concern arising"."""
-    if t is None:
-        return ""
-    since = "the concern arising" if t.anchor is Anchor.CONCERN_AROSE else "the stage starting"
-    if t.unit is Unit.WORKING_DAYS:
-        amount = f"{t.amount} working day{'s' if t.amount != 1 else ''}"
-        return f"{what} within {amount} of {since}."
-    day_one = (
-        "the day the concern arose" if t.anchor is Anchor.CONCERN_AROSE else "the day it started"
-    )
-    words = f"{what} by day {t.amount}, counting {day_one} as day 1"
-    if t.roll_forward:
-        words += " (moved to the next working day if that falls on a weekend or bank holiday)"
-    return words + "."
+    return sentence(t, what=what) if t else ""
 
 
 def listed(words: list[str]) -> str:
@@ -59,6 +47,7 @@ def who(recipients: tuple[Recipient, ...]) -> str:
 class StageExplained:
     stage: Stage
     who_acts: str
+    group: str  # "Informal (stages 1 and 2)", or "" when the procedure groups none
     timescales: list[str]
     on_resolved: list[str]
     on_unresolved: str
@@ -87,7 +76,8 @@ def explain(procedure: Procedure) -> list[StageExplained]:
         explained.append(
             StageExplained(
                 stage=stage,
-                who_acts=listed([r.label for r in stage.roles]),
+                who_acts=listed([procedure.role_label(r) for r in stage.roles]),
+                group=group.words if (group := procedure.group_of(stage.number)) else "",
                 timescales=timescales,
                 on_resolved=resolved,
                 on_unresolved=unresolved,
@@ -158,6 +148,19 @@ def flowchart(procedure: Procedure, explained: list[StageExplained]) -> dict[str
 # ---------------------------------------------------------------- the page
 
 
+def procedure_context(procedure: Procedure) -> dict[str, Any]:
+    """What the procedure's stage-by-stage explanation and flowchart draw from (the
+    procedure page, a version's page and a draft's preview)."""
+    explained = explain(procedure)
+    return {
+        "procedure": procedure,
+        "stages": explained,
+        "chart": flowchart(procedure, explained),
+        "any_timescale": any(e.timescales for e in explained),
+        "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+    }
+
+
 @require_safe
 @login_required
 def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -165,19 +168,17 @@ def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
     person: Any = request.user
     if not permissions.sees_procedure(person, partnership):
         raise PermissionDenied
-    procedure = partnership.procedure
-    explained = explain(procedure)
+    standing = authoring.standing(partnership, clock.today())
     return render(
         request,
         "partnerships/procedure.html",
         {
             "partnership": partnership,
-            "procedure": procedure,
-            "stages": explained,
-            "chart": flowchart(procedure, explained),
-            "any_timescale": any(e.timescales for e in explained),
-            "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+            **procedure_context(versions.procedure_of_version(standing.current)),
+            "shown": standing.current,
+            "scheduled": standing.scheduled,
             "sees_role_history": permissions.sees_role_history(person, partnership),
+            "authors": permissions.may_author_procedure(person, partnership),
         },
     )
 

@@ -1,6 +1,10 @@
 """``escalate procedure …``: list, show, validate, deadlines and schema.
 
 Pure Python like the rest of the engine: nothing here needs Django or a database.
+``show`` and ``deadlines`` take a library key or a definition file (see
+:func:`names_a_file`). ``import`` and ``export`` need the database: ``escalate/cli.py``
+sends them to Django commands (escalate/partnerships/management/commands/); they are
+listed here only so that ``escalate procedure --help`` names them.
 """
 
 from __future__ import annotations
@@ -8,6 +12,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -28,11 +34,61 @@ class UnknownProcedure(Exception):
     """No procedure in the library has the key asked for."""
 
 
-def _get(key: str) -> Procedure:
+#: The commands ``escalate procedure`` runs through Django (they need the database),
+#: and what each does, for ``--help``.
+DATABASE_COMMANDS = {
+    "import": "store a definition file as a draft (or published) version of a "
+    "partnership's procedure",
+    "export": "write the definition of one of a partnership's versions",
+}
+
+
+def names_a_file(argument: str) -> bool:
+    """Whether ``show``/``deadlines`` read ``argument`` as a file rather than a library
+    key: it names an existing file, or has a path separator in it, or ends in .toml.
+    (A missing file is then "no such file", never "no procedure called ...".)"""
+    separators = [s for s in (os.sep, os.altsep, "/") if s]
+    if any(s in argument for s in separators) or argument.lower().endswith(".toml"):
+        return True
     try:
-        return library.get(key)
+        return Path(argument).is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long: not a file
+        return False
+
+
+def procedure_named(argument: str) -> Procedure:
+    """The procedure a KEY or FILE argument names (see :func:`names_a_file`);
+    :class:`~escalate.procedures.library.DefinitionError` for a file that cannot be
+    used, :class:`UnknownProcedure` for a key the library does not have."""
+    if names_a_file(argument):
+        return load_definition(argument)
+    try:
+        return library.get(argument)
     except KeyError as exc:
         raise UnknownProcedure(exc.args[0]) from None
+
+
+def load_definition(file: str) -> Procedure:
+    """The definition in ``file``, as :func:`~escalate.procedures.library.load_file`
+    reads it (and says what is wrong), a name no file can have included."""
+    if "\0" in file:
+        raise library.DefinitionError(
+            file.replace("\0", "\\0"), ["is not a file name: it has a NUL byte in it"]
+        )
+    try:
+        return library.load_file(file)
+    except library.DefinitionError as error:  # named as typed (not "a" for "./a")
+        raise library.DefinitionError(file, error.problems) from None
+
+
+def problem_lines(error: library.DefinitionError, prog: str = "escalate procedure") -> list[str]:
+    """What is wrong with a definition, as ``validate`` prints it: a heading naming the
+    file (after ``prog: ``, if given), then each problem on a line of its own."""
+    lead = f"{prog}: " if prog else ""
+    return [
+        f"{lead}{error.source} is not a valid procedure definition:",
+        *(f"  {error.source}: {problem}" for problem in error.problems),
+    ]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,13 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="keys and names of the procedures Escalate ships")
+    which = (
+        "a key from 'escalate procedure list', or a definition file (a name with a / in it, "
+        "ending in .toml, or of a file that exists)"
+    )
     show = sub.add_parser("show", help="a stage-by-stage description of one procedure")
-    show.add_argument("key")
-    validate = sub.add_parser("validate", help="check a definition file; exit 1 if it is invalid")
-    validate.add_argument("file")
+    show.add_argument("procedure", metavar="KEY|FILE", help=which)
+    validate = sub.add_parser(
+        "validate", help="check definition files; exit 1 if any of them is invalid"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="one or more .toml files")
     sub.add_parser("schema", help="print the JSON Schema of the definition format")
     deadlines = sub.add_parser("deadlines", help="work out a case's deadlines")
-    deadlines.add_argument("key")
+    deadlines.add_argument("procedure", metavar="KEY|FILE", help=which)
     deadlines.add_argument("--arose", required=True, type=_date, help="YYYY-MM-DD")
     deadlines.add_argument(
         "--stage-started",
@@ -65,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day stage N began (repeatable)",
     )
     deadlines.add_argument("--json", action="store_true", help="print one JSON object")
+    for name, purpose in DATABASE_COMMANDS.items():
+        # Run by Django (escalate/cli.py); 'escalate procedure NAME --help' explains it.
+        needs_database = sub.add_parser(
+            name, help=f"{purpose} (needs the database)", add_help=False
+        )
+        needs_database.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -74,10 +142,14 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2199, 12, 31)
 
 
+#: YYYY-MM-DD in ASCII digits (fromisoformat would also take 2026-W52-3).
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def _date(text: str) -> dt.date:
     text = text.strip()
     try:
-        if len(text) != 10:
+        if not _ISO_DAY.fullmatch(text):
             raise ValueError(text)
         day = dt.date.fromisoformat(text)
     except ValueError:
@@ -112,12 +184,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(f"escalate procedure: {exc}", file=sys.stderr)
         return 1
     except library.DefinitionError as exc:
-        print(
-            f"escalate procedure: {exc.source} is not a valid procedure definition:",
-            file=sys.stderr,
-        )
-        for problem in exc.problems:
-            print(f"  {exc.source}: {problem}", file=sys.stderr)
+        for line in problem_lines(exc):
+            print(line, file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. piped into head
         return 0
@@ -138,26 +206,50 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         print(library.json_schema(), file=out)
         return 0
     if args.command == "validate":
-        procedure = library.load_file(args.file)
-        print(f"{args.file}: valid: {procedure.key}, {len(procedure.stages)} stages", file=out)
-        stem = Path(args.file).stem
+        return _validate(args.files, out)
+    if args.command == "show":
+        out.write(describe(procedure_named(args.procedure)))
+        return 0
+    if args.command == "deadlines":
+        return _deadlines(args, out)
+    if args.command in DATABASE_COMMANDS:  # (escalate/cli.py sends these to Django)
+        raise UsageError(f"run 'escalate procedure {args.command}' (it needs the database)")
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover
+
+
+def _validate(files: list[str], out: TextIO) -> int:
+    """Each file's verdict: valid on ``out``, or its problems on stderr; 1 if any is
+    not valid."""
+    failed = 0
+    for file in files:
+        try:
+            procedure = load_definition(file)
+        except library.DefinitionError as exc:
+            failed += 1
+            out.flush()  # (so the two streams, read together, keep the files' order)
+            for line in problem_lines(exc):
+                print(line, file=sys.stderr)
+            sys.stderr.flush()
+            continue
+        print(f"{file}: valid: {procedure.key}, {len(procedure.stages)} stages", file=out)
+        stem = Path(file).stem
         if stem != procedure.key:
             print(
                 f"note: to ship it in the library, name the file {procedure.key}.toml "
                 f"(the key), not {stem}.toml",
                 file=out,
             )
-        return 0
-    if args.command == "show":
-        out.write(describe(_get(args.key)))
-        return 0
-    if args.command == "deadlines":
-        return _deadlines(args, out)
-    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover
+    if len(files) > 1:
+        print(
+            f"{len(files) - failed} of {len(files)} files valid"
+            + (f", {failed} not valid" if failed else ""),
+            file=out,
+        )
+    return 1 if failed else 0
 
 
 def _deadlines(args: argparse.Namespace, out: TextIO) -> int:
-    procedure = _get(args.key)
+    procedure = procedure_named(args.procedure)
     started: dict[int, dt.date] = {}
     for number, day in args.stage_started:
         if not 1 <= number <= len(procedure.stages):
@@ -310,7 +402,7 @@ def describe(procedure: Procedure) -> str:
         lines += [bullet.fill(f"{o.situation}: {o.go_instead}") for o in procedure.out_of_scope]
         lines.append("")
     lines.append("If someone is at immediate risk")
-    lines.append(wrap.fill(procedure.expedite.prompt))
+    lines.append(wrap.fill(procedure.expedite.prompt_words))
     lines.append(
         wrap.fill(
             "The case may start at, or move straight to, the most relevant later stage."

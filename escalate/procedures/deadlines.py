@@ -1,28 +1,39 @@
 """Deadlines and where each stage stands: when things are due, and why, in words.
 
-Pure functions of a :class:`Procedure`, a case's facts and a :class:`WorkingCalendar`.
-Each procedure is made once into a plan to count from; each stage's deadlines are kept
-by the days they count from; explanations are written when first read.
+Pure functions of a :class:`Procedure`, a case's facts and a :class:`WorkingCalendar`
+(and, for timescales counted from events of the case or set by a stage's owner, its
+:class:`CaseEvents`). Each procedure is made once into a plan to count from
+(:mod:`escalate.procedures.deadlines_plan`); each stage's deadlines are kept by the
+days they count from; explanations are written when first read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping
-from typing import Any
 
 from escalate.procedures.calendar import WorkingCalendar, format_day
+from escalate.procedures.deadlines_plan import (
+    AROSE,
+    EVENTS,
+    NO_EVENTS,
+    NONE,
+    START,
+    CaseEvents,
+    Rule,
+    StagePlan,
+    explained,
+    plan,
+    stage_deadlines_of,
+)
 from escalate.procedures.model import (
     Anchor,
     ChecklistItem,
     Procedure,
-    Region,
-    Role,
-    Stage,
     Timescale,
     Unit,
 )
+from escalate.procedures.timescales import in_words
 from escalate.procedures.vocabulary import (
     CaseFacts,
     CaseStatus,
@@ -30,6 +41,16 @@ from escalate.procedures.vocabulary import (
     StageDeadlines,
     StageStatus,
 )
+
+__all__ = [
+    "CaseEvents",
+    "act_by",
+    "deadline_for",
+    "forget_kept",
+    "outstanding",
+    "stage_deadlines",
+    "stage_statuses",
+]
 
 
 def deadline_for(
@@ -39,21 +60,90 @@ def deadline_for(
     arose: dt.date,
     stage_started: dt.date | None,
     stage_number: int,
+    events: CaseEvents = NO_EVENTS,
+    key: str = "",
 ) -> tuple[dt.date | None, str]:
-    """The due date of one timescale and how it was worked out, in words."""
-    if t.anchor is Anchor.CONCERN_AROSE:
-        anchor_day, anchor_words = arose, f"the concern arose on {format_day(arose)}"
-    elif stage_started is None:
-        return None, (
-            f"{_amount(t)} counted from the day stage {stage_number} begins, not yet known"
-        )
-    else:
-        anchor_day = stage_started
-        anchor_words = f"stage {stage_number} began on {format_day(stage_started)}"
+    """The due date of one timescale and how it was worked out, in words.
 
+    ``events``: when the case's events happened and the dates stage owners set (``key``
+    names the deadline an owner's date is for)."""
+    n = stage_number
+    if t.unit is Unit.SET_BY_OWNER:
+        return _set_by_owner(t, events.set_by_owner.get((n, key)), n)
+    anchor_day, anchor_words = _anchor(t, arose, stage_started, n, events)
+    if anchor_day is None:
+        return None, anchor_words
+    due, words = _counted(t, calendar, anchor_day, anchor_words)
+    if t.owner_may_shorten:
+        shorter = events.set_by_owner.get((n, key))
+        if shorter is not None and shorter < due:
+            due = shorter
+            words = (
+                f"{format_day(shorter)}, set by stage {n}'s owner to protect the person "
+                f"(sooner than {words})"
+            )
+    return due, f"where possible, {words}" if t.where_possible else words
+
+
+def _set_by_owner(t: Timescale, day: dt.date | None, n: int) -> tuple[dt.date | None, str]:
+    if day is None:
+        return None, f"not yet due: stage {n}'s owner sets this timescale for the case"
+    words = f"set by stage {n}'s owner for the case: {format_day(day)}"
+    return day, f"where possible, {words}" if t.where_possible else words
+
+
+def _anchor(
+    t: Timescale,
+    arose: dt.date,
+    stage_started: dt.date | None,
+    n: int,
+    events: CaseEvents,
+) -> tuple[dt.date | None, str]:
+    """The day ``t`` counts from and how it reads; or None and why it is not yet due."""
+    anchor = t.anchor
+    if anchor is Anchor.CONCERN_AROSE:
+        return arose, f"the concern arose on {format_day(arose)}"
+    if anchor is Anchor.STAGE_STARTED:
+        if stage_started is None:
+            return None, f"{in_words(t)} counted from the day stage {n} begins, not yet known"
+        return stage_started, f"stage {n} began on {format_day(stage_started)}"
+    if anchor is Anchor.PREVIOUS_STAGE_ESCALATED:
+        day = events.escalated.get(n - 1) or stage_started
+        if day is None:
+            return None, f"not yet due: {in_words(t)} counted from when stage {n - 1} is escalated"
+        return day, f"stage {n - 1} was escalated on {format_day(day)}"
+    if anchor is Anchor.OTHER_PROFESSIONAL_ACKNOWLEDGED:
+        day = events.acknowledged
+        if day is None:
+            return None, (
+                f"not yet due: {in_words(t)} counted from when the other professional "
+                "acknowledges the challenge"
+            )
+        return day, f"the other professional acknowledged the challenge on {format_day(day)}"
+    day = events.first_discussion.get(n) if stage_started is not None else None
+    if day is None:
+        return None, (
+            f"not yet due: {in_words(t)} counted from the first discussion at stage {n} (the "
+            "first meeting or contact recorded there)"
+        )
+    return day, f"the first discussion at stage {n} was on {format_day(day)}"
+
+
+def _counted(
+    t: Timescale, calendar: WorkingCalendar, anchor_day: dt.date, anchor_words: str
+) -> tuple[dt.date, str]:
+    """The due date counted from ``anchor_day`` in ``t``'s unit, and how, in words."""
+    if t.unit is Unit.IMMEDIATELY:
+        return anchor_day, f"immediately: {anchor_words}"
+    if t.unit is Unit.SAME_WORKING_DAY:
+        due = calendar.on_or_after(anchor_day)
+        words = f"{in_words(_plain(t))}: {anchor_words}"
+        if due != anchor_day:
+            words += f", so {format_day(due)}: {_skipped(calendar, anchor_day, due)}"
+        return due, words
     if t.unit is Unit.WORKING_DAYS:
         due = calendar.add_working_days(anchor_day, t.amount)
-        words = f"{_amount(t)} after {anchor_words} = {format_day(due)}"
+        words = f"{in_words(_plain(t))} after {anchor_words} = {format_day(due)}"
         counted = anchor_day + dt.timedelta(days=1)
         holidays = [
             f"{format_day(day)} {why}"
@@ -70,7 +160,7 @@ def deadline_for(
         return due, words
 
     day_n = anchor_day + dt.timedelta(days=t.amount - 1)
-    words = f"day {t.amount} (day 1 = {anchor_words}) = {format_day(day_n)}"
+    words = f"{in_words(_plain(t))} (day 1 = {anchor_words}) = {format_day(day_n)}"
     due = day_n
     if t.roll_forward and not calendar.is_working_day(day_n):
         due = calendar.on_or_after(day_n)
@@ -79,6 +169,13 @@ def deadline_for(
     if worked:
         words += f" ({format_day(due)} is {worked})"
     return due, words
+
+
+def _plain(t: Timescale) -> Timescale:
+    """``t`` as counted, without the words for what may soften or shorten it."""
+    if not (t.where_possible or t.owner_may_shorten):
+        return t
+    return t.model_copy(update={"where_possible": False, "owner_may_shorten": False})
 
 
 def _skipped(calendar: WorkingCalendar, first: dt.date, until: dt.date) -> str:
@@ -102,48 +199,50 @@ def _skipped(calendar: WorkingCalendar, first: dt.date, until: dt.date) -> str:
     )
 
 
-def _amount(t: Timescale) -> str:
-    if t.unit is Unit.WORKING_DAYS:
-        return f"{t.amount} working day{'s' if t.amount != 1 else ''}"
-    return f"day {t.amount}"
-
-
 def stage_deadlines(
     procedure: Procedure,
     calendar: WorkingCalendar,
     *,
     arose: dt.date,
     stage_started: Mapping[int, dt.date] | None = None,
+    events: CaseEvents = NO_EVENTS,
 ) -> list[StageDeadlines]:
     """Every stage's start-by, conclude-by and other deadlines.
 
     Stage 1 begins the day the concern arose unless told otherwise. A deadline counted
-    from a stage's own start is unknown (None) until that stage has begun.
+    from a stage's own start is unknown (None) until that stage has begun; one counted
+    from an event of the case (``events``) until it has happened.
 
     Each deadline's explanation is worked out when it is first read (a deadline's
     ``explanation`` is the same text either way): most callers want only the dates.
     """
     started = {1: arose, **stage_started} if stage_started else {1: arose}
-    return [_kept(stage, calendar, arose, started) for stage in _plan(procedure).stages]
+    return [_kept(stage, calendar, arose, started, events) for stage in plan(procedure).stages]
 
 
 def _kept(
-    stage: _StagePlan, calendar: WorkingCalendar, arose: dt.date, started: Mapping[int, dt.date]
+    stage: StagePlan,
+    calendar: WorkingCalendar,
+    arose: dt.date,
+    started: Mapping[int, dt.date],
+    events: CaseEvents = NO_EVENTS,
 ) -> StageDeadlines:
     """One stage's deadlines, worked out once for the days they count from and kept."""
     kind = stage.kind
-    if kind is _NONE:
+    if kind is NONE:
         return stage.unknown
-    if kind is _AROSE:
+    if kind is EVENTS:
+        return _afresh(stage, calendar, arose, started.get(stage.number), events)
+    if kind is AROSE:
         key: tuple[object, ...] = (calendar.memo_key, stage, arose)
         begun = None
     else:
         begun = started.get(stage.number)
-        if begun is None and kind is _START:
+        if begun is None and kind is START:
             return stage.unknown
         key = (
             (calendar.memo_key, stage, begun)
-            if kind is _START
+            if kind is START
             else (calendar.memo_key, stage, arose, begun)
         )
     found = _KEPT.get(key)
@@ -154,8 +253,41 @@ def _kept(
     return found
 
 
+def _afresh(
+    stage: StagePlan,
+    calendar: WorkingCalendar,
+    arose: dt.date,
+    begun: dt.date | None,
+    events: CaseEvents,
+) -> StageDeadlines:
+    """A stage's deadlines counted from the case's events, each explained at once."""
+
+    def made(rule: Rule | None) -> Deadline | None:
+        if rule is None:
+            return None
+        due, words = deadline_for(
+            rule.timescale,
+            calendar,
+            arose=arose,
+            stage_started=begun,
+            stage_number=stage.number,
+            events=events,
+            key=rule.key,
+        )
+        return Deadline(rule.key, rule.label, due, words, rule.role)
+
+    other = tuple(d for d in (made(r) for r in stage.other) if d is not None)
+    return stage_deadlines_of(
+        stage.number, stage.title, made(stage.start_by), made(stage.conclude_by), other
+    )
+
+
 def act_by(
-    procedure: Procedure, calendar: WorkingCalendar, facts: CaseFacts, number: int
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    facts: CaseFacts,
+    number: int,
+    events: CaseEvents = NO_EVENTS,
 ) -> Deadline | None:
     """When the owner of a stage must have resolved or escalated it.
 
@@ -165,19 +297,19 @@ def act_by(
     arose, stage_started = facts.arose, facts.stage_started
     if _countable(calendar, arose, stage_started):
         # Only the two stages needed: no other's deadline can be refused.
-        stages = _plan(procedure).stages
+        stages = plan(procedure).stages
         here = stages[number - 1]
         started = {1: arose, **stage_started} if stage_started else {1: arose}
         if here.conclude_by is not None:
-            conclude_by = _kept(here, calendar, arose, started).conclude_by
+            conclude_by = _kept(here, calendar, arose, started, events).conclude_by
             if conclude_by is not None and conclude_by.due:
                 return conclude_by
         if number >= len(stages) or stages[number].start_by is None:
             return None
-        start_by = _kept(stages[number], calendar, arose, started).start_by
+        start_by = _kept(stages[number], calendar, arose, started, events).start_by
     else:
         all_deadlines = stage_deadlines(
-            procedure, calendar, arose=arose, stage_started=stage_started
+            procedure, calendar, arose=arose, stage_started=stage_started, events=events
         )
         here_all = all_deadlines[number - 1]
         if here_all.conclude_by and here_all.conclude_by.due:
@@ -187,7 +319,7 @@ def act_by(
         start_by = all_deadlines[number].start_by
     if start_by is None or not start_by.due:
         return None
-    return _explained(
+    return explained(
         "act_by",
         f"Resolve or escalate to stage {number + 1} by",
         start_by.due,
@@ -215,7 +347,11 @@ def _act_by_words(number: int, start_by: Deadline) -> str:
 
 
 def stage_statuses(
-    procedure: Procedure, calendar: WorkingCalendar, facts: CaseFacts, today: dt.date
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    facts: CaseFacts,
+    today: dt.date,
+    events: CaseEvents = NO_EVENTS,
 ) -> dict[int, StageStatus]:
     """Each stage's status on ``today``, read from the case's dated facts.
 
@@ -239,7 +375,7 @@ def stage_statuses(
         elif concluded is None and (n < facts.current_stage or facts.status is not CaseStatus.OPEN):
             result[n] = StageStatus.CONCLUDED  # concluded, date not recorded
         else:
-            due = act_by(procedure, calendar, facts, n)
+            due = act_by(procedure, calendar, facts, n, events)
             overdue = due is not None and due.due is not None and today > due.due
             result[n] = StageStatus.OVERDUE if overdue else StageStatus.IN_PROGRESS
     return result
@@ -248,217 +384,6 @@ def stage_statuses(
 def outstanding(procedure: Procedure, facts: CaseFacts, number: int) -> list[ChecklistItem]:
     done = facts.checklist_done.get(number, frozenset())
     return [c for c in procedure.stage(number).checklist if c.key not in done]
-
-
-# ---------------------------------------------------------------- counting fast
-
-
-class _Explained(Deadline):
-    """A :class:`Deadline` whose explanation is worked out when first read.
-
-    It compares equal to (and hashes, prints, pickles and copies as) the plain
-    :class:`Deadline` with the same fields. ``_how`` is a function and its arguments
-    giving the explanation.
-    """
-
-    def __getattr__(self, name: str) -> str:
-        # Called only for attributes not found: the explanation before its first read.
-        if name != "explanation":
-            raise AttributeError(name)
-        how = self.__dict__["_how"]
-        text: str = how[0](*how[1:])
-        self.__dict__["explanation"] = text
-        return text
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Deadline):
-            return NotImplemented
-        return _fields(self) == _fields(other)
-
-    __hash__ = Deadline.__hash__
-
-    def __repr__(self) -> str:
-        return "Deadline" + Deadline.__repr__(self).removeprefix(type(self).__qualname__)
-
-    def __reduce__(self) -> tuple[type[Deadline], tuple[Any, ...]]:
-        return (Deadline, _fields(self))
-
-
-def _fields(d: Deadline) -> tuple[Any, ...]:
-    return (d.key, d.label, d.due, d.explanation, d.role)
-
-
-_new = object.__new__
-
-
-def _explained(
-    key: str, label: str, due: dt.date, role: Role | None, how: tuple[Any, ...]
-) -> Deadline:
-    """A :class:`Deadline` whose explanation is ``how[0](*how[1:])``, when first read."""
-    made: Deadline = _new(_Explained)
-    made.__dict__.update(key=key, label=label, due=due, role=role, _how=how)
-    return made
-
-
-def _rule_words(
-    t: Timescale,
-    calendar: WorkingCalendar,
-    arose: dt.date,
-    stage_started: dt.date | None,
-    stage_number: int,
-) -> str:
-    return deadline_for(
-        t, calendar, arose=arose, stage_started=stage_started, stage_number=stage_number
-    )[1]
-
-
-class _Rule:
-    """One deadline of one stage, ready to count."""
-
-    __slots__ = (
-        "from_arose",
-        "key",
-        "label",
-        "number",
-        "role",
-        "roll",
-        "span",
-        "timescale",
-        "unknown",
-        "working_days",
-    )
-
-    def __init__(self, key: str, label: str, t: Timescale, role: Role | None, number: int) -> None:
-        self.key, self.label, self.timescale, self.role, self.number = key, label, t, role, number
-        self.from_arose = t.anchor is Anchor.CONCERN_AROSE
-        self.working_days = t.unit is Unit.WORKING_DAYS
-        self.span = dt.timedelta(days=t.amount - 1) if not self.working_days else None
-        self.roll = t.roll_forward
-        #: The deadline while the stage it counts from has not begun.
-        self.unknown = (
-            None
-            if self.from_arose
-            else Deadline(
-                key,
-                label,
-                None,
-                f"{_amount(t)} counted from the day stage {number} begins, not yet known",
-                role,
-            )
-        )
-
-    def deadline(
-        self, calendar: WorkingCalendar, arose: dt.date, started: dt.date | None
-    ) -> Deadline:
-        """As :func:`deadline_for`, with the explanation worked out when first read."""
-        if self.from_arose:
-            anchor = arose
-        elif started is None:
-            assert self.unknown is not None
-            return self.unknown
-        else:
-            anchor = started
-        span = self.span
-        if span is None:
-            due = calendar.add_working_days(anchor, self.timescale.amount)
-        elif self.roll:
-            due = calendar.on_or_after(anchor + span)
-        else:
-            due = anchor + span
-        made: Deadline = _new(_Explained)
-        fields = made.__dict__  # quicker than update(), for the most made
-        fields["key"] = self.key
-        fields["label"] = self.label
-        fields["due"] = due
-        fields["role"] = self.role
-        fields["_how"] = (_rule_words, self.timescale, calendar, arose, started, self.number)
-        return made
-
-
-_NONE, _AROSE, _START, _BOTH = "none", "arose", "start", "both"
-
-
-class _StagePlan:
-    __slots__ = ("conclude_by", "kind", "number", "other", "start_by", "title", "unknown")
-
-    def __init__(self, stage: Stage) -> None:
-        n = self.number = stage.number
-        self.title = stage.title
-        self.start_by = (
-            _Rule("start_by", "Start by", stage.start_by, None, n) if stage.start_by else None
-        )
-        self.conclude_by = (
-            _Rule("conclude_by", "Conclude by", stage.conclude_by, None, n)
-            if stage.conclude_by
-            else None
-        )
-        self.other = tuple(
-            _Rule(d.key, d.label, d.timescale, d.role, n) for d in stage.other_deadlines
-        )
-        rules = [r for r in (self.start_by, self.conclude_by, *self.other) if r is not None]
-        from_arose = any(r.from_arose for r in rules)
-        from_start = not all(r.from_arose for r in rules)
-        #: What its deadlines count from: nothing (it has none), only the concern
-        #: arising, only the stage's start, or both.
-        self.kind = (
-            (_BOTH if from_start else _AROSE) if from_arose else (_START if rules else _NONE)
-        )
-        #: The stage's deadlines whatever the case when it has none; while it has not
-        #: begun when they all count from its start. (Unused otherwise.)
-        self.unknown = (
-            self.deadlines(_NO_CALENDAR, dt.date.min, None)
-            if self.kind in (_NONE, _START)
-            else StageDeadlines(self.number, self.title, None, None)
-        )
-
-    def deadlines(
-        self, calendar: WorkingCalendar, arose: dt.date, started: dt.date | None
-    ) -> StageDeadlines:
-        start_by, conclude_by = self.start_by, self.conclude_by
-        return _stage_deadlines(
-            self.number,
-            self.title,
-            start_by.deadline(calendar, arose, started) if start_by else None,
-            conclude_by.deadline(calendar, arose, started) if conclude_by else None,
-            tuple([r.deadline(calendar, arose, started) for r in self.other]),
-        )
-
-
-def _stage_deadlines(
-    number: int,
-    title: str,
-    start_by: Deadline | None,
-    conclude_by: Deadline | None,
-    other: tuple[Deadline, ...],
-) -> StageDeadlines:
-    """``StageDeadlines(number, title, start_by, conclude_by, other)``, made quicker by
-    filling in its fields directly (its ``__init__`` sets each through
-    ``object.__setattr__``, as it is frozen), while it is a plain frozen dataclass that
-    does nothing else on making (checked once, below; else made as usual)."""
-    if not _PLAIN_STAGE_DEADLINES:
-        return StageDeadlines(number, title, start_by, conclude_by, other)
-    made: StageDeadlines = _new(StageDeadlines)
-    made.__dict__.update(
-        number=number, title=title, start_by=start_by, conclude_by=conclude_by, other=other
-    )
-    return made
-
-
-_PLAIN_STAGE_DEADLINES = (
-    list(getattr(StageDeadlines, "__dataclass_fields__", {}))
-    == ["number", "title", "start_by", "conclude_by", "other"]
-    and not hasattr(StageDeadlines, "__post_init__")
-    and "__slots__" not in vars(StageDeadlines)
-)
-
-
-class _Plan:
-    """A procedure's deadlines, stage by stage, ready to count."""
-
-    __slots__ = ("stages",)
-
-    def __init__(self, procedure: Procedure) -> None:
-        self.stages = [_StagePlan(stage) for stage in procedure.stages]
 
 
 #: Each stage's deadlines by the calendar's counting tables
@@ -473,26 +398,3 @@ _KEPT_MOST = 20_000
 def forget_kept() -> None:
     """Forget every stage's deadlines kept (for benchmarks that time working them out)."""
     _KEPT.clear()
-
-
-#: Never asked about a day: for deadlines not yet known.
-_NO_CALENDAR = WorkingCalendar(Region.ENGLAND_AND_WALES)
-
-#: Each procedure's plan by the procedure's id, with the procedure (kept, so that its id
-#: is not reused while here). Procedures are few and long-lived (the library's, and
-#: those kept with cases, parsed once each by the application).
-_PLANS: dict[int, tuple[Procedure, _Plan]] = {}
-_PLANS_KEPT = 256
-_PLANS_LOCK = threading.Lock()
-
-
-def _plan(procedure: Procedure) -> _Plan:
-    found = _PLANS.get(id(procedure))
-    if found is not None and found[0] is procedure:
-        return found[1]
-    plan = _Plan(procedure)
-    with _PLANS_LOCK:
-        while len(_PLANS) >= _PLANS_KEPT:
-            del _PLANS[next(iter(_PLANS))]  # the oldest
-        _PLANS[id(procedure)] = (procedure, plan)
-    return plan

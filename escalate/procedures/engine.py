@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from escalate.procedures import events
+from escalate.procedures import events, routes, skips
 from escalate.procedures.calendar import OutsideCalendar, covers, format_day
 from escalate.procedures.deadlines import (
     act_by,
@@ -28,11 +28,13 @@ from escalate.procedures.deadlines import (
 from escalate.procedures.model import (
     AGENCY_ROLES,
     Procedure,
+    Protects,
     Recipient,
     Role,
-    Stage,
 )
 from escalate.procedures.moves import next_moves
+from escalate.procedures.owed import decision_notices, dedupe, moving_notices, start_notices
+from escalate.procedures.skips import role_name, role_words
 from escalate.procedures.vocabulary import (
     ALLOWED_WHEN_CLOSED,
     Action,
@@ -47,7 +49,6 @@ from escalate.procedures.vocabulary import (
     StageDeadlines,
     StageStatus,
 )
-from escalate.procedures.words import article
 
 __all__ = [
     "AGENCY_ROLES",
@@ -86,6 +87,8 @@ _VERBS: dict[Action, str] = {
     Action.EXPEDITE: "expedite the case",
     Action.REFER_TO_PANEL: "refer the case to a panel",
     Action.WITHDRAW: "withdraw the challenge",
+    Action.GIVE_NOTICE: "give notice of escalation",
+    Action.RECORD_CONSULTATION: "record a consultation before skipping stages",
 }
 
 
@@ -152,7 +155,7 @@ def check(
         if not procedure.expedite.allowed:
             raise Refused(
                 f"{procedure.name} does not allow skipping stages, even when someone is at "
-                f"immediate risk. {procedure.expedite.prompt}",
+                f"immediate risk.{_prompt(procedure)}",
                 code=RefusalCode.WRONG_STAGE,
             )
         if here >= last:
@@ -181,6 +184,8 @@ def check(
                 ),
                 code=RefusalCode.WRONG_STAGE,
             )
+        skips.check_reach(procedure, to_stage)
+        skips.check_skipper(procedure, role)
     if action is Action.REFER_TO_PANEL:
         if stage.panel is None:
             raise Refused(
@@ -192,6 +197,9 @@ def check(
                 f"This case has already been referred to the {stage.panel.name}.",
                 code=RefusalCode.INVALID,
             )
+    if action in skips.CONDITION_ACTIONS:
+        skips.check_condition_move(procedure, facts, action)
+    routes.check_ladder(procedure, facts, action)
     if action is Action.TICK and not stage.checklist:
         raise Refused(
             f"Stage {here} ({stage.title}) has no required actions to tick off.",
@@ -203,12 +211,16 @@ def check(
         raise Refused(f"You cannot {_VERBS[action]} at stage {here}.", code=RefusalCode.WRONG_STAGE)
     if role not in allowed:
         raise Refused(
-            f"{article(role.label)} {role.label.lower()} cannot {_VERBS[action]} at stage {here} "
-            f"({stage.title}) of {procedure.name}. At this stage that is for: "
-            + "; ".join(r.label.lower() for r in allowed)
+            f"{role_words(procedure, role, start=True)} cannot {_VERBS[action]} at stage "
+            f"{here} ({stage.title}) of {procedure.name}. At this stage that is for: "
+            + "; ".join(role_name(procedure, r) for r in allowed)
             + ".",
             code=RefusalCode.FORBIDDEN,
         )
+    if action is Action.EXPEDITE and to_stage is not None:
+        skips.check_consulted(procedure, facts.consulted, to_stage)
+    if action is Action.ESCALATE:
+        skips.check_notice(procedure, facts)
 
     # What the request itself must say.
     if action is Action.TICK:
@@ -235,6 +247,11 @@ def check(
         )
 
 
+def _prompt(procedure: Procedure) -> str:
+    """The procedure's words on immediate risk, after a sentence (none: nothing)."""
+    return f" {procedure.expedite.prompt}" if procedure.expedite.prompt else ""
+
+
 def _require_known_days(*days: tuple[dt.date, str]) -> None:
     """Deadlines cannot be worked out past the years whose bank holidays are known: a
     day outside them is refused in plain words, not counted without bank holidays."""
@@ -256,15 +273,15 @@ def check_owner(procedure: Procedure, number: int, role: Role) -> None:
     """Raise :class:`Refused` unless ``role`` may be the one accountable owner of a stage."""
     stage = procedure.stage(number)
     if role not in stage.owners:
-        owners = [r.label.lower() for r in stage.owners]
+        owners = [role_name(procedure, r) for r in stage.owners]
         who = (
-            f"{article(owners[0]).lower()} {owners[0]}"
+            role_words(procedure, stage.owners[0])
             if len(owners) == 1
             else "one of: " + "; ".join(owners)
         )
         raise Refused(
             f"The owner of stage {number} ({stage.title}) must be {who}, "
-            f"not {article(role.label).lower()} {role.label.lower()}.",
+            f"not {role_words(procedure, role)}.",
             code=RefusalCode.INVALID,
         )
 
@@ -281,13 +298,19 @@ def raise_case(
     start_stage: int = 1,
     immediate_risk: bool = False,
     reason: str = "",
+    consulted: frozenset[Role] = frozenset(),
+    kinds: frozenset[str] = frozenset(),
+    person: Protects | None = None,
 ) -> Outcome:
-    """Open a case at stage 1, or at a later stage when the procedure allows expediting."""
+    """Open a case at stage 1, or at a later stage when the procedure allows expediting
+    (``consulted``: whom the person raising it consulted first, where a skip needs it;
+    ``kinds``: the kinds of case they said apply, and ``person``: whom it is about, for
+    the procedure's routes)."""
     if role not in AGENCY_ROLES:
         raise Refused(
-            f"{article(role.label)} {role.label.lower()} cannot raise a challenge: challenges are "
-            "raised by someone working in a member agency ("
-            + "; ".join(r.label.lower() for r in Role if r in AGENCY_ROLES)
+            f"{role_words(procedure, role, start=True)} cannot raise a challenge: challenges "
+            "are raised by someone working in a member agency ("
+            + "; ".join(role_name(procedure, r) for r in Role if r in AGENCY_ROLES)
             + ").",
             code=RefusalCode.FORBIDDEN,
         )
@@ -304,13 +327,17 @@ def raise_case(
             f"{procedure.name} has stages 1 to {last}; there is no stage {start_stage}.",
             code=RefusalCode.INVALID,
         )
+    routes.check_kinds(procedure, kinds, person)
+    routes.check_start(procedure, CaseFacts(arose=arose, kinds=kinds), start_stage)
     if start_stage > 1:
         if not procedure.expedite.allowed:
             raise Refused(
                 f"{procedure.name} always starts at stage 1, even when someone is at "
-                f"immediate risk. {procedure.expedite.prompt}",
+                f"immediate risk.{_prompt(procedure)}",
                 code=RefusalCode.WRONG_STAGE,
             )
+        skips.check_reach(procedure, start_stage, raising=True)
+        skips.check_skipper(procedure, role)
         if not immediate_risk:
             raise Refused(
                 f"A case can start at stage {start_stage} only when someone is at immediate "
@@ -323,6 +350,7 @@ def raise_case(
                 "immediate risk.",
                 code=RefusalCode.INVALID,
             )
+        skips.check_consulted(procedure, consulted, start_stage, raising=True)
     # Stage 1 begins the day the disagreement arose; an expedited case begins its
     # first stage on the day it is raised.
     started = {1: arose} if start_stage == 1 else {start_stage: on}
@@ -331,6 +359,8 @@ def raise_case(
         stage_started=started,
         current_stage=start_stage,
         immediate_risk=immediate_risk,
+        kinds=kinds,
+        person=person,
     )
     event = events.notice_of(Action.RAISE if start_stage == 1 else Action.EXPEDITE)
     notices = [
@@ -339,14 +369,17 @@ def raise_case(
         )
     ]
     if start_stage == 1:
-        notices += _start_notices(procedure.stage(1), event, 1)
+        notices += start_notices(procedure.stage(1), event, 1)
     else:
         # Starting late is a decision taken at stage 1, like expediting from it: whoever
         # moving the case from stage 1 to here would tell is told now.
         notices.append(Notice(Recipient.STAGE_OWNER, event, start_stage, "they own this stage"))
-        notices += _moving_notices(procedure, 1, start_stage, event)
-        notices += _decision_notices(procedure, procedure.stage(1), event, start_stage)
-    return Outcome(facts, _dedupe(notices))
+        notices += moving_notices(procedure, 1, start_stage, event)
+        notices += decision_notices(procedure, procedure.stage(1), event, start_stage)
+    if immediate_risk:
+        notices += skips.at_risk_notices(procedure, event, start_stage)
+    notices += routes.raise_notices(procedure, kinds, event, start_stage)
+    return Outcome(facts, dedupe(notices))
 
 
 #: Moves that conclude the current stage on the day given.
@@ -384,6 +417,8 @@ def apply(
 
     if action is Action.RECORD:
         return Outcome(facts, ())
+    if action in skips.CONDITION_ACTIONS:
+        return skips.apply_condition_move(procedure, facts, action)
     if action is Action.TICK:
         done = dict(facts.checklist_done)
         done[here] = done.get(here, frozenset()) | {item or ""}
@@ -393,13 +428,16 @@ def apply(
     if action in (Action.ESCALATE, Action.EXPEDITE):
         target = to_stage or here + 1
         notices.append(Notice(Recipient.STAGE_OWNER, event, target, "they now own the case"))
-        notices += _moving_notices(procedure, here, target, event)
+        notices += moving_notices(procedure, here, target, event)
+        if action is Action.EXPEDITE and not facts.immediate_risk:
+            notices += skips.at_risk_notices(procedure, event, target)
         facts = replace(
             facts,
             current_stage=target,
             stage_started={**facts.stage_started, target: on},
             stage_concluded={**facts.stage_concluded, here: on},
             immediate_risk=facts.immediate_risk or action is Action.EXPEDITE,
+            consulted=frozenset(),
         )
     elif action is Action.RESOLVE:
         for duty in stage.on_resolved:
@@ -435,52 +473,5 @@ def apply(
             stage_concluded={**facts.stage_concluded, here: on},
         )
 
-    notices += _decision_notices(procedure, stage, event, facts.current_stage)
-    return Outcome(facts, _dedupe(notices))
-
-
-def _moving_notices(procedure: Procedure, here: int, target: int, event: str) -> list[Notice]:
-    """Who moving a case on from stage ``here`` to stage ``target`` tells (besides the new
-    owner): each stage left unresolved says whom to tell, and each stage begun whom it
-    tells. Expediting (or starting late) passes through the stages it skips, so whoever
-    they would have told is told now (Warrington: the partnership manager when a case
-    reaches step 4). Every notice is about the stage the case is now at."""
-    notices: list[Notice] = []
-    for passed in procedure.stages[here - 1 : target - 1]:
-        if passed.number > here:
-            notices += _start_notices(passed, event, target)
-        if passed.on_unresolved:
-            notices += [
-                Notice(r, event, target, f"stage {passed.number}: {passed.on_unresolved.text}")
-                for r in passed.on_unresolved.notify
-            ]
-    return notices + _start_notices(procedure.stage(target), event, target)
-
-
-def _decision_notices(procedure: Procedure, stage: Stage, event: str, at: int) -> list[Notice]:
-    """Who is told of a decision made at ``stage``: those told of every decision at it,
-    and those told of every decision at every stage."""
-    return [
-        Notice(r, event, at, f"told of every decision at stage {stage.number} ({stage.title})")
-        for r in stage.on_every_decision
-    ] + [
-        Notice(r, event, at, "told of every decision at every stage")
-        for r in procedure.on_every_decision
-    ]
-
-
-def _start_notices(stage: Stage, event: str, at: int) -> list[Notice]:
-    return [
-        Notice(r, event, at, f"stage {stage.number} ({stage.title}) has begun")
-        for r in stage.notify_on_start
-    ]
-
-
-def _dedupe(notices: list[Notice]) -> tuple[Notice, ...]:
-    seen: set[Recipient] = set()
-    result = []
-    for n in notices:
-        if n.recipient not in seen:
-            seen.add(n.recipient)
-            result.append(n)
-    return tuple(result)
+    notices += decision_notices(procedure, stage, event, facts.current_stage)
+    return Outcome(facts, dedupe(notices))

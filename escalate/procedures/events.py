@@ -78,6 +78,20 @@ _DECLARED: tuple[EventKind, ...] = (
         "The case has been referred to a panel",
         "referred to a panel",
     ),
+    _at_once(
+        "escalation.notice_given",
+        "Notice of intention to escalate given",
+        "The agency that raised the challenge has given notice that it intends to escalate "
+        "it beyond stage {stage}",
+        "notice of intention to escalate",
+    ),
+    EventKind("consultation.recorded", "Consultation before skipping stages recorded"),
+    EventKind(
+        "timescale.set",
+        "Timescale set by the stage's owner",
+        "The owner of stage {stage} has set a timescale",
+        "timescale set at stage {stage}",
+    ),
     # The chronology's entries for moving a case on (their emails are the notices above).
     EventKind("stage.escalated", "Escalated"),
     EventKind("stage.expedited", "Expedited"),
@@ -196,6 +210,8 @@ _RECORDED_AS: Mapping[Action, str] = {
     Action.EXPEDITE: "stage.expedited",
     Action.REFER_TO_PANEL: "panel.referred",
     Action.WITHDRAW: "case.withdrawn",
+    Action.GIVE_NOTICE: "escalation.notice_given",
+    Action.RECORD_CONSULTATION: "consultation.recorded",
 }
 
 #: What the engine's notices of each move say happened. Noting and ticking tell nobody.
@@ -206,6 +222,7 @@ _NOTICES: Mapping[Action, str] = {
     Action.EXPEDITE: "case.expedited",
     Action.REFER_TO_PANEL: "case.referred_to_panel",
     Action.WITHDRAW: "case.withdrawn",
+    Action.GIVE_NOTICE: "escalation.notice_given",
 }
 
 

@@ -12,6 +12,8 @@ from escalate.procedures.base import Frozen, Slug, Text, refuse_duplicate_keys
 
 
 class FieldKind(StrEnum):
+    """What a referral form field holds: one line of text, several lines, or a date."""
+
     TEXT = "text"
     LONG_TEXT = "long_text"
     DATE = "date"
@@ -32,18 +34,29 @@ class Prefill(StrEnum):
 
 
 class FormField(Frozen):
-    key: Slug
-    label: Text
-    kind: FieldKind = FieldKind.TEXT
-    prefill: Prefill | None = None
-    required: bool = True
+    """One field of a referral form."""
+
+    key: Slug = Field(description="Names the field; unique within the form.")
+    label: Text = Field(description="The field's label, as the form shows it.")
+    kind: FieldKind = Field(
+        default=FieldKind.TEXT,
+        description="text (one line), long_text (several lines) or date.",
+    )
+    prefill: Prefill | None = Field(
+        default=None, description="The case fact the field is filled in from, if any."
+    )
+    required: bool = Field(default=True, description="Must the field be filled in?")
 
 
 class ReferralForm(Frozen):
-    title: Text
-    submit_to: Text
-    fields: tuple[FormField, ...] = Field(min_length=1)
-    source: str | None = None
+    """The form the final stage refers a case to the board with."""
+
+    title: Text = Field(description="The form's title, as the document names it.")
+    submit_to: Text = Field(description="Who the completed form is sent to.")
+    fields: tuple[FormField, ...] = Field(
+        min_length=1, description="The form's fields, in the order the form asks them."
+    )
+    source: str | None = Field(default=None, description="The words of the document this follows.")
 
     @field_validator("fields")
     @classmethod

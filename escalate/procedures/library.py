@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from escalate.procedures import model
+from escalate.procedures import model, schema
 from escalate.procedures.model import DefinitionProblem, Procedure
+from escalate.procedures.positions import Lines
 
 LIBRARY = Path(__file__).parent / "library"
 
@@ -27,13 +31,40 @@ _TOO_DEEP = (
 )
 
 
-class DefinitionError(Exception):
-    """A procedure definition that cannot be used, and every reason why."""
+@dataclass(frozen=True)
+class Problem:
+    """One reason a definition cannot be used: the TOML line it is on (when known), the
+    field (``stages[1] (stage 2).conclude_by.amount``; empty for the whole file) and
+    what is wrong, for a web page to show beside the text."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        """As the command line prints it: "line 42, stages[1].title: must not be empty".
+        A problem without a field (bad TOML, not UTF-8) already says its line."""
+        if not self.field:
+            return self.message
+        where = f"line {self.line}, {self.field}" if self.line else self.field
+        return f"{where}: {self.message}"
+
+
+class DefinitionError(Exception):
+    """A procedure definition that cannot be used, and every reason why: ``problems``
+    as one line of words each, ``located`` the same as :class:`Problem` s."""
+
+    def __init__(self, source: str, problems: Sequence[str | Problem]) -> None:
         self.source = source
-        self.problems = problems
-        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+        self.located: tuple[Problem, ...] = tuple(
+            p if isinstance(p, Problem) else Problem(None, "", p) for p in problems
+        )
+        self.problems = [str(p) for p in self.located]
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+
+#: tomllib's position of a syntax error: "(at line 3, column 10)".
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def parse(text: str, source: str = "<definition>") -> Procedure:
@@ -42,13 +73,29 @@ def parse(text: str, source: str = "<definition>") -> Procedure:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError(source, [f"this is not valid TOML: {exc}"]) from None
+        at = _AT_LINE.search(str(exc))
+        line = int(at.group(1)) if at else None
+        raise DefinitionError(
+            source, [Problem(line, "", f"this is not valid TOML: {exc}")]
+        ) from None
     except RecursionError:  # deeper than the scan saw (it cannot see every TOML form)
         raise DefinitionError(source, [_TOO_DEEP]) from None
-    return from_dict(data, source)
+    except ValueError:  # a number too long for Python to read (over 4,300 digits)
+        run = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, run.start()) + 1 if run else None
+        where = f" on line {line}" if line else ""
+        raise DefinitionError(
+            source,
+            [Problem(line, "", f"a number{where} is too long: no timescale needs so many digits")],
+        ) from None
+    return from_dict(data, source, text=text)
 
 
-def from_dict(data: dict[str, Any], source: str = "<definition>") -> Procedure:
+def from_dict(
+    data: dict[str, Any], source: str = "<definition>", *, text: str | None = None
+) -> Procedure:
+    """Validate parsed data; ``text``, the TOML it was read from, gives each problem
+    its line."""
     if _nesting(data) > MAX_NESTING:
         raise DefinitionError(source, [_TOO_DEEP])
     try:
@@ -68,7 +115,8 @@ def from_dict(data: dict[str, Any], source: str = "<definition>") -> Procedure:
                 len(d) > len(e["loc"]) and d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper
             )
         ]
-        raise DefinitionError(source, [_describe(e, data) for e in errors]) from None
+        lines = Lines(text) if text is not None else None
+        raise DefinitionError(source, [_problem(e, data, lines) for e in errors]) from None
 
 
 def _bracket_depth(text: str) -> int:
@@ -139,8 +187,12 @@ def load_file(path: Path | str) -> Procedure:
         raise DefinitionError(
             str(path),
             [
-                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} is not UTF-8); "
-                "save the file as UTF-8"
+                Problem(
+                    line,
+                    "",
+                    f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} is not "
+                    "UTF-8); save the file as UTF-8",
+                )
             ],
         ) from None
     return parse(text, str(path))
@@ -154,7 +206,8 @@ def load_library() -> dict[str, Procedure]:
         procedure = load_file(path)
         if procedure.key != path.stem:
             raise DefinitionError(
-                str(path), [f"key: {procedure.key!r} must match the file name {path.stem!r}"]
+                str(path),
+                [Problem(None, "key", f"{procedure.key!r} must match the file name {path.stem!r}")],
             )
         procedures[procedure.key] = procedure
     return procedures
@@ -169,67 +222,78 @@ def get(key: str) -> Procedure:
 
 
 def json_schema() -> str:
-    return json.dumps(Procedure.model_json_schema(), indent=2)
+    """The definition format's JSON Schema, every field described."""
+    return json.dumps(schema.json_schema(), indent=2)
 
 
 # ---------------------------------------------------------------- messages
 
 
-def _describe(error: Any, data: dict[str, Any]) -> str:
-    """One pydantic error as 'where: what is wrong', in plain English."""
+def _problem(error: Any, data: dict[str, Any], lines: Lines | None) -> Problem:
+    """One pydantic error as where it is and what is wrong, in plain English."""
     loc_parts = tuple(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, DefinitionProblem):
+        loc_parts += cause.at
+    field = _location(loc_parts, data)
+    message = _describe(error, loc_parts)
+    if field == "(definition)" and error["type"] == "value_error":
+        field = ""  # a problem of the whole definition says so itself
+    line = lines.line_of(loc_parts) if lines is not None else None
+    return Problem(line, field, message)
+
+
+def _describe(error: Any, loc_parts: tuple[Any, ...]) -> str:
+    """What is wrong, in plain English (the field is said apart)."""
     kind = error["type"]
     given = error.get("input")
     ctx = error.get("ctx") or {}
     cause = ctx.get("error")
-    if isinstance(cause, DefinitionProblem):
-        loc_parts += cause.at
-    loc = _location(loc_parts, data)
 
     if kind == "missing":
-        return f"{loc}: is required but missing"
+        return "is required but missing"
     if kind == "extra_forbidden":
         name = str(loc_parts[-1]) if loc_parts else ""
         hint = _closest(name, _known_fields(loc_parts[:-1]))
-        return f"{loc}: is not a field this format knows" + (
+        return "is not a field this format knows" + (
             f"; did you mean {hint!r}?" if hint else " (check the spelling)"
         )
     if kind == "enum":
         expected = ctx.get("expected", "")
         hint = _closest(str(given), _enum_values(expected))
-        return f"{loc}: {given!r} is not allowed; use one of {expected}" + (
+        return f"{given!r} is not allowed; use one of {expected}" + (
             f" (did you mean {hint!r}?)" if hint else ""
         )
     if kind == "string_pattern_mismatch":
         return (
-            f"{loc}: {given!r} must be lower-case letters and digits, joined by single hyphens "
+            f"{given!r} must be lower-case letters and digits, joined by single hyphens "
             "or underscores (for example 'cheshire-east-sab')"
         )
     if kind == "string_too_long":
-        return f"{loc}: is too long; keep it to {ctx.get('max_length')} characters"
+        return f"is too long; keep it to {ctx.get('max_length')} characters"
     if kind == "greater_than_equal":
-        return f"{loc}: {given!r} must be {ctx.get('ge')} or more"
+        return f"{given!r} must be {ctx.get('ge')} or more"
     if kind == "less_than_equal":
-        return f"{loc}: {given!r} must be {ctx.get('le')} or less"
+        return f"{given!r} must be {ctx.get('le')} or less"
     if kind in ("too_short", "string_too_short"):
-        return f"{loc}: must not be empty"
+        return "must not be empty"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{loc}: {given!r} must be a whole number"
+        return f"{given!r} must be a whole number"
     if kind in ("bool_type", "bool_parsing"):
-        return f"{loc}: {given!r} must be true or false"
+        return f"{given!r} must be true or false"
     if kind == "string_type":
-        return f"{loc}: {given!r} must be text in quotes"
+        return f"{given!r} must be text in quotes"
     if kind in ("tuple_type", "list_type"):
-        return f"{loc}: must be a list (a [ ... ] array, or [[{_last_name(loc_parts)}]] tables)"
+        return f"must be a list (a [ ... ] array, or [[{_last_name(loc_parts)}]] tables)"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{loc}: {given!r} must be a table of fields, not a single value"
+        return f"{given!r} must be a table of fields, not a single value"
     if kind == "value_error":
         message = cause.message if isinstance(cause, DefinitionProblem) else str(cause or "")
         message = message or error["msg"]
-        return f"{loc}: {message}" if loc != "(definition)" else message
+        return message
     if kind.startswith("date"):
-        return f"{loc}: {given!r} is not a date; write it as YYYY-MM-DD (no quotes)"
-    return f"{loc}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+        return f"{given!r} is not a date; write it as YYYY-MM-DD (no quotes)"
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}"
 
 
 def _location(loc: tuple[Any, ...], data: Any) -> str:

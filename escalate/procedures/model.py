@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Self
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from escalate.procedures.base import DefinitionProblem as DefinitionProblem
 from escalate.procedures.base import Frozen as Frozen
@@ -23,6 +24,10 @@ from escalate.procedures.forms import FieldKind as FieldKind
 from escalate.procedures.forms import FormField as FormField
 from escalate.procedures.forms import Prefill as Prefill
 from escalate.procedures.forms import ReferralForm as ReferralForm
+from escalate.procedures.naming import NOT_GIVEN as NOT_GIVEN
+from escalate.procedures.naming import RoleNames as RoleNames
+from escalate.procedures.naming import StageGroup as StageGroup
+from escalate.procedures.naming import SubjectLabel, check_stage_groups
 from escalate.procedures.roles import AGENCY_ROLES as AGENCY_ROLES
 from escalate.procedures.roles import MANAGERS as MANAGERS
 from escalate.procedures.roles import PARTNERSHIP_ROLES as PARTNERSHIP_ROLES
@@ -34,6 +39,7 @@ from escalate.procedures.stages import DUTY_RECIPIENTS as DUTY_RECIPIENTS
 from escalate.procedures.stages import ChecklistItem as ChecklistItem
 from escalate.procedures.stages import Duty as Duty
 from escalate.procedures.stages import DutyKind as DutyKind
+from escalate.procedures.stages import ForumFor as ForumFor
 from escalate.procedures.stages import NamedDeadline as NamedDeadline
 from escalate.procedures.stages import Panel as Panel
 from escalate.procedures.stages import Stage as Stage
@@ -46,9 +52,34 @@ from escalate.procedures.timescales import always_later, in_words
 
 
 class Protects(StrEnum):
+    """Whom a procedure protects (and a route applies to)."""
+
     ADULTS = "adults"
     CHILDREN = "children"
     BOTH = "both"
+
+
+def check_routes(procedure: Procedure) -> None:
+    """A stage's ``forum_for`` needs a joint procedure; a route's ``applies_to`` must be
+    someone the procedure protects."""
+    for i, stage in enumerate(procedure.stages):
+        if stage.forum_for is not None and procedure.protects is not Protects.BOTH:
+            raise DefinitionProblem(
+                f"gives a forum for adults and one for children, but this procedure "
+                f"protects {procedure.protects.value} only, so every case goes to the same "
+                "forum: leave forum_for out and name the forum in the stage's title or "
+                "guidance",
+                at=("stages", i, "forum_for"),
+            )
+    for i, route in enumerate(procedure.routes):
+        group = route.applies_to
+        if group is not None and procedure.protects not in (group, Protects.BOTH):
+            raise DefinitionProblem(
+                f"applies to {group.value}, but this procedure protects "
+                f"{procedure.protects.value} only, so no case is ever of this kind: "
+                "leave applies_to out or correct it",
+                at=("routes", i, "applies_to"),
+            )
 
 
 class OutOfScope(Frozen):
@@ -63,12 +94,79 @@ class Category(Frozen):
 
 
 class Expedite(Frozen):
-    """What happens when someone is at immediate risk."""
+    """What happens when someone is at immediate risk. Left out: no stage is skipped,
+    and the document gives no words of its own about immediate risk."""
 
-    allowed: bool = Field(description="May a case start at, or jump to, a later stage?")
-    prompt: Text = Field(description="The immediate referral or front-door contact to make now.")
+    allowed: bool = Field(
+        default=False, description="May a case start at, or jump to, a later stage?"
+    )
+    prompt: Text | None = Field(
+        default=None,
+        description="The immediate referral or front-door contact to make now; left out "
+        "where the document does not say.",
+    )
     guidance: str | None = None
     source: str | None = None
+    notify: tuple[Recipient, ...] = Field(
+        default=(),
+        description="Who is told the moment a case is marked as at immediate risk (raised "
+        "as such, or expedited), besides whoever the move tells anyway.",
+    )
+    skip_roles: tuple[Role, ...] = Field(
+        default=(),
+        description="Only these roles may skip stages (expedite, or raise at a later "
+        "stage); default: whoever may escalate the stage skipped from.",
+    )
+    skip_up_to: int | None = Field(
+        default=None, ge=2, description="The latest stage a skip may reach; default: any."
+    )
+    skip_needs_consultation: Role | None = Field(
+        default=None,
+        description="A skip needs a recorded consultation with someone in this role "
+        "(such as 'line_manager') first.",
+    )
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_notify(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
+        refuse_duplicates("recipient", [r.value for r in told])
+        return told
+
+    @field_validator("skip_roles")
+    @classmethod
+    def _unique_skip_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
+        refuse_duplicates("role", [r.value for r in roles])
+        return roles
+
+    @field_validator("skip_needs_consultation")
+    @classmethod
+    def _consult_an_agency_role(cls, role: Role | None) -> Role | None:
+        if role is not None and role not in AGENCY_ROLES:
+            raise ValueError(
+                f"{role.value!r} is a partnership role; the consultation before a skip is "
+                "with someone in the agency skipping ("
+                + ", ".join(repr(r.value) for r in Role if r in AGENCY_ROLES)
+                + ")"
+            )
+        return role
+
+    @model_validator(mode="after")
+    def _skip_rules_need_skipping(self) -> Self:
+        if self.allowed:
+            return self
+        for name in ("skip_roles", "skip_up_to", "skip_needs_consultation"):
+            if getattr(self, name) not in ((), None):
+                raise DefinitionProblem(
+                    f"says who may skip stages, but allowed is false so no stage is ever "
+                    f"skipped: set allowed = true or leave {name} out",
+                    at=(name,),
+                )
+        return self
+
+    @property
+    def prompt_words(self) -> str:
+        """The prompt, or that the document does not give one."""
+        return self.prompt or f"What to do when someone is at immediate risk: {NOT_GIVEN}."
 
 
 class PolicyIssues(Frozen):
@@ -91,12 +189,69 @@ class PolicyIssues(Frozen):
         return told
 
 
+class Route(Frozen):
+    """A kind of case that goes somewhere else ("a looked-after child: to the named
+    officer for looked-after children instead of the stages"). The person raising a case
+    ticks the kinds that apply; each one's ``notify`` is told when the case is raised."""
+
+    when: Slug = Field(
+        description="Names the kind of case ('looked_after_child'); unique within the procedure."
+    )
+    label: Text = Field(
+        description="The kind of case as the person raising it ticks it ('The child is "
+        "looked after by the local authority')."
+    )
+    go_to: Text = Field(
+        description="Who such a case goes to ('Named officer for looked-after children')."
+    )
+    how: Text | None = Field(
+        default=None, description="How to reach them, where the document says."
+    )
+    instead_of_ladder: bool = Field(
+        default=False,
+        description="Such a case goes to them instead of up the stages: it is never "
+        "escalated or expedited (it is resolved or withdrawn at its stage). Left out: "
+        "they are told as well, and the stages run as usual.",
+    )
+    applies_to: Protects | None = Field(
+        default=None,
+        description="Only cases about adults, or only about children (a family's case is "
+        "a child's); left out: any case.",
+    )
+    notify: tuple[Recipient, ...] = Field(
+        default=(), description="Who is told when a case of this kind is raised."
+    )
+    source: str | None = Field(default=None, description="The line of the document.")
+
+    @field_validator("notify")
+    @classmethod
+    def _unique_notify(cls, told: tuple[Recipient, ...]) -> tuple[Recipient, ...]:
+        refuse_duplicates("recipient", [r.value for r in told])
+        return told
+
+    @field_validator("applies_to")
+    @classmethod
+    def _one_group(cls, group: Protects | None) -> Protects | None:
+        if group is Protects.BOTH:
+            raise ValueError(
+                "'both' is every case: leave applies_to out, or say 'adults' or 'children'"
+            )
+        return group
+
+
 class Source(Frozen):
     title: Text
     publisher: Text
     file: str | None = None
     url: str | None = None
-    dated: Text
+    dated: Text | None = Field(
+        default=None, description="When the document is dated; left out where it is undated."
+    )
+
+    @property
+    def dated_words(self) -> str:
+        """When the document is dated, or "not given"."""
+        return self.dated or NOT_GIVEN
 
 
 class Procedure(Frozen):
@@ -113,7 +268,25 @@ class Procedure(Frozen):
     guidance: Text
     out_of_scope: tuple[OutOfScope, ...] = ()
     categories: tuple[Category, ...] = ()
-    expedite: Expedite
+    expedite: Expedite = Field(
+        default_factory=Expedite,
+        description="What happens when someone is at immediate risk; left out where the "
+        "document does not say (no stage is skipped).",
+    )
+    email_subject_label: SubjectLabel | None = Field(
+        default=None,
+        description="A label every email about a case carries in its subject, such as a "
+        "protective marking ('OFFICIAL-SENSITIVE'): one short line, never personal data.",
+    )
+    role_names: RoleNames = Field(
+        default_factory=RoleNames,
+        description="The procedure's own names for roles ('Head of service' for "
+        "senior_manager), shown wherever the role is named for this procedure.",
+    )
+    stage_groups: tuple[StageGroup, ...] = Field(
+        default=(),
+        description="Headings the document groups stages under ('Informal': stages 1 and 2).",
+    )
     on_every_decision: tuple[Recipient, ...] = Field(
         default=(),
         description="Who is told of every decision at every stage (resolve, escalate, "
@@ -125,6 +298,11 @@ class Procedure(Frozen):
     )
     readings: tuple[Text, ...] = Field(
         default=(), description="How ambiguous passages of the source document were read."
+    )
+    routes: tuple[Route, ...] = Field(
+        default=(),
+        description="Kinds of case that go somewhere else, such as to a named officer "
+        "instead of up the stages; the person raising a case ticks those that apply.",
     )
     stages: tuple[Stage, ...] = Field(min_length=1)
 
@@ -170,6 +348,12 @@ class Procedure(Frozen):
                     "at the stage it goes to",
                     at=(i, "escalate_roles"),
                 )
+        if stages[-1].notice_before_escalation:
+            raise DefinitionProblem(
+                f"stage {stages[-1].number} is the final stage, so it is never escalated and "
+                "needs no notice before escalation: leave notice_before_escalation out",
+                at=(len(stages) - 1, "notice_before_escalation"),
+            )
         if stages[-1].escalate_roles:
             raise DefinitionProblem(
                 f"stage {stages[-1].number} is the final stage, so it cannot be escalated: "
@@ -198,6 +382,19 @@ class Procedure(Frozen):
         refuse_duplicate_keys("categories", [c.key for c in categories])
         return categories
 
+    @field_validator("routes")
+    @classmethod
+    def _unique_routes(cls, routes: tuple[Route, ...]) -> tuple[Route, ...]:
+        seen: set[str] = set()
+        for i, route in enumerate(routes):
+            if route.when in seen:
+                raise DefinitionProblem(
+                    f"duplicate kind of case {route.when!r}: each route needs its own 'when'",
+                    at=(i, "when"),
+                )
+            seen.add(route.when)
+        return routes
+
     @field_validator("review")
     @classmethod
     def _review_after_effective(
@@ -210,6 +407,39 @@ class Procedure(Frozen):
                 f"{effective.isoformat()}"
             )
         return review
+
+    @model_validator(mode="after")
+    def _refer_to_real_stages(self) -> Self:
+        last = len(self.stages)
+        check_stage_groups(self.stage_groups, last)
+        up_to = self.expedite.skip_up_to
+        if up_to is not None and up_to > last:
+            raise DefinitionProblem(
+                f"there is no stage {up_to}: this procedure has stages 1 to {last}",
+                at=("expedite", "skip_up_to"),
+            )
+        acting = {r for stage in self.stages for r in stage.roles}
+        idle = [r.value for r in self.expedite.skip_roles if r not in acting]
+        if idle:
+            raise DefinitionProblem(
+                f"{', '.join(repr(r) for r in idle)} acts at no stage of this procedure, so "
+                "cannot skip stages: list roles that act at a stage",
+                at=("expedite", "skip_roles"),
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _routes_fit_whom_it_protects(self) -> Self:
+        check_routes(self)
+        return self
+
+    def role_label(self, role: Role) -> str:
+        """What this procedure calls ``role`` ("Head of service"), or its usual label."""
+        return self.role_names.of(role)
+
+    def group_of(self, number: int) -> StageGroup | None:
+        """The group stage ``number`` is listed under, if any."""
+        return next((g for g in self.stage_groups if number in g.stages), None)
 
     @property
     def final_stage(self) -> Stage:

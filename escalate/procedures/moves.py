@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from escalate.procedures import routes
 from escalate.procedures.model import AGENCY_ROLES, Procedure, Role
+from escalate.procedures.skips import condition_moves, reachable, skippers
 from escalate.procedures.vocabulary import Action, CaseFacts, CaseStatus, Move
 
 
@@ -19,7 +21,8 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
     moves.append(
         Move(Action.RESOLVE, stage.resolvers, label=f"Record that stage {stage.number} resolved it")
     )
-    if stage.number < len(procedure.stages):
+    # A case that goes elsewhere instead of up the stages (``[[routes]]``) is never moved on.
+    if stage.number < len(procedure.stages) and routes.diverted(procedure, facts) is None:
         nxt = procedure.stage(stage.number + 1)
         moves.append(
             Move(
@@ -31,12 +34,16 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
         )
         if procedure.expedite.allowed:
             for later in procedure.stages[stage.number + 1 :]:
+                if not reachable(procedure, later.number):
+                    break
                 moves.append(
                     Move(
                         Action.EXPEDITE,
                         # The escalating side decides: whoever may escalate this stage, or
-                        # an agency role of the later stage (a senior manager told directly).
-                        _union(
+                        # an agency role of the later stage (a senior manager told
+                        # directly); only the roles the procedure names, where it does.
+                        skippers(procedure)
+                        or _union(
                             stage.escalators, tuple(r for r in later.roles if r in AGENCY_ROLES)
                         ),
                         to_stage=later.number,
@@ -44,6 +51,7 @@ def next_moves(procedure: Procedure, facts: CaseFacts) -> list[Move]:
                         label=f"Expedite to stage {later.number}: {later.title}",
                     )
                 )
+    moves += condition_moves(procedure, facts, moves)
     if stage.panel and stage.number not in facts.panel_referred:
         moves.append(
             Move(Action.REFER_TO_PANEL, stage.roles, label=f"Refer to the {stage.panel.name}")

@@ -19,7 +19,13 @@ from escalate.procedures.base import (
 )
 from escalate.procedures.forms import ReferralForm
 from escalate.procedures.roles import Recipient, Role
-from escalate.procedures.timescales import Anchor, Timescale, always_later, in_words
+from escalate.procedures.timescales import (
+    Anchor,
+    Timescale,
+    always_later,
+    check_in_stage,
+    in_words,
+)
 
 
 class DutyKind(StrEnum):
@@ -92,6 +98,16 @@ class Panel(Frozen):
     notify: tuple[Recipient, ...] = ()
 
 
+class ForumFor(Frozen):
+    """In a joint procedure, the forum that hears a stage for an adult's case and for a
+    child's ("the Safeguarding Adults Board's panel" and "the Children's Partnership
+    executive"), chosen by whom the case is about (a family's case is a child's)."""
+
+    adults: Text = Field(description="The forum for a case about an adult.")
+    children: Text = Field(description="The forum for a case about a child or a family.")
+    source: str | None = Field(default=None, description="The line of the document.")
+
+
 class Stage(Frozen):
     number: int = Field(ge=1)
     title: Text
@@ -122,7 +138,17 @@ class Stage(Frozen):
     )
     on_resolved: tuple[Duty, ...] = ()
     on_unresolved: Unresolved | None = None
+    notice_before_escalation: bool = Field(
+        default=False,
+        description="The escalating agency must tell the other organisation that it "
+        "intends to escalate (a notice recorded on the case) before it escalates this stage.",
+    )
     panel: Panel | None = None
+    forum_for: ForumFor | None = Field(
+        default=None,
+        description="A joint procedure's forum for this stage, one for an adult's case "
+        "and one for a child's: shown on the case, chosen by whom it is about.",
+    )
     referral_form: ReferralForm | None = None
     source: str | None = None
 
@@ -134,6 +160,12 @@ class Stage(Frozen):
     def told_by_owner(self) -> tuple[str, ...]:
         """Whom the stage's owner must tell themselves (its checklist's ``informs``)."""
         return tuple(c.informs for c in self.checklist if c.informs)
+
+    @property
+    def owner_sets_timescales(self) -> bool:
+        """Whether the stage's owner may set (or shorten) one of its deadlines."""
+        every = [self.conclude_by, *(d.timescale for d in self.other_deadlines)]
+        return any(t is not None and t.counted_by_owner for t in every)
 
     @property
     def escalators(self) -> tuple[Role, ...]:
@@ -198,6 +230,12 @@ class Stage(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         s, c = self.start_by, self.conclude_by
+        others = [("conclude_by", c)] if c else []
+        others += [
+            (f"other_deadlines.{i}.timescale", d.timescale)
+            for i, d in enumerate(self.other_deadlines)
+        ]
+        check_in_stage(self.number, s, others)
         if s and c and always_later(s, c):
             raise DefinitionProblem(
                 f"start_by ({in_words(s)}) is later than conclude_by ({in_words(c)}): the stage "

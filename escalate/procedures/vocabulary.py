@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from escalate.procedures.model import Recipient, Role
+from escalate.procedures.model import Protects, Recipient, Role
 
 
 class RefusalCode(StrEnum):
@@ -25,6 +25,16 @@ class RefusalCode(StrEnum):
     CLOSED = "closed"
     #: Something missing or wrong in what was asked.
     INVALID = "invalid"
+    #: A skip of stages by a role the procedure does not let skip (``skip_roles``).
+    SKIP_ROLE = "skip_role"
+    #: A skip further than the procedure allows (``skip_up_to``).
+    SKIP_TOO_FAR = "skip_too_far"
+    #: A skip before the consultation the procedure needs is recorded.
+    NEEDS_CONSULTATION = "needs_consultation"
+    #: An escalation before the notice the procedure needs is recorded.
+    NEEDS_NOTICE = "needs_notice"
+    #: A move up the stages of a case that goes elsewhere instead (``[[routes]]``).
+    ROUTED = "routed"
     #: Any other refusal.
     REFUSED = "refused"
 
@@ -61,6 +71,10 @@ class Action(StrEnum):
     EXPEDITE = "expedite"
     REFER_TO_PANEL = "refer_to_panel"
     WITHDRAW = "withdraw"
+    #: Tell the other organisation the case is to be escalated (``notice_before_escalation``).
+    GIVE_NOTICE = "give_notice"
+    #: Record the consultation a skip needs first (``skip_needs_consultation``).
+    RECORD_CONSULTATION = "record_consultation"
 
 
 #: Moves still open once a case is closed: notes, corrections and check-backs.
@@ -79,6 +93,14 @@ class CaseFacts:
     stage_concluded: Mapping[int, dt.date] = field(default_factory=dict)
     checklist_done: Mapping[int, frozenset[str]] = field(default_factory=dict)
     panel_referred: frozenset[int] = frozenset()
+    #: Roles consulted (and recorded as consulted) at the current stage, before a skip.
+    consulted: frozenset[Role] = frozenset()
+    #: Stages at which notice of the intention to escalate was recorded.
+    notice_given: frozenset[int] = frozenset()
+    #: The kinds of case the person raising it said apply (``[[routes]]`` keys).
+    kinds: frozenset[str] = frozenset()
+    #: Whom the case is about: adults or children (None: not known).
+    person: Protects | None = None
 
 
 @dataclass(frozen=True)

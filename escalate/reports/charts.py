@@ -4,8 +4,10 @@ of its data: no chart JavaScript. Small counts can be suppressed for publication
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from escalate.reports.selectors import FEWER, SUPPRESS_BELOW
+from escalate.reports.tables import item
 
 BAR_HEIGHT = 28
 GAP = 10
@@ -39,6 +41,7 @@ class Bar:
     y: int
     width: int
     text_y: int
+    value_x: int  # where the count's words start, after the bar
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,23 @@ class Chart:
     def total_width(self) -> int:
         return self.label_width + self.plot_width + 130
 
+    @property
+    def text_x(self) -> int:
+        """Where the bars' labels end."""
+        return self.label_width - 8
+
+    @property
+    def table_head(self) -> list[dict[str, Any]]:
+        """The headings of the chart's table of data."""
+        return [item(text=self.label_heading), item(text="Cases", format="numeric")]
+
+    @property
+    def table_rows(self) -> list[list[dict[str, Any]]]:
+        """The chart's data as its table's rows."""
+        if not self.bars:
+            return [[item(text="None in this period.", colspan=2)]]
+        return [[item(text=b.label), item(text=b.text, format="numeric")] for b in self.bars]
+
 
 def bar_chart(
     key: str, title: str, label_heading: str, data: list[tuple[str, int]], *, suppress: bool
@@ -67,7 +87,10 @@ def bar_chart(
         width = 0 if hidden or not biggest else max(2, round(PLOT_WIDTH * value / biggest))
         y = i * (BAR_HEIGHT + GAP)
         short = label if len(label) <= 40 else label[:39] + "…"
-        bars.append(Bar(short, value, shown(value, suppress), y, width, y + BAR_HEIGHT // 2 + 5))
+        text_y = y + BAR_HEIGHT // 2 + 5
+        bars.append(
+            Bar(short, value, shown(value, suppress), y, width, text_y, LABEL_WIDTH + width + 8)
+        )
     parts = "; ".join(f"{b.label}: {b.text}" for b in bars) or "no cases"
     return Chart(
         key,

@@ -1,7 +1,8 @@
 """What the escalation register and the board's report share.
 
 Who may see them, the period asked about, working days counted by lookup, medians
-and percentiles, and the procedure's labels for stages, categories and sectors.
+and percentiles, and the sectors' labels. (Stages and categories are each case's own procedure
+version's: :mod:`escalate.reports.procedure_versions`.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from escalate import clock
 from escalate.cases.errors import Invalid, NotAllowed
 from escalate.partnerships import permissions
-from escalate.procedures import library
 from escalate.procedures.calendar import WorkingCalendar
 
 if TYPE_CHECKING:
@@ -107,6 +107,11 @@ class WorkingDays:
         self._first: dt.date | None = None
         self._last: dt.date | None = None
 
+    def cover(self, first: dt.date, last: dt.date) -> None:
+        """Make the lookup reach from ``first`` to ``last`` at once (before many
+        :meth:`between` calls over those days: one pass, not one per widening)."""
+        self._cover(min(first, last), max(first, last))
+
     def _cover(self, first: dt.date, last: dt.date) -> None:
         if (
             self._first is not None
@@ -152,14 +157,6 @@ def median(values: list[int]) -> float | None:
 
 
 # ---------------------------------------------------------------- the cases
-
-
-def final_stage_number(partnership: Partnership) -> int:
-    return len(library.get(partnership.procedure_key).stages)
-
-
-def category_label_map(partnership: Partnership) -> dict[str, str]:
-    return {c.key: c.label for c in library.get(partnership.procedure_key).categories}
 
 
 def sector_label_map() -> dict[str, str]:

@@ -124,6 +124,7 @@ def referral_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str) -
 REGISTER_HEADINGS = [
     "Reference",
     "Stage reached",
+    "Procedure version",
     "Raising agency",
     "Raising agency sector",
     "Other agency",
@@ -161,6 +162,7 @@ def register_lines(rows: Iterable[RegisterRow]) -> Iterator[list[str]]:
             yield [
                 r.reference,
                 str(r.stage_reached),
+                r.version_for_files,
                 r.raising_agency,
                 r.raising_sector,
                 r.other_agency,
@@ -319,6 +321,16 @@ def report_table(report: Report, *, suppress: bool = True) -> list[list[str]]:
         ["Period", "To", report.period.last.isoformat()],
         ["Raised", "Cases raised", shown(report.raised, s)],
     ]
+    several = len(report.versions) > 1
+    for v in report.versions:
+        rows.append(["Procedure version", v.version.name_for_files, shown(v.raised, s)])
+        if several:
+            where = f"Procedure version {v.version.sequence}"
+            rows += [
+                [where, "Final stage", str(v.final_stage)],
+                [where, "Reached the final stage", shown(v.reached_final, s)],
+            ]
+            rows += [[f"{where}: category", label, shown(n, s)] for label, n in v.by_category]
     for stage, resolved, withdrawn, still_open in report.by_stage_outcome:
         rows += [
             [f"Stage {stage} reached", "Resolved", shown(resolved, s)],

@@ -6,6 +6,7 @@ from typing import Any
 
 from escalate.reports import selectors
 from escalate.reports.charts import bar_chart, shown, shown_pct
+from escalate.reports.tables import item, number
 
 
 def report_context(report: selectors.Report, suppress: bool) -> dict[str, Any]:
@@ -73,13 +74,34 @@ def report_context(report: selectors.Report, suppress: bool) -> dict[str, Any]:
             return "withheld (small numbers)"
         return f"{value:g} working days"
 
+    stage_outcomes = [
+        (n, shown(r, s), shown(w, s), shown(o, s)) for n, r, w, o in report.by_stage_outcome
+    ]
+    policy_issues = [(label, shown(n, s)) for label, n in report.policy_issues]
+    versions = [
+        {
+            "name": v.name,
+            "number": v.version.number,
+            "raised": shown(v.raised, s),
+            "final_stage": v.final_stage,
+            "reached_final": shown(v.reached_final, s),
+            "categories": [(label, shown(n, s)) for label, n in v.by_category],
+        }
+        for v in report.versions
+    ]
     return {
         "report": report,
         "suppress": s,
         "charts": charts,
-        "stage_outcomes": [
-            (n, shown(r, s), shown(w, s), shown(o, s)) for n, r, w, o in report.by_stage_outcome
-        ],
+        "stage_outcomes": stage_outcomes,
+        "stage_table": {
+            "head": [item(text="Stage reached")]
+            + [number(words) for words in ("Resolved", "Withdrawn", "Open")],
+            "rows": [
+                [item(text=f"Stage {n}"), number(r), number(w), number(o)]
+                for n, r, w, o in stage_outcomes
+            ],
+        },
         "figures": {
             "raised": shown(report.raised, s),
             "resolved": shown(report.resolved, s),
@@ -93,5 +115,23 @@ def report_context(report: selectors.Report, suppress: bool) -> dict[str, Any]:
             "debriefs_offered": shown(report.debriefs_offered, s),
             "debriefs_held": shown(report.debriefs_held, s),
         },
-        "policy_issues": [(label, shown(n, s)) for label, n in report.policy_issues],
+        "policy_issues": policy_issues,
+        "policy_table": {
+            "head": [item(text="Status"), number("Policy issues")],
+            "rows": [[item(text=label), number(n)] for label, n in policy_issues],
+        },
+        "versions": versions,
+        "versions_table": {
+            "head": [item(text="Procedure version")]
+            + [number(w) for w in ("Cases raised", "Final stage", "Reached the final stage")],
+            "rows": [
+                [
+                    item(text=v.name),
+                    number(shown(v.raised, s)),
+                    number(f"Stage {v.final_stage}"),
+                    number(shown(v.reached_final, s)),
+                ]
+                for v in report.versions
+            ],
+        },
     }

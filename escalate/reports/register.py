@@ -3,18 +3,21 @@
 For people :func:`escalate.partnerships.permissions.sees_statistics` allows; see
 :mod:`escalate.reports.selectors`.
 
-The database filters, sorts and pages the cases: a page of the register is four queries
-(how many match, the page's cases, their stages, their referral forms) however many
-cases the board has, and a download is one query read in chunks
-(:func:`iter_register`), so neither grows with the register.
+Each case is filtered ("reached the final stage") and labelled by the procedure version
+it runs (:mod:`escalate.reports.procedure_versions`), never by the library's definition.
+
+The database filters, sorts and pages the cases: a page of the register is five queries
+(the partnership's procedure versions, how many match, the page's cases, their stages,
+their referral forms) however many cases the board has, and a download is one query
+read in chunks (:func:`iter_register`) after the versions, so neither grows with the
+register. The rows themselves are made in :mod:`escalate.reports.register_rows`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,169 +27,29 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Tex
 from django.db.models.functions import Cast
 
 from escalate import clock
-from escalate.cases.models import Case, CaseStatus, Conclusion, StageRecord
-from escalate.procedures import library
-from escalate.reports.common import (
-    Period,
-    category_label_map,
-    final_stage_number,
-    require_statistics,
-    sector_label_map,
+from escalate.cases.models import Case, CaseDeadline, CaseStatus, StageRecord
+from escalate.cases.models.deadlines import ACT_BY
+from escalate.reports.common import Period, require_statistics
+from escalate.reports.procedure_versions import PartnershipVersions
+from escalate.reports.register_rows import (
+    CASE_COLUMNS,
+    STAGE_COLUMNS,
+    Labels,
+    RegisterRow,
+    StageRow,
+    case_rows,
+    grouped,
 )
-from escalate.reports.models import ReferralSubmission
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
     from escalate.partnerships.models import Partnership
 
 
-@dataclass
-class StageRow:
-    number: int
-    started_on: dt.date
-    concluded_on: dt.date | None
-    act_by: dt.date | None
-    conclusion: str
-    owner_role: str
-    outcome: str = ""
-
-    def in_time(self, today: dt.date) -> bool | None:
-        """Concluded within its timescale? ``None``: no timescale, or still running
-        and not yet late."""
-        if self.act_by is None:
-            return None
-        if self.concluded_on is not None:
-            return self.concluded_on <= self.act_by
-        return False if today > self.act_by else None
-
-
-@dataclass
-class RegisterRow:
-    """One case in the register: no identity of the person at risk."""
-
-    pk: int
-    reference: str
-    raised_on: dt.date
-    concern_arose_on: dt.date
-    stage_reached: int
-    status: str
-    status_label: str
-    raising_agency: str
-    raising_sector: str
-    other_agency: str
-    other_sector: str
-    categories: list[str]
-    stages: list[StageRow]
-    closed_on: dt.date | None
-    recommendation: str
-    in_time: bool | None  # every timed stage within its timescale (None: none timed)
-    referral_submitted: bool = False
-
-    @property
-    def outcome(self) -> str:
-        if self.status == CaseStatus.RESOLVED:
-            return f"Resolved at stage {self.stage_reached}"
-        if self.status == CaseStatus.WITHDRAWN:
-            return f"Withdrawn at stage {self.stage_reached}"
-        return f"Open at stage {self.stage_reached}"
-
-    @property
-    def timeliness(self) -> str:
-        return {True: "Within timescales", False: "Timescale missed", None: "No timescale"}[
-            self.in_time
-        ]
-
-
-#: The case columns a register row shows, in the order :meth:`_Labels.row` reads them.
-CASE_COLUMNS = (
-    "pk",
-    "reference",
-    "raised_on",
-    "concern_arose_on",
-    "current_stage",
-    "status",
-    "raising_agency__name",
-    "raising_agency__sector",
-    "other_agency__name",
-    "other_agency__sector",
-    "categories",
-    "closed_on",
-)
-#: A stage's columns, in :class:`StageRow`'s order.
-STAGE_COLUMNS = (
-    "number",
-    "started_on",
-    "concluded_on",
-    "act_by",
-    "conclusion",
-    "owner_role",
-    "outcome",
-)
+__all__ = ["RegisterRow", "StageRow"]
 
 #: Rows on one page of the register.
 PAGE_SIZE = 50
-
-
-class _Labels:
-    """What the rows need besides the cases: labels, and today (for timeliness)."""
-
-    def __init__(self, partnership: Partnership) -> None:
-        self.today = clock.today()
-        self.categories = category_label_map(partnership)
-        self.sectors = sector_label_map()
-        self.statuses = dict(CaseStatus.choices)
-
-    def row(
-        self, r: Sequence[Any], case_stages: list[StageRow], *, submitted: bool = False
-    ) -> RegisterRow:
-        timed = [x for x in (s.in_time(self.today) for s in case_stages) if x is not None]
-        last = case_stages[-1] if case_stages else None
-        recommendation = ""
-        if last is not None and last.conclusion == Conclusion.RESOLVED:
-            recommendation = last.outcome
-        return RegisterRow(
-            pk=r[0],
-            reference=r[1],
-            raised_on=r[2],
-            concern_arose_on=r[3],
-            stage_reached=r[4],
-            status=r[5],
-            status_label=self.statuses.get(r[5], r[5]),
-            raising_agency=r[6],
-            raising_sector=self.sectors.get(r[7], r[7]),
-            other_agency=r[8],
-            other_sector=self.sectors.get(r[9], r[9]),
-            categories=[self.categories.get(c, c) for c in (r[10] or [])],
-            stages=case_stages,
-            closed_on=r[11],
-            recommendation=recommendation,
-            in_time=(all(timed) if timed else None),
-            referral_submitted=submitted,
-        )
-
-
-def _case_rows(partnership: Partnership, cases: QuerySet[Case]) -> list[RegisterRow]:
-    """Register rows for ``cases`` (in their order) in three queries: the cases, their
-    stages and their referral forms."""
-    labels = _Labels(partnership)
-    raw = list(cases.values_list(*CASE_COLUMNS))
-    # A page's few cases by their ids; every case of a register by a subquery (a
-    # hundred thousand ids would not fit in one query's parameters).
-    pks: Any = [r[0] for r in raw] if cases.query.is_sliced else cases.values("pk")
-    stages: dict[int, list[StageRow]] = defaultdict(list)
-    for s in (
-        StageRecord.objects.filter(case_id__in=pks)
-        .order_by("case_id", "number")
-        .values_list("case_id", *STAGE_COLUMNS)
-    ):
-        stages[s[0]].append(StageRow(*s[1:]))
-    submitted = set(
-        ReferralSubmission.objects.filter(case_id__in=pks).values_list("case_id", flat=True)
-    )
-    return [labels.row(r, stages.get(r[0], []), submitted=r[0] in submitted) for r in raw]
-
-
-# ---------------------------------------------------------------- the register
 
 
 @dataclass(frozen=True)
@@ -218,7 +81,10 @@ def _timeliness_rank(today: dt.date) -> Choose:
     """:attr:`RegisterRow.in_time` as a number to sort by, worked out by the database
     from the stages as :meth:`StageRow.in_time` does: 0 a timescale missed, 1 none
     timed, 2 every timed stage within its timescale."""
-    timed_stages = StageRecord.objects.filter(case=OuterRef("pk"), act_by__isnull=False)
+    # (A "where possible" target is never counted as missed.)
+    timed_stages = StageRecord.objects.filter(case=OuterRef("pk"), act_by__isnull=False).exclude(
+        Exists(CaseDeadline.objects.filter(owner_stage=OuterRef("pk"), key=ACT_BY, soft=True))
+    )
     missed = timed_stages.filter(
         Q(concluded_on__isnull=False, concluded_on__gt=F("act_by"))
         | Q(concluded_on__isnull=True, act_by__lt=today)
@@ -233,14 +99,18 @@ def _timeliness_rank(today: dt.date) -> Choose:
 
 
 def register_cases(
-    user: User | Any, partnership: Partnership, filters: RegisterFilters
+    user: User | Any,
+    partnership: Partnership,
+    filters: RegisterFilters,
+    procedure_versions: PartnershipVersions | None = None,
 ) -> QuerySet[Case]:
     """The register's cases, filtered and sorted by the database (by default every case
-    that reached the final stage, latest raised first)."""
+    that reached the final stage of its own procedure version, latest raised first)."""
     require_statistics(user, partnership)
     cases = Case.objects.filter(partnership=partnership)
     if filters.reached == "final":
-        cases = cases.filter(current_stage__gte=final_stage_number(partnership))
+        known = procedure_versions or PartnershipVersions(partnership)
+        cases = cases.filter(known.reached_final_stage())
     elif filters.reached.isascii() and filters.reached.isdigit():
         cases = cases.filter(current_stage=int(filters.reached))
     if filters.period is not None:
@@ -287,7 +157,8 @@ def register(
 ) -> list[RegisterRow]:
     """Every row of the register at once: for small registers and the command line.
     Pages use :func:`register_page`, downloads :func:`iter_register`."""
-    return _case_rows(partnership, register_cases(user, partnership, filters))
+    known = PartnershipVersions(partnership)
+    return case_rows(Labels(known), register_cases(user, partnership, filters, known))
 
 
 @dataclass(frozen=True)
@@ -336,56 +207,53 @@ def register_page(
     number: int = 1,
     *,
     per_page: int = PAGE_SIZE,
+    procedure_versions: PartnershipVersions | None = None,
 ) -> RegisterPage:
     """Page ``number`` of the register. A number past the last page is the last page;
-    one below 1 the first."""
-    cases = register_cases(user, partnership, filters)
+    one below 1 the first. (``procedure_versions``: the partnership's, if the caller
+    has read them already.)"""
+    known = procedure_versions or PartnershipVersions(partnership)
+    cases = register_cases(user, partnership, filters, known)
     count = cases.count()
     num_pages = max(1, -(-count // per_page))
     number = min(max(1, number), num_pages)
     start = (number - 1) * per_page
-    rows = _case_rows(partnership, cases[start : start + per_page]) if count else []
+    rows = case_rows(Labels(known), cases[start : start + per_page]) if count else []
     return RegisterPage(rows, number, count, num_pages, per_page)
 
 
 def iter_register(
-    user: User | Any, partnership: Partnership, filters: RegisterFilters, *, chunk_size: int = 2000
+    user: User | Any,
+    partnership: Partnership,
+    filters: RegisterFilters,
+    *,
+    chunk_size: int = 2000,
+    procedure_versions: PartnershipVersions | None = None,
 ) -> Iterator[RegisterRow]:
     """Every row of the register, one at a time, for downloads: one query (the cases
     joined to their stages, only the columns shown), read ``chunk_size`` rows at a
     time, so memory stays flat however many cases there are. Who may see it is
     checked now, not when the first row is read."""
-    cases = register_cases(user, partnership, filters)
-    labels = _Labels(partnership)
+    known = procedure_versions or PartnershipVersions(partnership)
+    cases = register_cases(user, partnership, filters, known)
     joined = cases.order_by(*_ordering(filters.sort), "stages__number").values_list(
         *CASE_COLUMNS, *(f"stages__{c}" for c in STAGE_COLUMNS)
     )
-    return _grouped(joined.iterator(chunk_size=chunk_size), labels)
+    return grouped(joined.iterator(chunk_size=chunk_size), Labels(known))
 
 
-def _grouped(rows: Iterator[Sequence[Any]], labels: _Labels) -> Iterator[RegisterRow]:
-    """Consecutive joined rows of one case (a case's rows are together: the order ends
-    with the unique reference) as one register row."""
-    width = len(CASE_COLUMNS)
-    current: Sequence[Any] | None = None
-    stages: list[StageRow] = []
-    for r in rows:
-        if current is not None and r[0] != current[0]:
-            yield labels.row(current, stages)
-            stages = []
-        current = r
-        if r[width] is not None:  # a case with no stage records has one row of nulls
-            stages.append(StageRow(*r[width:]))
-    if current is not None:
-        yield labels.row(current, stages)
-
-
-def filter_choices(partnership: Partnership) -> dict[str, Any]:
-    procedure = library.get(partnership.procedure_key)
+def filter_choices(
+    partnership: Partnership, procedure_versions: PartnershipVersions | None = None
+) -> dict[str, Any]:
+    """What the register's filters offer: the stages and categories of every version
+    of the partnership's procedure (a case is filtered by its own version's)."""
+    known = procedure_versions or PartnershipVersions(partnership)
     return {
-        "stages": [(s.number, s.title) for s in procedure.stages],
+        "stages": known.stage_choices(),
         "agencies": list(partnership.agencies.order_by("name").values_list("pk", "name")),
-        "categories": [(c.key, c.label) for c in procedure.categories],
+        "categories": known.category_choices(),
         "statuses": list(CaseStatus.choices),
-        "final_stage": len(procedure.stages),
+        "final_stage": known.current.final_stage,
+        "final_stage_words": known.final_stage_words(),
+        "several_versions": known.several,
     }

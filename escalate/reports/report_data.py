@@ -32,18 +32,17 @@ from escalate.cases.models import (
     PolicyIssueStatus,
     StageRecord,
 )
-from escalate.cases.models.deadlines import CONCLUDE_BY, START_BY
+from escalate.cases.models.deadlines import ACT_BY, CONCLUDE_BY, START_BY
 from escalate.procedures.model import PARTNERSHIP_ROLES
 from escalate.reports.common import (
     Period,
     WorkingDays,
-    category_label_map,
-    final_stage_number,
     median,
     percentile,
     require_statistics,
     sector_label_map,
 )
+from escalate.reports.procedure_versions import PartnershipVersions, RunVersion
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -51,6 +50,25 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------- the board's report
+
+
+@dataclass(frozen=True)
+class VersionFigures:
+    """The cases of the period that ran one version of the procedure: its stages and
+    categories are that version's."""
+
+    version: RunVersion
+    raised: int
+    reached_final: int
+    by_category: list[tuple[str, int]]
+
+    @property
+    def name(self) -> str:
+        return self.version.name
+
+    @property
+    def final_stage(self) -> int:
+        return self.version.final_stage
 
 
 @dataclass
@@ -87,6 +105,9 @@ class Report:
     debriefs_held: int
     closed: int
     themes: list[tuple[str, int]]
+    #: The procedure versions the period's cases ran, first first (the stage-reached
+    #: and category figures count each case by its own version's stages and labels).
+    versions: list[VersionFigures] = field(default_factory=list)
 
     @property
     def resolved_at_lowest_pct(self) -> float | None:
@@ -134,30 +155,43 @@ def build_report(partnership: Partnership, period: Period) -> Report:
     from escalate.partnerships.models import Agency
 
     today = clock.today()
-    final = final_stage_number(partnership)
+    known = PartnershipVersions(partnership, today)
     cases = Case.objects.filter(
         partnership=partnership, raised_on__gte=period.first, raised_on__lte=period.last
     ).order_by()
     days = WorkingDays(calendar_for(partnership))
-    category_labels = category_label_map(partnership)
     sector_labels = sector_label_map()
 
     stage_outcome: dict[int, Counter[str]] = defaultdict(Counter)
-    for stage, status, n in _grouped(cases, "current_stage", "status"):
+    ran: dict[RunVersion, Counter[str]] = defaultdict(Counter)  # raised, reached_final
+    for definition_id, stage, status, n in _grouped(
+        cases, "definition_id", "current_stage", "status"
+    ):
+        version = known.get(definition_id)
         stage_outcome[stage][status] += n
+        ran[version]["raised"] += n
+        ran[version]["final"] += n if stage >= version.final_stage else 0
     raised = sum(sum(c.values()) for c in stage_outcome.values())
     resolved = sum(c[CaseStatus.RESOLVED] for c in stage_outcome.values())
     lowest = stage_outcome[1][CaseStatus.RESOLVED] if 1 in stage_outcome else 0
+    final = max((v.final_stage for v in ran), default=known.current.final_stage)
     raising_ids: Counter[int] = Counter(dict(_grouped(cases, "raising_agency_id")))
     other_ids: Counter[int] = Counter(dict(_grouped(cases, "other_agency_id")))
     category: Counter[str] = Counter()
-    for case_categories, n in _grouped(cases, "categories"):
+    version_category: dict[RunVersion, Counter[str]] = defaultdict(Counter)
+    for definition_id, case_categories, n in _grouped(cases, "definition_id", "categories"):
+        version = known.get(definition_id)
+        labels = version.category_labels
         for key in case_categories or ["No category"]:
-            category[category_labels.get(key, key)] += n
-    resolution: Counter[int] = Counter()
-    for raised_on, closed_on, n in _grouped(
+            category[labels.get(key, key)] += n
+            version_category[version][labels.get(key, key)] += n
+    pairs = _grouped(
         cases.filter(status=CaseStatus.RESOLVED, closed_on__isnull=False), "raised_on", "closed_on"
-    ):
+    )
+    if pairs:
+        days.cover(min(p[0] for p in pairs), max(p[1] for p in pairs))
+    resolution: Counter[int] = Counter()
+    for raised_on, closed_on, n in pairs:
         resolution[days.between(raised_on, closed_on)] += n
     durations = sorted(resolution.elements())
 
@@ -247,6 +281,15 @@ def build_report(partnership: Partnership, period: Period) -> Report:
         debriefs_held=afterwards["held"],
         closed=afterwards["closed"],
         themes=_ranked(themes),
+        versions=[
+            VersionFigures(
+                version=v,
+                raised=ran[v]["raised"],
+                reached_final=ran[v]["final"],
+                by_category=_ranked(version_category[v]),
+            )
+            for v in sorted(ran, key=lambda v: v.sequence)
+        ],
     )
 
 
@@ -293,8 +336,9 @@ def _timescales(
         & Q(owner_stage__act_by__isnull=False)
         & Q(due=F("owner_stage__act_by"))
     )
+    # "Where possible" targets (soft) are chased but never counted as missed.
     stored = (
-        CaseDeadline.objects.filter(case__in=cases.values("pk"))
+        CaseDeadline.objects.filter(case__in=cases.values("pk"), soft=False)
         .filter(Q(met_on__isnull=False) | Q(due__lt=today))  # met, or passed unmet
         .annotate(repeats=ExpressionWrapper(repeats, output_field=BooleanField()))
         .filter(repeats=False)
@@ -331,15 +375,21 @@ def _overdue_now(partnership: Partnership, today: dt.date) -> int:
     """Open cases (raised in any period) with a deadline passed and not met: their
     current stage's act-by, or any other stored deadline someone is working towards
     (the next stage's start-by, an extra deadline such as the chair's)."""
-    late_stage = StageRecord.objects.filter(
-        case__partnership=partnership,
-        number=F("case__current_stage"),
-        act_by__lt=today,
-        concluded_on__isnull=True,
-    ).values("case_id")
+    # A "where possible" target is chased but never counted as missed.
+    soft_act_by = CaseDeadline.objects.filter(owner_stage=OuterRef("pk"), key=ACT_BY, soft=True)
+    late_stage = (
+        StageRecord.objects.filter(
+            case__partnership=partnership,
+            number=F("case__current_stage"),
+            act_by__lt=today,
+            concluded_on__isnull=True,
+        )
+        .exclude(Exists(soft_act_by))
+        .values("case_id")
+    )
     late_deadline = (
         CaseDeadline.objects.open()
-        .filter(case__partnership=partnership, due__lt=today)
+        .filter(case__partnership=partnership, due__lt=today, soft=False)
         .values("case_id")
     )
     return (

@@ -7,24 +7,16 @@ message with what was typed kept.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import (
-    FileResponse,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBase,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from escalate import clock
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import selectors as case_selectors
 from escalate.cases import services as case_services
@@ -32,40 +24,25 @@ from escalate.cases import told
 from escalate.cases.models import Case, PolicyIssue
 from escalate.cases.permissions import CaseAction, can
 from escalate.errors import CaseError, Invalid, NotAllowed, NotFound
-from escalate.partnerships.models import Partnership
 from escalate.reports import exports, forms, presenting, referral, selectors, services
+from escalate.reports.register_views import register
+from escalate.reports.view_helpers import (
+    download,
+    log_export,
+    partnership_or_404,
+    period_of,
+    refused,
+)
 
-security_log = logging.getLogger("escalate.security")
-
-
-def _refused(request: HttpRequest, error: CaseError) -> HttpResponse:
-    status = error.status_code if isinstance(error, NotAllowed | NotFound) else 409
-    return render(request, "reports/refused.html", {"message": error.message}, status=status)
-
-
-def _partnership(slug: str) -> Partnership:
-    return get_object_or_404(Partnership, slug=slug)
-
-
-def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-# ---------------------------------------------------------------- logs
-
-
-def _log_export(request: HttpRequest, what: str, fmt: str, **where: str) -> None:
-    """Who downloaded which file: never anything the file holds."""
-    security_log.info(
-        "export.downloaded user=%s what=%s format=%s %s",
-        request.user.pk,
-        what,
-        fmt,
-        " ".join(f"{k}={v}" for k, v in where.items()),
-    )
+__all__ = [
+    "policy_issues",
+    "referral_docx",
+    "referral_form",
+    "referral_pdf",
+    "referral_print",
+    "register",
+    "report",
+]
 
 
 def _record_read(request: AuthenticatedHttpRequest, case: Case, what: str) -> None:
@@ -104,7 +81,7 @@ def referral_form(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         case, found = _referral_case(request, reference)
         referral.check_may_complete(request.user, case)
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = forms.ReferralSubmitForm(request.POST, definition=found.form)
@@ -121,7 +98,7 @@ def referral_form(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             except Invalid as invalid:
                 errors = {k: list(v) for k, v in invalid.errors.items()}
             except CaseError as error:
-                return _refused(request, error)
+                return refused(request, error)
             else:
                 return redirect(reverse("reports:referral_form", args=[case.reference]) + "?sent=1")
         else:
@@ -184,7 +161,7 @@ def referral_print(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     try:
         context = _referral_document_context(request, reference, "referral.print")
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     return render(request, "reports/referral_document.html", context)
 
 
@@ -194,11 +171,11 @@ def referral_pdf(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     try:
         context = _referral_document_context(request, reference, "referral.pdf")
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     body = exports.pdf_from_template("reports/referral_document.html", context)
     case = context["case"]
-    _log_export(request, "referral", "pdf", case=case.reference, partnership=case.partnership.slug)
-    return _download(body, "application/pdf", f"{case.reference}-referral.pdf")
+    log_export(request, "referral", "pdf", case=case.reference, partnership=case.partnership.slug)
+    return download(body, "application/pdf", f"{case.reference}-referral.pdf")
 
 
 @require_safe
@@ -207,157 +184,15 @@ def referral_docx(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     try:
         context = _referral_document_context(request, reference, "referral.docx")
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     body = exports.referral_docx(context["title"], context["rows"], context["submit_to"])
     case = context["case"]
-    _log_export(request, "referral", "docx", case=case.reference, partnership=case.partnership.slug)
-    return _download(
+    log_export(request, "referral", "docx", case=case.reference, partnership=case.partnership.slug)
+    return download(
         body,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         f"{case.reference}-referral.docx",
     )
-
-
-# ---------------------------------------------------------------- register
-
-
-def _period(form: forms.FilterForm, *, default_all: bool) -> tuple[Any, dict[str, list[str]]]:
-    try:
-        return form.period(default_all=default_all), {}
-    except Invalid as invalid:
-        return None, {k: list(v) for k, v in invalid.errors.items()}
-
-
-@require_safe
-@login_required
-def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
-    partnership = _partnership(slug)
-    try:
-        selectors.require_statistics(request.user, partnership)
-    except CaseError as error:
-        return _refused(request, error)
-    choices = selectors.filter_choices(partnership)
-    form = forms.RegisterFilterForm(request.GET, choices=choices)
-    errors = form.problems()
-    reached = form.value("reached", "final")
-    status = form.value("status")
-    category = form.value("category")
-    sort = form.value("sort", "-raised")
-    period, period_errors = _period(form, default_all=True)
-    errors.update(period_errors)
-    filters = selectors.RegisterFilters(
-        period=period,
-        reached=reached,
-        agency=form.agency(),
-        category=category,
-        status=status,
-        sort=sort,
-    )
-    fmt = form.value("format")
-    # A download holds every page: a wrong page number does not stop it.
-    if fmt in ("csv", "xlsx") and not (errors.keys() - {"page"}):
-        return _register_download(request, partnership, filters, fmt)
-    page = selectors.register_page(request.user, partnership, filters, form.value("page", 1))
-    kept = {
-        "period": form.typed("period"),
-        "from": form.typed("from"),
-        "to": form.typed("to"),
-        "reached": reached,
-        "agency": str(form.agency() or ""),
-        "category": category,
-        "status": status,
-    }
-    base = urlencode({k: v for k, v in kept.items() if v})
-    columns = []
-    for key, label in (
-        ("reference", "Reference"),
-        ("raised", "Raised"),
-        ("stage", "Stage reached"),
-        ("raising", "Raising agency"),
-        ("other", "Other agency"),
-        ("status", "Status"),
-        ("timeliness", "Timeliness"),
-    ):
-        current = sort.lstrip("-") == key
-        descending = sort.startswith("-")
-        next_sort = ("" if current and descending else "-") + key if current else key
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "href": f"?{base + '&' if base else ''}sort={next_sort}",
-                "aria_sort": (("descending" if descending else "ascending") if current else "none"),
-            }
-        )
-    # The filters and the sort: what the download links and the other pages keep.
-    export_query = urlencode(
-        {k: v for k, v in {**kept, "sort": "" if sort == "-raised" else sort}.items() if v}
-    )
-    return render(
-        request,
-        "reports/register.html",
-        {
-            "partnership": partnership,
-            "rows": page.rows,
-            "page": page,
-            "pages": _page_links(page, export_query),
-            "choices": choices,
-            "values": kept,
-            "errors": errors,
-            "unboxed": form.unboxed,
-            "columns": columns,
-            "sort": sort,
-            "export_query": export_query,
-        },
-        status=400 if errors else 200,
-    )
-
-
-def _page_links(page: selectors.RegisterPage, query: str) -> dict[str, Any]:
-    """GOV.UK pagination's links for ``page``, each keeping the filters and sort."""
-
-    def href(number: int) -> str:
-        return f"?{query + '&' if query else ''}page={number}"
-
-    return {
-        "previous": {"href": href(page.number - 1)} if page.has_previous else None,
-        "next": {"href": href(page.number + 1)} if page.has_next else None,
-        "items": [
-            {"ellipsis": True}
-            if n is None
-            else {"number": n, "href": href(n), "current": n == page.number}
-            for n in page.numbers()
-        ],
-    }
-
-
-def _register_download(
-    request: AuthenticatedHttpRequest,
-    partnership: Partnership,
-    filters: selectors.RegisterFilters,
-    fmt: str,
-) -> HttpResponseBase:
-    """The register as CSV or Excel, streamed: the rows are read from the database in
-    chunks as they are written, never all held at once."""
-    rows = exports.register_lines(selectors.iter_register(request.user, partnership, filters))
-    filename = f"{partnership.slug}-register-{clock.today().isoformat()}.{fmt}"
-    response: HttpResponseBase
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            exports.csv_stream(exports.REGISTER_HEADINGS, rows),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    else:
-        response = FileResponse(
-            exports.xlsx_file("Escalation register", exports.REGISTER_HEADINGS, rows),
-            as_attachment=True,
-            filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Cache-Control"] = "no-store"
-    _log_export(request, "register", fmt, partnership=partnership.slug)
-    return response
 
 
 # ---------------------------------------------------------------- report
@@ -366,14 +201,14 @@ def _register_download(
 @require_safe
 @login_required
 def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(slug)
+    partnership = partnership_or_404(slug)
     try:
         selectors.require_statistics(request.user, partnership)
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     form = forms.ReportFilterForm(request.GET)
     errors = form.problems()
-    period, period_errors = _period(form, default_all=False)
+    period, period_errors = period_of(form, default_all=False)
     errors.update(period_errors)
     if period is None:
         period = selectors.parse_period()
@@ -381,8 +216,8 @@ def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     fmt = form.value("format")
     if fmt == "csv" and not errors:
         body = exports.csv_bytes(exports.REPORT_HEADINGS, exports.report_table(data))
-        _log_export(request, "report", "csv", partnership=partnership.slug)
-        return _download(
+        log_export(request, "report", "csv", partnership=partnership.slug)
+        return download(
             body, "text/csv; charset=utf-8", f"{partnership.slug}-report-{period.key}.csv"
         )
     if fmt == "pdf" and not errors:
@@ -390,8 +225,8 @@ def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "reports/report_document.html",
             {**presenting.report_context(data, True), "partnership": partnership},
         )
-        _log_export(request, "report", "pdf", partnership=partnership.slug)
-        return _download(body, "application/pdf", f"{partnership.slug}-report-{period.key}.pdf")
+        log_export(request, "report", "pdf", partnership=partnership.slug)
+        return download(body, "application/pdf", f"{partnership.slug}-report-{period.key}.pdf")
     suppress = bool(form.value("suppress", False))
     values = {k: form.typed(k) for k in ("period", "from", "to")}
     return render(
@@ -415,11 +250,11 @@ def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(slug)
+    partnership = partnership_or_404(slug)
     try:
         issues = list(selectors.policy_issues(request.user, partnership))
     except CaseError as error:
-        return _refused(request, error)
+        return refused(request, error)
     errors: dict[int, list[str]] = {}
     typed: dict[int, str] = {}
     if request.method == "POST":

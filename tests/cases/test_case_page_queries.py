@@ -26,15 +26,17 @@ from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import permissions, selectors, services
 from escalate.cases.errors import NotFound
-from escalate.cases.models import VIEWED, Case, Event
+from escalate.cases.models import VIEWED, Case, Event, Invitation
 from escalate.cases.services import viewing
 from escalate.cases.views.case_page import LATEST_ENTRIES
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-#: The most queries the case page may take (sessions and the signed-in person included).
-CASE_PAGE_QUERIES = 20
+#: The most queries the case page may take (sessions and the signed-in person included):
+#: 14 for the person who raised it while the invitation waits, 16 for the business unit
+#: (who viewed it, and those views' people).
+CASE_PAGE_QUERIES = 16
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -258,3 +260,32 @@ def test_access_to_many_cases_at_once_is_each_cases_own_in_two_queries(
     chair = w.person(Role.INDEPENDENT_CHAIR)
     seen = permissions.accesses(chair, cases)
     assert [seen[c.pk].can_view for c in cases] == [False, False, True, False, False]
+
+
+def test_once_the_invitation_is_accepted_the_page_stops_looking_for_a_failed_one(
+    cheshire: factories.World,
+) -> None:
+    """The person who raised a case is told when the invitation email failed, while it
+    waits to be accepted; after that, the page does not ask."""
+    w = cheshire
+    newcomer = factories.user("New Colleague")
+    factories.member(newcomer, w.other, Role.PRACTITIONER)
+    case = factories.raise_case(
+        w, other_professional_name="New Colleague", other_professional_email=newcomer.email
+    )
+
+    def notification_queries() -> tuple[int, int]:
+        client = Client()
+        client.force_login(w.raiser)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/cases/{case.reference}/").status_code == 200
+        asked = [q for q in queries.captured_queries if '"cases_notification"' in q["sql"]]
+        return len(asked), len(queries)
+
+    waiting, before = notification_queries()
+    assert waiting == 1
+    token = services.new_invitation_token(Invitation.objects.get(case=case))
+    services.accept_invitation(newcomer, token)
+    accepted, after = notification_queries()
+    assert accepted == 0
+    assert after == before - 1

@@ -173,12 +173,13 @@ def test_the_dashboard_read_takes_the_same_queries_however_many_cases(
 ) -> None:
     at_stage(world, 4, frozen_clock, AROSE)
     chair = world.person(Role.INDEPENDENT_CHAIR)
-    # Five (one of them the bank holidays the regions work), whatever the number of cases.
-    with django_assert_num_queries(5):
+    # Three (the deadlines, the regions' days off and the bank holidays they work),
+    # whatever the number of cases.
+    with django_assert_num_queries(3):
         assert len(deadlines.deadlines_owned_by(chair, today=D(2026, 12, 7))) == 2
     for _ in range(2):
         at_stage(world, 4, frozen_clock, AROSE)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         assert len(deadlines.deadlines_owned_by(chair, today=D(2026, 12, 7))) == 6
 
 

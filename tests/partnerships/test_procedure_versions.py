@@ -428,3 +428,37 @@ def test_the_migration_hashes_snapshots_as_the_live_code_does() -> None:
     for procedure in library.load_library().values():
         data = versions.snapshot(procedure)
         assert migration._content_hash(data) == versions.content_hash(data)
+
+
+def _without_defaults_added_later(data: Any) -> Any:
+    """A snapshot as an older Escalate stored it: without the fields the format has
+    gained since (here: every field left at its default that is ``None``, empty or
+    false)."""
+    if isinstance(data, dict):
+        return {
+            k: _without_defaults_added_later(v)
+            for k, v in data.items()
+            if v not in (None, [], {}, False) or k in ("roll_forward",)
+        }
+    if isinstance(data, list):
+        return [_without_defaults_added_later(v) for v in data]
+    return data
+
+
+@pytest.mark.django_db
+def test_a_format_gaining_fields_does_not_give_partnerships_a_new_version(
+    world: factories.World,
+) -> None:
+    first = factories.raise_case(world)
+    stored = ProcedureVersion.objects.get(pk=first.definition_id)
+    older = _without_defaults_added_later(stored.snapshot)
+    assert older != stored.snapshot  # the format has fields this definition leaves unset
+    ProcedureVersion.objects.filter(pk=stored.pk).update(
+        snapshot=older, content_hash=versions.content_hash(older)
+    )
+    versions.forget(world.partnership)
+
+    again = factories.raise_case(world)
+
+    assert again.definition_id == first.definition_id
+    assert versions.versions_of(world.partnership).count() == 1

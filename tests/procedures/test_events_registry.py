@@ -143,6 +143,7 @@ def test_the_notices_the_procedure_requires_are_never_held_for_a_digest() -> Non
         "case.referred_to_panel",
         "notification.failed",
         "invitation.refused",
+        "escalation.notice_given",
     } == events.SENT_AT_ONCE
     assert not events.may_wait_for_digest("case.escalated")
     assert events.may_wait_for_digest("case.acknowledged")

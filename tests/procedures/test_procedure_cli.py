@@ -210,7 +210,13 @@ def test_schema_is_a_json_schema_of_the_format() -> None:
     assert schema["additionalProperties"] is False
     assert {"Stage", "Timescale"} <= set(schema["$defs"])
     unit = schema["$defs"]["Unit"]
-    assert set(unit["enum"]) == {"calendar_days", "working_days"}
+    assert set(unit["enum"]) == {
+        "calendar_days",
+        "working_days",
+        "immediately",
+        "same_working_day",
+        "set_by_owner",
+    }
 
 
 # ---------------------------------------------------------------- validate and usage
@@ -231,8 +237,9 @@ def test_validate_valid_and_invalid(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"escalate procedure: {bad} is not a valid procedure definition:",
-        f"  {bad}: stages[0] (stage 1).start_by.unit: 'weeks' is not allowed; use one of "
-        "'calendar_days' or 'working_days'",
+        f"  {bad}: line 94, stages[0] (stage 1).start_by.unit: 'weeks' is not allowed; use "
+        "one of 'immediately', 'same_working_day', 'set_by_owner', 'calendar_days' or "
+        "'working_days'",
     ]
 
 

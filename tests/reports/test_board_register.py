@@ -87,10 +87,17 @@ def test_register_exports_hold_the_columns_and_no_identity(board):
 
     rows = _csv(client.get(url + "&format=csv"))
     heading, body = rows[0], rows[1:]
-    assert heading[:4] == ["Reference", "Stage reached", "Raising agency", "Raising agency sector"]
+    assert heading[:5] == [
+        "Reference",
+        "Stage reached",
+        "Procedure version",
+        "Raising agency",
+        "Raising agency sector",
+    ]
     b = next(r for r in body if r[0] == board.b.reference)
     record = dict(zip(heading, b, strict=True))
     assert record["Stage reached"] == "2"
+    assert record["Procedure version"] == "April 2023 (version 1, from 2023-04-01)"
     assert record["Stage dates"] == (
         "Stage 1: 2026-12-23 to 2026-12-24; Stage 2: 2026-12-24 to 2026-12-30"
     )

@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from escalate import clock
 from escalate.cases import services
 from escalate.cases.views import raise_journey
+from escalate.partnerships import versions
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +292,8 @@ class Scene:
     reset_path: str = ""
     expedite_case: Any = None
     panel_case: Any = None
+    version_id: str = ""
+    draft_id: str = ""
 
     def client(self, who: str) -> Client:
         return self.clients[who]
@@ -343,6 +346,13 @@ def build_scene() -> Scene:
     clock.freeze(TODAY)
     scene = Scene(w, open_case, closed, final, action, issue)
     scene.expedite_case, scene.panel_case = expedite_case, panel_case
+    # The version in force, and a draft (with a problem) the business unit is writing.
+    scene.version_id = str(versions.version_in_force(w.partnership, TODAY).pk)
+    scene.draft_id = str(
+        versions.save_draft_text(
+            w.person(Role.BUSINESS_UNIT), w.partnership, 'key = "unfinished"\n'
+        ).pk
+    )
     people = {
         "raiser": w.raiser,
         "other": w.other_professional,
@@ -402,6 +412,12 @@ ASKED_BY = {
     "cases:expedite": "expediter",
     "cases:panel": "panel_referrer",
     "partnerships:role_history": "business_unit",
+    "partnerships:versions": "business_unit",
+    "partnerships:start_draft": "business_unit",
+    "partnerships:procedure_version": "business_unit",
+    "partnerships:edit_draft": "business_unit",
+    "partnerships:preview_draft": "business_unit",
+    "partnerships:publish_draft": "business_unit",
 }
 
 #: Pages that make a file: a few examples each (a PDF takes a while).
@@ -411,7 +427,7 @@ SLOW = {"reports:referral_pdf"}
 def _fill(route: str, values: dict[str, str]) -> str:
     path = route
     for conv, value in values.items():
-        for kind in ("", "str:", "slug:", "int:", "path:"):
+        for kind in ("", "str:", "slug:", "int:", "path:", "uuid:"):
             path = path.replace(f"<{kind}{conv}>", value)
     return "/" + path
 
@@ -441,6 +457,9 @@ def route_paths(route: Route, scene: Scene) -> list[tuple[str, str]]:
             options[conv] = [str(scene.issue.pk if "policy" in name else scene.action.pk)]
         elif conv == "token":
             options[conv] = ["not-a-real-invitation-token"]
+        elif conv == "version_id":
+            # The version in force, and a draft of the business unit's.
+            options[conv] = [scene.version_id, scene.draft_id]
         else:
             raise AssertionError(f"No value for <{conv}> in {route.route}: add one to route_paths")
     combos: list[dict[str, str]] = [{}]

@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from escalate import clock
+from escalate.partnerships import versions
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,7 @@ def test_every_page_refuses_methods_it_does_not_handle(client):
         "slug": w.partnership.slug,
         "token": "not-a-real-token",
         "uidb64": "MQ",
+        "version_id": str(versions.version_in_force(w.partnership, clock.today()).pk),
     }
     routes = _routes()
     assert len(routes) > 30

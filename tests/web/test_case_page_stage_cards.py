@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import factories
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 
 from escalate import clock
-from escalate.cases import selectors
+from escalate.cases import permissions, selectors
 from escalate.cases.models.deadlines import CaseDeadline
+from escalate.cases.permissions import CaseAction
+from escalate.partnerships.versions import procedure_for_case
 from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +110,51 @@ def test_a_case_that_reached_every_stage_is_shown_without_working_deadlines_out_
     assert keys(fourth).count("Conclude by") == 1
     assert "Tue 12 Jan 2027" in fourth and 'data-deadline-status="4">On time<' in fourth
     assert "Mon 4 Jan 2027" in fourth  # the chair's recommendation, a deadline of its own
+
+
+def test_the_current_stage_offers_a_tick_off_link_for_each_required_action_not_done() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    items = w.procedure.stage(1).checklist
+    assert items
+    first = card(case_page(w.raiser, case), 1)
+    for item in items:
+        assert f"/cases/{case.reference}/tick/?item={item.key}" in first
+        assert f'<span class="govuk-visually-hidden"> {escape(item.text)}</span>' in first
+    assert first.count("To do</strong>") == len(items)
+    later = card(case_page(w.raiser, case), 2)
+    assert "Tick off" not in later  # a stage not reached is not ticked off yet
+    # Someone who sees the case but may not tick its actions off sees them without links.
+    onlookers = [
+        p
+        for p in [*w.raising_people.values(), *w.other_people.values()]
+        if permissions.can_view(p, case) and not permissions.can(p, CaseAction.TICK, case)
+    ]
+    assert onlookers
+    seen = card(case_page(onlookers[0], case), 1)
+    assert "Tick off" not in seen and seen.count("To do</strong>") == len(items)
+
+
+def test_what_people_typed_on_a_stage_card_is_shown_as_words_not_markup() -> None:
+    w = factories.world("cheshire-east-sab")
+    case = factories.raise_case(w)
+    case.stages.filter(number=1).update(
+        counterpart_name="<script>alert(1)</script> & Co", counterpart_email="a@example.org"
+    )
+    first = card(case_page(w.raiser, case), 1)
+    assert "<script>" not in first
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (a@example.org)" in first
+
+
+def test_the_case_page_names_the_procedure_version_the_case_runs_and_links_to_it() -> None:
+    w = factories.world("shropshire-sscp")
+    case = factories.raise_case(w)
+    html = case_page(w.raiser, case)
+    link = re.search(r'id="procedure-version" href="([^"]+)">([^<]+)</a>', html)
+    assert link is not None
+    assert link.group(1) == reverse(
+        "partnerships:procedure_version", args=[w.partnership.slug, case.definition_id]
+    )
+    procedure = procedure_for_case(case)
+    assert unescape(link.group(2)) == f"{procedure.name}, version {procedure.version}"
+    assert '<dt class="govuk-summary-list__key">Procedure</dt>' in html

@@ -92,6 +92,11 @@ class Case(models.Model):
 
     # The disagreement.
     categories = models.JSONField(default=list, help_text="Category keys of the procedure.")
+    kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Kinds of case the person raising it said apply (the procedure's routes).",
+    )
     disagreement = models.TextField(max_length=LONG_TEXT_MAX)
     outcome_sought = models.TextField(max_length=LONG_TEXT_MAX)
     concern_arose_on = models.DateField()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -113,6 +114,11 @@ class CaseDeadline(models.Model):
     met_on = models.DateField(
         null=True, blank=True, help_text="When what it asks for happened (empty: not yet)."
     )
+    soft = models.BooleanField(
+        default=False,
+        help_text='A target the procedure softens ("where possible"): chased with '
+        "reminders, never counted as missed.",
+    )
 
     objects = CaseDeadlineQuerySet.as_manager()
 
@@ -200,3 +206,34 @@ class CaseDeadline(models.Model):
         if self.due <= calendar.add_working_days(today, DUE_SOON_WORKING_DAYS):
             return DeadlineStatus.DUE_SOON
         return DeadlineStatus.ON_TIME
+
+
+class OwnerTimescale(models.Model):
+    """A date a stage's owner set for one of the stage's deadlines, where the procedure
+    lets them: a timescale the owner sets (``unit = "set_by_owner"``), or a shorter one
+    that protects the person (``owner_may_shorten``). The latest set is kept; each
+    setting is in the chronology."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="owner_timescales")
+    stage = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=KEY_MAX, help_text="conclude_by or the definition's key.")
+    due = models.DateField()
+    why = models.TextField(max_length=LONG_TEXT_MAX, help_text="Why the owner set it.")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "stage", "key"], name="owner_timescale_one_per_key"
+            ),
+            models.CheckConstraint(condition=Q(stage__gte=1), name="owner_timescale_stage"),
+            models.CheckConstraint(
+                condition=Q(key__regex=KEY_PATTERN), name="owner_timescale_key_is_a_slug"
+            ),
+            models.CheckConstraint(condition=~Q(why=""), name="owner_timescale_explained"),
+            max_length_check("why", LONG_TEXT_MAX, "owner_timescale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} stage {self.stage} {self.key} set to {self.due:%Y-%m-%d}"

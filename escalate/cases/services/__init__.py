@@ -17,6 +17,8 @@ The use cases, by family:
 - :mod:`.invitations`: the other professional's invitation, acknowledgement and response;
 - :mod:`.stages`: ticking off required actions, resolving, escalating, expediting,
   referring to a panel, withdrawing;
+- :mod:`.conditions`: giving notice before escalating, recording the consultation a
+  skip of stages needs;
 - :mod:`.agreed_actions`: actions agreed between the agencies and their completion;
 - :mod:`.records`: contacts and notes, policy issues, debriefs, learning, views.
 
@@ -38,6 +40,7 @@ from escalate.cases.services.agreed_actions import (
     add_agreed_action,
     complete_agreed_action,
 )
+from escalate.cases.services.conditions import give_notice_of_escalation, record_consultation
 from escalate.cases.services.invitations import (
     INVITATION_DAYS,
     accept_invitation,
@@ -88,12 +91,14 @@ __all__ = [
     "escalate",
     "expedite",
     "flag_policy_issue",
+    "give_notice_of_escalation",
     "mask_email",
     "policy_issue_owed",
     "policy_response_owed",
     "new_invitation_token",
     "raise_case",
     "record_case_viewed",
+    "record_consultation",
     "record_contact",
     "record_debrief",
     "record_learning",

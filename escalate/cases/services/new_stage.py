@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from escalate.cases import deadlines
 from escalate.cases.facts import calendar_for
 from escalate.cases.models import NAME_MAX, Case
 from escalate.cases.services.validation import Form
@@ -38,13 +39,16 @@ class Counterpart:
 def deadline_fields(
     procedure: Procedure, case: Case, facts: engine.CaseFacts, number: int
 ) -> dict[str, Any]:
-    """start_by, conclude_by and act_by of one stage, and how each was worked out."""
+    """start_by, conclude_by and act_by of one stage, and how each was worked out
+    (counted from what has happened on the case so far: its acknowledgement, its
+    discussions, its stages' escalations, the dates owners set)."""
     calendar = calendar_for(case.partnership)
+    events = deadlines.case_events(case)
     stages = engine.stage_deadlines(
-        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started
+        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started, events=events
     )
     here = stages[number - 1]
-    act = engine.act_by(procedure, calendar, facts, number)
+    act = engine.act_by(procedure, calendar, facts, number, events)
     explained: dict[str, Any] = {
         "start_by": here.start_by.as_json() if here.start_by else None,
         "conclude_by": here.conclude_by.as_json() if here.conclude_by else None,

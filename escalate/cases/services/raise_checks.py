@@ -21,7 +21,7 @@ from escalate.cases.models import (
 )
 from escalate.cases.services.new_stage import Counterpart, Owner, check_owner, counterpart
 from escalate.cases.services.validation import Form
-from escalate.procedures import engine
+from escalate.procedures import engine, routes, skips
 from escalate.procedures.model import Procedure, Protects, Role
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class Person:
     record_id: str
     views: str
     knows: bool | None
+    #: The kinds of case the person raising it said apply (the procedure's routes).
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Start:
     reason: str
     engine_role: Role
     owner: Owner | None
+    #: Whom the person raising consulted first, where the procedure needs it to skip.
+    consulted: str = ""
 
 
 def roles_in_raising_agency(actor: User, raising_agency: Agency) -> set[Role]:
@@ -144,6 +148,7 @@ def check_person(
     record_id: str,
     views: str,
     knows: bool | None,
+    kinds: Sequence[str] | object = (),
 ) -> Person:
     allowed_subjects = SUBJECTS[procedure.protects]
     if subject_type not in SubjectType.values:
@@ -188,9 +193,35 @@ def check_person(
     )
     if knows is None:
         form.add("person_knows", "Say whether they know about this disagreement.")
+    chosen = check_kinds(form, procedure, subject_type, kinds)
     return Person(
-        subject_type, checked_name, dob, checked_address, checked_record_id, checked_views, knows
+        subject_type,
+        checked_name,
+        dob,
+        checked_address,
+        checked_record_id,
+        checked_views,
+        knows,
+        chosen,
     )
+
+
+def check_kinds(
+    form: Form, procedure: Procedure, subject_type: SubjectType | str, kinds: object
+) -> tuple[str, ...]:
+    """The kinds of case ticked (the procedure's routes): each one it lists, once, and
+    for whom the case is about."""
+    given = kinds if isinstance(kinds, list | tuple) else [kinds] if kinds else []
+    chosen = tuple(dict.fromkeys(str(k) for k in given))
+    if chosen and not procedure.routes:
+        form.add("kinds", f"{procedure.name} lists no kinds of case to choose: leave it out.")
+        return ()
+    try:
+        routes.check_kinds(procedure, chosen, routes.person_group(str(subject_type)))
+    except engine.Refused as refused:
+        form.add("kinds", refused.reason)
+        return ()
+    return chosen
 
 
 def check_concern(
@@ -234,8 +265,8 @@ def check_concern(
     if immediate_risk and referral_made is None:
         form.add(
             "referral_made",
-            "Say whether a safeguarding referral or front-door contact has been made. "
-            + procedure.expedite.prompt,
+            "Say whether a safeguarding referral or front-door contact has been made."
+            + (f" {procedure.expedite.prompt}" if procedure.expedite.prompt else ""),
         )
     if referral_made:
         form.date(
@@ -268,9 +299,11 @@ def check_start(
     reason: str,
     owner: User | None,
     owner_role: Role | str | None,
+    consulted: str = "",
 ) -> Start:
     """Where the case starts, and who owns that stage: the person raising it at stage 1;
-    at a later stage (someone at immediate risk), the owner they name."""
+    at a later stage (someone at immediate risk), the owner they name, and whom they
+    consulted first where the procedure needs that to skip stages."""
     procedure = partnership.procedure
     if not 1 <= stage <= len(procedure.stages):
         form.add("start_stage", f"{procedure.name} has stages 1 to {len(procedure.stages)}.")
@@ -293,15 +326,37 @@ def check_start(
             )
         stage_owner: Owner | None = Owner(actor, role)
     else:
-        role = sorted(member_roles, key=list(Role).index)[0]
+        # In a role the procedure lets skip stages, where it names them and they hold one.
+        ordered = sorted(member_roles, key=list(Role).index)
+        skippers = [r for r in ordered if r in procedure.expedite.skip_roles]
+        role = (skippers or ordered)[0]
         stage_owner = check_owner(
             form, partnership, raising_agency, procedure, stage, owner, owner_role
         )
-    return Start(procedure, raising_agency, stage, checked_reason, role, stage_owner)
+    who = form.text(
+        "consulted",
+        consulted,
+        label="the name of the person you consulted",
+        limit=200,
+        required=False,
+    )
+    needed = procedure.expedite.skip_needs_consultation
+    skipping = stage > 1 and procedure.expedite.allowed and skips.reachable(procedure, stage)
+    if skipping and needed is not None and not who and form.ok("consulted"):
+        try:
+            skips.check_consulted(procedure, frozenset(), stage, raising=True)
+        except engine.Refused as refused:
+            form.add("consulted", refused.reason)
+    return Start(procedure, raising_agency, stage, checked_reason, role, stage_owner, who)
 
 
 def ask_engine(
-    form: Form, procedure: Procedure, start: Start, concern: Concern, today: dt.date
+    form: Form,
+    procedure: Procedure,
+    start: Start,
+    concern: Concern,
+    today: dt.date,
+    person: Person | None = None,
 ) -> engine.Outcome | None:
     """The engine's ruling on raising (its deadlines and notices), once the date the
     concern arose is good. Its refusals of what was typed go on the form; other
@@ -317,13 +372,30 @@ def ask_engine(
             start_stage=start.stage,
             immediate_risk=concern.immediate_risk,
             reason=start.reason,
+            consulted=_consulted(procedure, start),
+            kinds=frozenset(person.kinds if person else ()),
+            person=routes.person_group(str(person.subject_type)) if person else None,
         )
     except engine.Refused as refused:
         if refused.code is engine.RefusalCode.INVALID:
             form.add("expedite_reason" if start.stage > 1 else "concern_arose_on", refused.reason)
             return None
+        if refused.code is engine.RefusalCode.ROUTED:
+            form.add("start_stage", refused.reason)
+            return None
+        if refused.code is engine.RefusalCode.NEEDS_CONSULTATION:
+            if form.ok("consulted"):  # (check_start may have said so already)
+                form.add("consulted", refused.reason)
+            return None
         form.check()
         raise from_refusal(refused) from None
+
+
+def _consulted(procedure: Procedure, start: Start) -> frozenset[Role]:
+    """The role consulted before raising straight at a later stage: the one the
+    procedure asks for, once the person raising names whom they consulted."""
+    needed = procedure.expedite.skip_needs_consultation
+    return frozenset({needed}) if needed is not None and start.consulted else frozenset()
 
 
 def first_counterpart(

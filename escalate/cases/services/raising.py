@@ -54,6 +54,7 @@ def raise_case(
     person_address: str = "",
     person_record_id: str = "",
     person_views: str = "",
+    kinds: Sequence[str] = (),
     immediate_risk: bool = False,
     referral_made: bool | None = None,
     referral_made_on: dt.date | None = None,
@@ -63,6 +64,7 @@ def raise_case(
     owner_role: Role | str | None = None,
     counterpart_name: str = "",
     counterpart_email: str = "",
+    consulted: str = "",
     once: str = "",
 ) -> Case:
     """Raise a challenge with another agency's professional, under the version of the
@@ -70,7 +72,10 @@ def raise_case(
 
     The case starts at stage 1, owned by the person raising it, with the other
     professional as counterpart; where the procedure allows it and someone is at
-    immediate risk, it may start at a later stage, owned by ``owner``. ``once`` is the
+    immediate risk, it may start at a later stage, owned by ``owner`` (``consulted``:
+    whom the person raising consulted first, where the procedure needs that to skip
+    stages; ``kinds``: the kinds of case they said apply, of the procedure's routes).
+    ``once`` is the
     journey's one-time token: raising twice with it makes one case (:class:`AlreadyDone`).
     """
     require_active(actor)
@@ -95,6 +100,7 @@ def raise_case(
         record_id=person_record_id,
         views=person_views,
         knows=person_knows,
+        kinds=kinds,
     )
     concern = checks.check_concern(
         form,
@@ -118,8 +124,9 @@ def raise_case(
         reason=expedite_reason,
         owner=owner,
         owner_role=owner_role,
+        consulted=consulted,
     )
-    outcome = checks.ask_engine(form, procedure, start, concern, today)
+    outcome = checks.ask_engine(form, procedure, start, concern, today, person)
     form.check()
     assert outcome is not None
     opposite = checks.first_counterpart(form, start, other, counterpart_name, counterpart_email)
@@ -199,6 +206,8 @@ def _create(ready: _Ready) -> Case:
             "owner_role": owner.role.value,
             "immediate_risk": ready.concern.immediate_risk,
             "expedite_reason": start.reason,
+            **({"consulted": start.consulted} if start.consulted and number > 1 else {}),
+            **({"kinds": list(ready.person.kinds)} if ready.person.kinds else {}),
         },
     )
     notices.notify(
@@ -247,6 +256,7 @@ def _new_case(ready: _Ready) -> Case:
         other_professional_email=other.email,
         other_professional=ready.opposite.user if start.stage == 1 else None,
         categories=concern.categories,
+        kinds=list(person.kinds),
         disagreement=concern.disagreement,
         outcome_sought=concern.outcome_sought,
         concern_arose_on=arose_on,

@@ -38,13 +38,13 @@ if TYPE_CHECKING:
     from escalate.accounts.models import User
 
 
-def _where(case: Case) -> tuple[Procedure, dict[int, StageRecord], engine.CaseFacts]:
+def where(case: Case) -> tuple[Procedure, dict[int, StageRecord], engine.CaseFacts]:
     """The case's procedure, its stage records and the facts the engine rules on."""
     procedure, records = procedure_of(case), notices.stage_records(case)
-    return procedure, records, facts_of(case, records.values())
+    return procedure, records, facts_of(case, records.values(), procedure=procedure)
 
 
-def _apply(
+def apply_move(
     procedure: Procedure,
     facts: engine.CaseFacts,
     move: engine.Action,
@@ -67,7 +67,7 @@ def tick_required_action(
         actor, case, CaseAction.TICK, expected_version, once=once, what=what
     ) as change:
         case = change.case
-        procedure, records, facts = _where(case)
+        procedure, records, facts = where(case)
         role = change.acting_role(facts, item=item, field="item")
         engine.apply(procedure, facts, engine.Action.TICK, role, on=clock.today(), item=item)
         record = records[case.current_stage]
@@ -100,11 +100,11 @@ def resolve(
         actor, case, CaseAction.RESOLVE, expected_version, once=once, what=what
     ) as change:
         case = change.case
-        procedure, records, facts = _where(case)
+        procedure, records, facts = where(case)
         role = change.acting_role(facts)
         validate_actions(form, case, agreed_actions, today, "agreed_actions")
         form.check()
-        moved = _apply(procedure, facts, engine.Action.RESOLVE, role, today)
+        moved = apply_move(procedure, facts, engine.Action.RESOLVE, role, today)
         here = case.current_stage
         record = records[here]
         record.conclusion, record.outcome, record.concluded_on = Conclusion.RESOLVED, result, today
@@ -215,7 +215,7 @@ def _move(
         actor, case, action, expected_version, once=once, what=events.recorded_as(move)
     ) as change:
         case = change.case
-        procedure, records, facts = _where(case)
+        procedure, records, facts = where(case)
         here = case.current_stage
         target = to_stage if to_stage is not None else here + 1
         role = change.acting_role(
@@ -237,7 +237,7 @@ def _move(
         )
         form.check()
         assert new_owner is not None
-        moved = _apply(procedure, facts, move, role, today, to_stage=target, reason=words)
+        moved = apply_move(procedure, facts, move, role, today, to_stage=target, reason=words)
 
         left = records[here]
         left.conclusion = (
@@ -289,10 +289,10 @@ def refer_to_panel(
         actor, case, CaseAction.REFER_TO_PANEL, expected_version, once=once, what=what
     ) as change:
         case = change.case
-        procedure, _records, facts = _where(case)
+        procedure, _records, facts = where(case)
         role = change.acting_role(facts)
         form.check()
-        moved = _apply(procedure, facts, engine.Action.REFER_TO_PANEL, role, clock.today())
+        moved = apply_move(procedure, facts, engine.Action.REFER_TO_PANEL, role, clock.today())
         panel = procedure.stage(case.current_stage).panel
         assert panel is not None
         case.panel_referred = sorted(moved.facts.panel_referred)
@@ -316,10 +316,10 @@ def withdraw(
         actor, case, CaseAction.WITHDRAW, expected_version, once=once, what=what
     ) as change:
         case = change.case
-        procedure, records, facts = _where(case)
+        procedure, records, facts = where(case)
         role = change.acting_role(facts, reason=words, field="reason")
         form.check()
-        moved = _apply(procedure, facts, engine.Action.WITHDRAW, role, today, reason=words)
+        moved = apply_move(procedure, facts, engine.Action.WITHDRAW, role, today, reason=words)
         here = case.current_stage
         record = records[here]
         record.conclusion, record.outcome, record.concluded_on = Conclusion.WITHDRAWN, words, today

@@ -164,9 +164,12 @@ def change_case(
         change = CaseChange(actor, locked, standing, action, expected_version)
         where = (locked.current_stage, locked.status)
         yield change
-        if (change.case.current_stage, change.case.status) != where:
-            # A stage began or the case closed: its stored deadlines follow (new
-            # stage's rows, the next stage's start-by, met or forgotten ones).
+        moved = (change.case.current_stage, change.case.status) != where
+        counted_from = change.event is not None and change.event.action in deadlines.RESYNC_EVENTS
+        if moved or counted_from:
+            # A stage began or the case closed (new stage's rows, the next stage's
+            # start-by, met or forgotten ones), or something a timescale counts from
+            # happened (an acknowledgement, a discussion): stored deadlines follow.
             deadlines.sync_case_deadlines(change.case)
         note_made(taken, locked, change.thing)
 

@@ -17,12 +17,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from escalate.cases import deadlines, permissions, selectors
+from escalate.cases import selectors
 from escalate.cases.facts import calendar_for, procedure_of
-from escalate.cases.models import Case, Event, PolicyIssueStatus
-from escalate.cases.permissions import CaseAccess, CaseAction
+from escalate.cases.models import PolicyIssueStatus
+from escalate.cases.permissions import CaseAction
 from escalate.cases.services import viewing
-from escalate.cases.views import presenters
+from escalate.cases.views import presenters, route_rows
 from escalate.cases.views.common import load_access
 from escalate.reports import referral
 
@@ -45,23 +45,17 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     viewing.spool_view(access)
     procedure = procedure_of(case)
     records = {r.number: r for r in access.stages}
-    allowed = permissions.allowed_actions(access, case)
+    allowed = access.allowed
     whole = request.GET.get("chronology") == "all"
-    events, more = chronology(access, case, whole=whole)
+    events, more = selectors.latest_chronology(access, case, None if whole else LATEST_ENTRIES)
     categories = {c.key: c.label for c in procedure.categories}
     views = (
         viewing.views_of(case, selectors.case_views(access, case)[:LATEST_VIEWS], LATEST_VIEWS)
         if CaseAction.VIEW_AUDIT in allowed
         else None
     )
-    issues = list(case.policy_issues.select_related("raised_by", "responded_by"))
     calendar = calendar_for(case.partnership)
-    stored = deadlines.for_case(case, calendar=calendar)
-    open_ids = (
-        list(deadlines.open_deadlines().filter(case=case).values_list("pk", flat=True))
-        if case.is_open
-        else []
-    )
+    stored = selectors.stored_deadlines(access, case, calendar=calendar)
     stages = presenters.stage_rows(
         case,
         procedure,
@@ -70,7 +64,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         selectors.projected_deadlines(case, access.stages, calendar=calendar)
         if presenters.needs_projection(procedure, records)
         else {},
-        stored,
+        stored.rows,
+        may_tick=CaseAction.TICK in allowed,
     )
     whole_url = reverse("cases:case", args=[case.reference]) + "?chronology=all"
     return render(
@@ -79,9 +74,11 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "procedure": procedure,
+            "procedure_link": presenters.procedure_link(case, procedure),
+            "case_routes": route_rows.case_routes(case, procedure),
             "stages": stages,
             "current": records.get(case.current_stage),
-            "next_due": presenters.next_due(stored, open_ids, access.stages),
+            "next_due": presenters.next_due(stored.rows, stored.open_ids, access.stages, procedure),
             "allowed": {a.value for a in allowed},
             "actions_offered": presenters.offered_actions(case, allowed, procedure),
             "events": presenters.event_rows(events, "" if whole else whole_url),
@@ -90,10 +87,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "whole_chronology_url": whole_url,
             "whole_chronology": whole,
             "categories": [categories.get(k, k) for k in case.categories],
-            "agreed_actions": list(
-                case.agreed_actions.select_related("agency", "owner", "completed_by")
-            ),
-            "policy_issues": issues,
+            "agreed_actions": list(selectors.agreed_actions(access, case)),
+            "policy_issues": list(selectors.case_policy_issues(access, case)),
             "open_issue_status": PolicyIssueStatus.OPEN,
             "case_status_class": presenters.CASE_STATUS_TAGS.get(case.status, ""),
             "views": views,
@@ -104,15 +99,3 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "may_resend_invitation": CaseAction.RESEND_INVITATION in allowed,
         },
     )
-
-
-def chronology(access: CaseAccess, case: Case, *, whole: bool) -> tuple[list[Event], bool]:
-    """The chronology entries the page shows, oldest first: all of them when asked for,
-    else the latest :data:`LATEST_ENTRIES` (one query either way); and whether there
-    are earlier ones not shown."""
-    entries = selectors.chronology(access, case)
-    if whole:
-        return list(entries), False
-    latest = list(entries.order_by("-at", "-id")[: LATEST_ENTRIES + 1])
-    more = len(latest) > LATEST_ENTRIES
-    return latest[:LATEST_ENTRIES][::-1], more

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from escalate.cases.deadlines import DeadlineRow, DeadlineStatus
 from escalate.cases.models import Case, CaseStatus, Event
 from escalate.cases.models.deadlines import STAGE_KEYS
 from escalate.cases.permissions import CaseAction
 from escalate.cases.selectors import OwnerCandidate
+from escalate.cases.views import summary_rows
 from escalate.procedures.calendar import format_day
 from escalate.procedures.engine import StageStatus
 from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure
@@ -93,6 +94,11 @@ class StageRow:
     checklist: list[dict[str, Any]] = field(default_factory=list)
     is_current: bool = False
     panel: str = ""
+    #: The group the procedure lists the stage under ("Informal (stages 1 and 2)").
+    group: str = ""
+    #: The card's title and its summary list's rows (:mod:`.summary_rows`).
+    card_title: str = ""
+    card_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def day(value: Any) -> str:
@@ -109,25 +115,27 @@ def day(value: Any) -> str:
 
 def deadline_row(d: dict[str, Any], stored: DeadlineRow | None = None) -> dict[str, Any]:
     """One deadline as kept with a stage record (or projected), ready to show; with its
-    stored row, the day comes with its status and, for an extra deadline due after the
-    stage must be concluded, a note saying so."""
-    due: str = day(d.get("due"))
-    if stored is not None:
-        due = render_to_string(
-            "cases/case/_stage_deadline.html",
-            {
-                "due": day(stored.deadline.due),
-                "status": DEADLINE_TAGS[stored.status],
-                "note": stored.note,
-                "stage": stored.deadline.stage,
-            },
-        )
+    stored row, the day comes with its status (``tag``) and, for an extra deadline due
+    after the stage must be concluded, a note saying so. The same deadline kept twice (a
+    conclude-by and the act-by it is) reads the same, so the card shows it once."""
+    if stored is None:
+        return {
+            "label": d.get("label") or "",
+            "due": day(d.get("due")),
+            "explanation": d.get("explanation") or "",
+            "status": "",
+            "tag": None,
+            "note": "",
+            "stage": 0,
+        }
     return {
         "label": d.get("label") or "",
-        "due": due,
+        "due": day(stored.deadline.due),
         "explanation": d.get("explanation") or "",
-        "status": stored.status if stored is not None else "",
-        "note": stored.note if stored is not None else "",
+        "status": stored.status,
+        "tag": DEADLINE_TAGS[stored.status],
+        "note": stored.note,
+        "stage": stored.deadline.stage,
     }
 
 
@@ -166,11 +174,16 @@ def stage_rows(
     statuses: dict[int, StageStatus],
     projected: dict[int, list[dict[str, Any]]],
     stored: Sequence[DeadlineRow] = (),
+    *,
+    may_tick: bool = False,
 ) -> list[StageRow]:
     """Every stage of the procedure, with its status, its deadlines and its required
     actions. A stage the case reached shows its stored deadlines, each with its status
     (or, for a case kept from before deadlines were stored, those its record keeps); a
-    stage not reached shows those projected, with the status of any stored already."""
+    stage not reached shows those projected, with the status of any stored already.
+    ``may_tick``: whether the person may tick off the current stage's required actions
+    (each gets a link)."""
+    tags = summary_rows.Tags()
     kept_rows = {(r.deadline.stage, r.deadline.key): r for r in stored}
     by_stage: dict[int, list[DeadlineRow]] = {}
     for r in stored:
@@ -198,31 +211,36 @@ def stage_rows(
                 row = kept_rows.get((n, d.get("key") or ""))
                 deadlines.append(deadline_row(kept_form(row) if row else d, row))
         done = set(record.checklist_done) if record else set()
-        rows.append(
-            StageRow(
-                number=stage.number,
-                title=stage.title,
-                guidance=stage.guidance,
-                status_label=label,
-                status_class=css,
-                owner_roles=" or ".join(r.label.lower() for r in stage.owners),
-                record=record,
-                deadlines=deadlines,
-                checklist=[
-                    {"key": c.key, "text": c.text, "done": c.key in done} for c in stage.checklist
-                ],
-                is_current=stage.number == case.current_stage and case.is_open,
-                panel=stage.panel.name if stage.panel else "",
-            )
+        shown = StageRow(
+            number=stage.number,
+            title=stage.title,
+            guidance=stage.guidance,
+            status_label=label,
+            status_class=css,
+            owner_roles=" or ".join(procedure.role_label(r).lower() for r in stage.owners),
+            record=record,
+            deadlines=deadlines,
+            checklist=[
+                {"key": c.key, "text": c.text, "done": c.key in done} for c in stage.checklist
+            ],
+            is_current=stage.number == case.current_stage and case.is_open,
+            panel=stage.panel.name if stage.panel else "",
+            group=group.words if (group := procedure.group_of(stage.number)) else "",
         )
+        shown.card_title = summary_rows.stage_title(shown, tags)
+        shown.card_rows = summary_rows.stage_card_rows(shown, case, may_tick, tags)
+        rows.append(shown)
     return rows
 
 
 # ---------------------------------------------------------------- the headline
 
 
-def owner_words(row: DeadlineRow, records_by_id: dict[int, Any]) -> str:
-    """Who a stored deadline is due from: the stage owner's name, or the role's holders."""
+def owner_words(
+    row: DeadlineRow, records_by_id: dict[int, Any], procedure: Procedure | None = None
+) -> str:
+    """Who a stored deadline is due from: the stage owner's name, or the role's holders
+    (by the procedure's own name for the role, when given)."""
     d = row.deadline
     record = records_by_id.get(d.owner_stage_id) if d.owner_stage_id else None
     if record is not None and record.owner is not None:
@@ -230,13 +248,17 @@ def owner_words(row: DeadlineRow, records_by_id: dict[int, Any]) -> str:
     role = d.owner_role
     if role is None:
         return ""
+    label = procedure.role_label(role) if procedure is not None else role.label
     if role in PARTNERSHIP_ROLES:
-        return f"the {role.label.lower()}"
-    return f"{article(role.label).lower()} {role.label.lower()} in an agency involved"
+        return f"the {label.lower()}"
+    return f"{article(label).lower()} {label.lower()} in an agency involved"
 
 
 def next_due(
-    stored: Sequence[DeadlineRow], open_ids: Iterable[int], records: Iterable[Any]
+    stored: Sequence[DeadlineRow],
+    open_ids: Iterable[int],
+    records: Iterable[Any],
+    procedure: Procedure | None = None,
 ) -> dict[str, Any] | None:
     """What is due next on the case, by when and from whom: its soonest stored deadline
     still being worked towards (``open_ids``: those :func:`deadlines.open_deadlines`
@@ -249,7 +271,7 @@ def next_due(
     return {
         "name": row.name,
         "due": row.due_text,
-        "who": owner_words(row, {r.pk: r for r in records}),
+        "who": owner_words(row, {r.pk: r for r in records}, procedure),
         "status": DEADLINE_TAGS[row.status],
         "stage": row.deadline.stage,
     }
@@ -297,7 +319,7 @@ def event_rows(events: list[Event], whole: str = "") -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": e,
-                "details": details,
+                "details": [summary_rows.words_row(label, value) for label, value in details],
                 "corrects_href": href(e.corrects_id) if e.corrects_id else "",
                 "corrected_by": [href(pk) for pk in corrected_by.get(e.pk, [])],
             }
@@ -305,11 +327,26 @@ def event_rows(events: list[Event], whole: str = "") -> list[dict[str, Any]]:
     return rows
 
 
+# ---------------------------------------------------------------- the procedure
+
+
+def procedure_link(case: Case, procedure: Procedure) -> dict[str, str]:
+    """The procedure version the case runs, in words, and the address of its page ("":
+    none to link to)."""
+    try:
+        url = reverse(
+            "partnerships:procedure_version", args=[case.partnership.slug, case.definition_id]
+        )
+    except NoReverseMatch:  # the procedure version page is not served (yet)
+        url = ""
+    return {"text": f"{procedure.name}, version {procedure.version}", "url": url}
+
+
 # ---------------------------------------------------------------- what may be done
 
 
 def offered_actions(
-    case: Case, allowed: set[CaseAction], procedure: Procedure
+    case: Case, allowed: AbstractSet[CaseAction], procedure: Procedure
 ) -> list[dict[str, str]]:
     """The buttons for what this person may do now, most likely first."""
     ref = case.reference
@@ -325,7 +362,14 @@ def offered_actions(
             else f"Record that stage {case.current_stage} resolved it",
         ),
         (CaseAction.ESCALATE, "cases:escalate", f"Escalate to stage {case.current_stage + 1}"),
+        (CaseAction.GIVE_NOTICE, "cases:give_notice", "Give notice that you intend to escalate"),
+        (CaseAction.SET_TIMESCALE, "cases:set_timescale", "Set a timescale"),
         (CaseAction.EXPEDITE, "cases:expedite", "Expedite to a later stage"),
+        (
+            CaseAction.RECORD_CONSULTATION,
+            "cases:record_consultation",
+            "Record your consultation before skipping stages",
+        ),
         (CaseAction.TICK, "cases:tick", "Tick off a required action"),
         (
             CaseAction.RECORD_CONTACT,

@@ -128,6 +128,7 @@ def final_check(
                 record_id=a.get("person_record_id", ""),
                 views=a.get("person_views", ""),
                 knows=_yes(a.get("person_knows")),
+                kinds=a.get("kinds", []),
             )
         elif step.slug in ("referral", "disagreement"):
             raise_checks.check_concern(
@@ -161,6 +162,7 @@ def _check_start(form: Form, journey: Journey, person: User, a: dict[str, Any]) 
         reason=a.get("expedite_reason", ""),
         owner=_owner(a.get("owner")) if number > 1 else None,
         owner_role=None,
+        consulted=a.get("consulted", "") if number > 1 else "",
     )
     other = _agency(journey, journey.answer("other-agency", "other_agency"))
     if number > 1 and start.owner is not None and other is not None:
@@ -186,6 +188,11 @@ def _owner(pk: Any) -> User | None:
     if not isinstance(pk, str | int) or not is_number(str(pk)):
         return None
     return User.objects.filter(pk=int(pk)).first()
+
+
+def _texts(value: Any) -> list[str]:
+    """A list of choices kept (anything else is none chosen)."""
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _yes(value: Any) -> bool | None:
@@ -221,6 +228,7 @@ def service_arguments(journey: Journey) -> dict[str, Any]:
         "person_address": person.get("person_address", ""),
         "person_record_id": person.get("person_record_id", ""),
         "person_views": person.get("person_views", ""),
+        "kinds": _texts(person.get("kinds")),
         "categories": what.get("categories", []),
         "disagreement": what.get("disagreement", ""),
         "outcome_sought": what.get("outcome_sought", ""),
@@ -233,4 +241,5 @@ def service_arguments(journey: Journey) -> dict[str, Any]:
         "owner": _owner(start_at.get("owner")) if number > 1 else None,
         "counterpart_name": start_at.get("counterpart_name", "") if number > 1 else "",
         "counterpart_email": start_at.get("counterpart_email", "") if number > 1 else "",
+        "consulted": start_at.get("consulted", "") if number > 1 else "",
     }

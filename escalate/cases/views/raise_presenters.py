@@ -52,6 +52,8 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
                     ("Why it starts there", a.get("expedite_reason", "")),
                     ("Stage owner", _pick(owners, a.get("owner"))),
                 ]
+                if a.get("consulted"):
+                    rows.append(("Who you consulted", str(a["consulted"])))
                 if a.get("counterpart_name"):
                     rows.append(
                         ("Counterpart", f"{a['counterpart_name']}, {a.get('counterpart_email')}")
@@ -76,6 +78,10 @@ def summary(journey: Journey) -> list[dict[str, Any]]:
                 ("Their views and wishes", a.get("person_views") or "Not given"),
                 ("They know about this", _pick(yes_no, a.get("person_knows"))),
             ]
+            if procedure.routes:
+                labels = {r.when: r.label for r in procedure.routes}
+                ticked = [labels.get(str(k), str(k)) for k in a.get("kinds") or []]
+                rows.append(("What applies", "; ".join(ticked) or "None of these"))
         elif page.slug == "disagreement":
             if procedure.categories:
                 rows.append(

@@ -242,6 +242,7 @@ STEPS = (
             "expedite_reason",
             "owner",
             "owner_role",
+            "consulted",
             "counterpart_name",
             "counterpart_email",
         ),
@@ -265,6 +266,7 @@ STEPS = (
             "person_record_id",
             "person_views",
             "person_knows",
+            "kinds",
         ),
     ),
     Step(

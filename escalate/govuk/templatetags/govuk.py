@@ -110,11 +110,56 @@ def _prepared(name: str, params: dict[str, Any]) -> dict[str, Any]:
             "anyRowHasActions",
             any((row or {}).get("actions", {}).get("items") for row in params.get("rows", [])),
         )
+        params["rows"] = [_filled_row(row) for row in params.get("rows") or []]
+    if name == "table" and params.get("responsive"):
+        params["rows"] = _labelled_rows(params)
     if name == "date_input":
         params.setdefault(
             "anyItemHasError", any(item.get("error") for item in params.get("items", []))
         )
     return params
+
+
+def _filled_row(row: Any) -> Any:
+    """A summary list row with every option its template reads (empty where not given),
+    so drawing it never looks for a missing key: each missing one costs the template
+    engine several failed lookups, and a page draws hundreds."""
+    if not isinstance(row, dict) or not row:
+        return row
+    return {
+        **row,
+        "classes": row.get("classes") or "",
+        "key": {"classes": "", "html": "", "text": "", **(row.get("key") or {})},
+        "value": {"classes": "", "html": "", "text": "", **(row.get("value") or {})},
+        "actions": {"classes": "", "items": [], **(row.get("actions") or {})},
+    }
+
+
+def _labelled_rows(params: dict[str, Any]) -> list[Any]:
+    """A responsive table's rows, each data cell carrying its column's heading as
+    ``label`` (worked out once per table rather than once per cell in the template)."""
+    head = params.get("head") or []
+    labels = [govuk_column_label(head, i) for i in range(len(head))]
+    header_first = bool(params.get("firstCellIsHeader"))
+    rows: list[Any] = []
+    for row in params.get("rows") or []:
+        if not row:
+            rows.append(row)
+            continue
+        cells = []
+        for i, cell in enumerate(row):
+            if (
+                isinstance(cell, dict)
+                and not cell.get("colspan")
+                and not (i == 0 and header_first)
+                and "label" not in cell
+                and i < len(labels)
+                and labels[i]
+            ):
+                cell = {**cell, "label": labels[i]}
+            cells.append(cell)
+        rows.append(cells)
+    return rows
 
 
 def render_component(name: str, params: dict[str, Any]) -> SafeString:

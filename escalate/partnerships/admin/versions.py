@@ -24,8 +24,11 @@ VERSION_FIELDS = (
     "content_hash",
     "created_at",
     "created_by",
+    "updated_at",
+    "updated_by",
     "published_at",
     "published_by",
+    "problems",
     "definition_text",
     "snapshot",
 )
@@ -51,7 +54,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcedureVersion]:
         # The large columns are read only on a version's own page.
         queryset = super().get_queryset(request).select_related("partnership")
-        return queryset.defer("snapshot", "definition_text")
+        return queryset.defer("snapshot", "definition_text", "problems")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_superuser(request)

@@ -1,0 +1,354 @@
+"""What changed between two versions of a procedure, in words a board user understands.
+
+:func:`differences` compares two definitions field by field: the procedure's own
+fields first, then stage by stage (stages added, removed or changed). Timescales read
+as the procedure page says them, roles by their labels, whoever is told in the words
+the emails use. Any field without words of its own here (one added to the format
+later) is still compared, labelled by its name in words, so no change goes unseen.
+Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from escalate.procedures.cli import timescale_sentence, who
+from escalate.procedures.model import (
+    Category,
+    ChecklistItem,
+    Duty,
+    FormField,
+    NamedDeadline,
+    OutOfScope,
+    Panel,
+    Procedure,
+    Recipient,
+    ReferralForm,
+    Role,
+    Source,
+    Stage,
+    Timescale,
+    Unresolved,
+)
+
+#: How a value that is not there reads.
+NOT_SET = "not set"
+NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One change: where it is ("Procedure", "Stage 2: Line managers", "Stage 5
+    (added)"), what changed ("Conclude by") and the before and after in words ("" when
+    absent)."""
+
+    where: str
+    what: str
+    before: str
+    after: str
+
+
+def differences(old: Procedure | None, new: Procedure) -> list[Difference]:
+    """Every change from ``old`` to ``new``: the procedure's own first, then by stage.
+    With no ``old``, everything is new: the procedure and each stage, added."""
+    if old is None:
+        whole = Difference("Procedure", "Procedure", "", f"{new.name} (version {new.version})")
+        return [whole, *(_stage_added(s) for s in new.stages)]
+    rows = _model_rows("Procedure", "", old, new)
+    for number in range(1, max(len(old.stages), len(new.stages)) + 1):
+        before = old.stages[number - 1] if number <= len(old.stages) else None
+        after = new.stages[number - 1] if number <= len(new.stages) else None
+        if after is None:
+            assert before is not None
+            rows.append(Difference(f"Stage {number} (removed)", "Stage", before.title, ""))
+        elif before is None:
+            rows.append(_stage_added(after))
+        else:
+            rows += _model_rows(f"Stage {number}: {after.title}", "", before, after)
+    return rows
+
+
+def _stage_added(stage: Stage) -> Difference:
+    acts = _roles(stage.roles)
+    return Difference(
+        f"Stage {stage.number} (added)", "Stage", "", f"{stage.title}. Who acts: {acts}."
+    )
+
+
+# ---------------------------------------------------------------- words
+
+
+def _day(d: dt.date | None) -> str:
+    return f"{d.day} {d:%B %Y}" if d else NOT_SET
+
+
+def _roles(roles: Sequence[Role]) -> str:
+    return ", ".join(r.label for r in roles) or NOBODY
+
+
+def _who(recipients: Sequence[Recipient]) -> str:
+    return who(tuple(recipients)) if recipients else NOBODY
+
+
+def _told(recipients: Sequence[Recipient]) -> str:
+    return f" (Escalate tells {who(tuple(recipients))}.)" if recipients else ""
+
+
+def _timescale(what: str) -> Callable[[Any, Any], str]:
+    def words(t: Timescale | None, _holder: Any) -> str:
+        return timescale_sentence(what, t) if t is not None else NOT_SET
+
+    return words
+
+
+def _defaulting(words_when_empty: str) -> Callable[[Any, Any], str]:
+    """Roles that default to the stage's roles when left out."""
+
+    def words(roles: tuple[Role, ...], stage: Any) -> str:
+        if roles:
+            return _roles(roles)
+        return f"{words_when_empty} ({_roles(getattr(stage, 'roles', ()))})"
+
+    return words
+
+
+_REGIONS = {
+    "england-and-wales": "England and Wales",
+    "scotland": "Scotland",
+    "northern-ireland": "Northern Ireland",
+}
+
+#: Field names in words, for any model that has the field.
+_LABELS: dict[str, str] = {
+    "key": "Key",
+    "effective": "Effective from",
+    "review": "Review by",
+    "protects": "Protects",
+    "region": "Working days",
+    "principles": "Principle",
+    "out_of_scope": "Not covered by the procedure",
+    "categories": "Category",
+    "expedite": "If someone is at immediate risk",
+    "policy_issues": "Policy issues",
+    "readings": "How Escalate reads the document",
+    "roles": "Who acts",
+    "owner_roles": "Who may own the stage",
+    "escalate_roles": "Who escalates",
+    "resolve_roles": "Who resolves",
+    "checklist": "Required action",
+    "start_by": "Start by",
+    "conclude_by": "Conclude by",
+    "other_deadlines": "Other deadline",
+    "notify_on_start": "Who is told when it starts",
+    "on_resolved": "If resolved",
+    "on_unresolved": "If not resolved",
+    "referral_form": "Referral form",
+    "notify": "Who is told",
+    "allowed": "May a case skip stages",
+    "prompt": "What to do at once",
+    "text": "Words",
+    "how_to_refer": "How to refer",
+    "submit_to": "Send to",
+    "fields": "Field",
+    "prefill": "Filled in from",
+    "informs": "Whom the stage's owner tells",
+    "go_instead": "Where to go instead",
+    "roll_forward": "Moved off weekends and bank holidays",
+    "source": "Where the document says so",
+}
+
+#: Labels that depend on the model the field is in.
+_LABELS_IN: dict[tuple[type[BaseModel], str], str] = {
+    (Procedure, "on_every_decision"): "Who is told of every decision at every stage",
+    (Stage, "on_every_decision"): "Who is told of every decision at this stage",
+    (Procedure, "source"): "Source document",
+    (Procedure, "policy_issues"): "Who is told of a policy issue",
+}
+
+#: Words for a whole value of one field (roles, recipients, timescales, dates).
+_FIELD_WORDS: dict[tuple[type[BaseModel], str], Callable[[Any, Any], str]] = {
+    (Procedure, "effective"): lambda d, _: _day(d),
+    (Procedure, "review"): lambda d, _: _day(d),
+    (Procedure, "protects"): lambda p, _: "adults and children" if p.value == "both" else p.value,
+    (Procedure, "region"): lambda r, _: f"{_REGIONS.get(r.value, r.value)} bank holidays",
+    (Procedure, "policy_issues"): lambda p, _: f"{_who(p.notify)}, and the board's business unit",
+    (Stage, "start_by"): _timescale("Start"),
+    (Stage, "conclude_by"): _timescale("Resolve or escalate"),
+    (Stage, "owner_roles"): _defaulting("whoever acts"),
+    (Stage, "escalate_roles"): _defaulting("whoever acts"),
+    (Stage, "resolve_roles"): _defaulting("whoever acts"),
+}
+
+#: Words for one item of a list, or for a part of a definition added or removed whole.
+_ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
+    ChecklistItem: lambda c: (
+        c.text + (f" (the stage's owner tells {c.informs})" if c.informs else "")
+    ),
+    NamedDeadline: lambda d: (
+        timescale_sentence(d.label, d.timescale) + (f" ({d.role.label})" if d.role else "")
+    ),
+    Duty: lambda d: d.text + _told(d.recipients),
+    OutOfScope: lambda o: f"{o.situation}: {o.go_instead}",
+    Category: lambda c: c.label,
+    FormField: lambda f: (
+        f"{f.label} ({_plain(f.kind)}"
+        + (f", filled in from {f.prefill.value}" if f.prefill else "")
+        + ("" if f.required else ", optional")
+        + ")"
+    ),
+    Panel: lambda p: f"{p.name}: {p.when}" + _told(p.notify),
+    Unresolved: lambda u: u.text + _told(u.notify),
+    ReferralForm: lambda f: f"{f.title}, sent to {f.submit_to}",
+    Source: lambda s: ", ".join(x for x in (s.title, s.publisher, getattr(s, "dated", "")) if x),
+}
+
+#: Fields compared apart, or that only place a thing.
+_SKIP: frozenset[tuple[type[BaseModel], str]] = frozenset(
+    {(Procedure, "stages"), (Stage, "number")}
+)
+
+
+def _label(cls: type[BaseModel], name: str) -> str:
+    found = _LABELS_IN.get((cls, name)) or _LABELS.get(name)
+    return found or name.replace("_", " ").capitalize()
+
+
+def _plain(value: Any) -> str:
+    """Any value in words, for fields without words of their own."""
+    if value is None or value == () or value == "":
+        return NOT_SET
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Role):
+        return value.label
+    if isinstance(value, Recipient):
+        return _who((value,))
+    if isinstance(value, Enum):
+        return str(value.value).replace("_", " ")
+    if isinstance(value, dt.date):
+        return _day(value)
+    if isinstance(value, Timescale):
+        return timescale_sentence("Due", value)
+    if isinstance(value, BaseModel):
+        words = _ITEM_WORDS.get(type(value))
+        if words:
+            return words(value)
+        parts = [
+            f"{_label(type(value), name)}: {_plain(getattr(value, name))}"
+            for name in type(value).model_fields
+            if getattr(value, name) not in (None, (), "")
+        ]
+        return "; ".join(parts) or NOT_SET
+    if isinstance(value, tuple | list):
+        if all(isinstance(v, Recipient) for v in value):
+            return _who(value)
+        if all(isinstance(v, Role) for v in value):
+            return _roles(value)
+        return "; ".join(_plain(v) for v in value)
+    return str(value)
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def _model_rows(where: str, prefix: str, old: BaseModel, new: BaseModel) -> list[Difference]:
+    """The differences of each field of two versions of one part of a definition."""
+    rows: list[Difference] = []
+    cls = type(new)
+    names = dict.fromkeys([*type(old).model_fields, *cls.model_fields])
+    for name in names:
+        if (cls, name) in _SKIP:
+            continue
+        before, after = getattr(old, name, None), getattr(new, name, None)
+        if before == after:
+            continue
+        label = _label(cls, name)
+        what = f"{prefix}: {label[:1].lower()}{label[1:]}" if prefix else label
+        rows += _field_rows(where, what, (cls, name), (old, new), before, after)
+    return rows
+
+
+def _field_rows(
+    where: str,
+    what: str,
+    field: tuple[type[BaseModel], str],
+    holders: tuple[BaseModel, BaseModel],
+    before: Any,
+    after: Any,
+) -> list[Difference]:
+    words = _FIELD_WORDS.get(field)
+    if words is not None:
+        said = (words(before, holders[0]), words(after, holders[1]))
+        if said[0] != said[1]:
+            return [Difference(where, what, *said)]
+        # The same in words, yet changed (such as a timescale's source): say how.
+        if isinstance(before, BaseModel) and isinstance(after, BaseModel):
+            return _model_rows(where, what, before, after)
+        return [Difference(where, what, _plain(before), _plain(after))]
+    if isinstance(before, BaseModel) and isinstance(after, BaseModel):
+        return _model_rows(where, what, before, after)
+    if isinstance(before, tuple) and isinstance(after, tuple):
+        held = getattr(field[0].model_fields.get(field[1]), "annotation", None)
+        if Recipient in getattr(held, "__args__", ()):
+            return [Difference(where, what, _who(before), _who(after))]
+        if Role in getattr(held, "__args__", ()):
+            return [Difference(where, what, _roles(before), _roles(after))]
+        if _listed(before + after):
+            return _list_rows(where, what, before, after)
+    return [Difference(where, what, _plain(before), _plain(after))]
+
+
+def _listed(items: tuple[Any, ...]) -> bool:
+    """Lists compared item by item (of text or parts), not whole (roles, recipients)."""
+    return bool(items) and not all(isinstance(i, Enum) for i in items)
+
+
+def _list_rows(
+    where: str, what: str, before: tuple[Any, ...], after: tuple[Any, ...]
+) -> list[Difference]:
+    keyed = all(isinstance(i, BaseModel) and hasattr(i, "key") for i in before + after)
+    if keyed:
+        old = {i.key: i for i in before}
+        new = {i.key: i for i in after}
+        rows: list[Difference] = []
+        for key in dict.fromkeys([*new, *old]):
+            a, b = old.get(key), new.get(key)
+            if a == b:
+                continue
+            if a is None or b is None or _item(a) != _item(b):
+                rows.append(Difference(where, what, _item(a), _item(b)))
+            else:
+                rows += _model_rows(where, f"{what} {key!r}", a, b)
+        return rows
+    a_words, b_words = [_item(i) for i in before], [_item(i) for i in after]
+    rows = []
+    matcher = difflib.SequenceMatcher(a=a_words, b=b_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        gone, came = a_words[i1:i2], b_words[j1:j2]
+        for k in range(max(len(gone), len(came))):
+            rows.append(
+                Difference(
+                    where,
+                    what,
+                    gone[k] if k < len(gone) else "",
+                    came[k] if k < len(came) else "",
+                )
+            )
+    if not rows:  # the same in words, yet changed: each pair, field by field
+        for a, b in zip(before, after, strict=False):
+            if a != b and isinstance(a, BaseModel) and isinstance(b, BaseModel):
+                rows += _model_rows(where, what, a, b)
+    return rows
+
+
+def _item(value: Any) -> str:
+    return "" if value is None else _plain(value)

@@ -1,0 +1,135 @@
+"""What a procedure calls things in its own words: its names for the roles ("Head of
+service" for a senior manager), its groups of stages ("Informal": stages 1 and 2) and
+the label every email about one of its cases carries in its subject
+("OFFICIAL-SENSITIVE"). Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator
+
+from escalate.procedures.base import DefinitionProblem, Frozen, Text, listed, refuse_duplicates
+from escalate.procedures.roles import Role
+
+#: How a value the source document does not give reads on pages and in the CLI.
+NOT_GIVEN = "not given"
+
+#: The longest label an email subject may carry, and the longest name of a role.
+LABEL_MAX = 40
+ROLE_NAME_MAX = 80
+
+#: Besides letters and digits, what a subject label may contain.
+_LABEL_PUNCTUATION = " -_/:.()[]&+"
+
+
+def _single_line(value: str, *, limit: int, what: str) -> str:
+    """Refuse control characters (line breaks, tabs, NUL bytes) and over-long text."""
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            shown = f"U+{ord(ch):04X}"
+            raise ValueError(
+                f"contains a control character ({shown}: a line break, tab, NUL byte or "
+                f"similar); {what} must be one line of plain text"
+            )
+    if len(value) > limit:
+        raise ValueError(
+            f"is {len(value)} characters long; keep {what} to {limit} characters or fewer"
+        )
+    return value
+
+
+def _subject_label(value: str) -> str:
+    value = _single_line(value.strip(), limit=LABEL_MAX, what="the subject label")
+    if not value:
+        raise ValueError("must not be empty; leave email_subject_label out for no label")
+    stray = [ch for ch in value if not (ch.isalnum() or ch in _LABEL_PUNCTUATION)]
+    if stray or "@" in value:
+        raise ValueError(
+            f"{stray[0] if stray else '@'!r} cannot be used in the subject label: use "
+            "letters, digits, spaces and - _ / : . ( ) [ ] & + (a protective marking such "
+            "as 'OFFICIAL-SENSITIVE', never anyone's name or details)"
+        )
+    return value
+
+
+def _role_name(value: str) -> str:
+    return _single_line(value, limit=ROLE_NAME_MAX, what="a role's name")
+
+
+SubjectLabel = Annotated[str, AfterValidator(_subject_label)]
+RoleName = Annotated[Text, AfterValidator(_role_name)]
+
+
+class RoleNames(Frozen):
+    """What the procedure calls each role it names differently ("Head of service")."""
+
+    practitioner: RoleName | None = None
+    line_manager: RoleName | None = None
+    safeguarding_lead: RoleName | None = None
+    senior_manager: RoleName | None = None
+    director: RoleName | None = None
+    board_representative: RoleName | None = None
+    business_unit: RoleName | None = None
+    independent_chair: RoleName | None = None
+    statutory_partner: RoleName | None = None
+
+    def of(self, role: Role) -> str:
+        """The procedure's name for ``role``, or the role's usual label."""
+        named: str | None = getattr(self, role.value)
+        return named or role.label
+
+    def given(self) -> dict[Role, str]:
+        """The roles this procedure names in its own words."""
+        return {r: getattr(self, r.value) for r in Role if getattr(self, r.value)}
+
+
+class StageGroup(Frozen):
+    """Stages the document groups under one heading ("Informal": stages 1 and 2)."""
+
+    label: RoleName
+    stages: tuple[int, ...] = Field(min_length=1)
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_stages(cls, stages: tuple[int, ...]) -> tuple[int, ...]:
+        refuse_duplicates("stage", list(stages))
+        return stages
+
+    @property
+    def words(self) -> str:
+        """The group as pages name it: "Informal (stages 1 and 2)"."""
+        numbers = sorted(self.stages)
+        if len(numbers) == 1:
+            return f"{self.label} (stage {numbers[0]})"
+        return f"{self.label} (stages {listed([str(n) for n in numbers])})"
+
+
+def check_stage_groups(groups: tuple[StageGroup, ...], last: int) -> None:
+    """Every grouped stage exists and no stage is in two groups (raises
+    :class:`DefinitionProblem` at the group's ``stages``)."""
+    seen: dict[int, str] = {}
+    labels: set[str] = set()
+    for i, group in enumerate(groups):
+        missing = [n for n in group.stages if not 1 <= n <= last]
+        if missing:
+            raise DefinitionProblem(
+                f"there is no stage {listed(missing, 'or')}: this procedure has stages 1 to {last}",
+                at=("stage_groups", i, "stages"),
+            )
+        for n in group.stages:
+            if n in seen:
+                raise DefinitionProblem(
+                    f"stage {n} is already in the group {seen[n]!r}: a stage belongs to one "
+                    "group at most",
+                    at=("stage_groups", i, "stages"),
+                )
+            seen[n] = group.label
+        if group.label.lower() in labels:
+            raise DefinitionProblem(
+                f"a group called {group.label!r} is listed twice; give each group its own label",
+                at=("stage_groups", i, "label"),
+            )
+        labels.add(group.label.lower())

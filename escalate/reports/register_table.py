@@ -1,0 +1,133 @@
+"""The escalation register's table as the GOV.UK table component takes it: its column
+headings (each a link that sorts by it) and a page's rows, worked out here once per
+page rather than by a template tag per cell.
+
+Every heading and cell is a :func:`escalate.reports.tables.item` (each option the
+component reads, and each heading's plain words), and the status tags are drawn once
+per status, not once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from escalate.cases.models import CaseStatus
+from escalate.govuk.templatetags.govuk import render_component
+from escalate.reports.register_rows import RegisterRow
+from escalate.reports.tables import item
+
+#: The headings, in order: key (the sort it links to; "" for none) and words.
+COLUMNS = (
+    ("reference", "Reference"),
+    ("raised", "Raised"),
+    ("stage", "Stage reached"),
+    ("", "Procedure version"),
+    ("raising", "Raising agency"),
+    ("other", "Other agency"),
+    ("", "Categories"),
+    ("", "Concern arose"),
+    ("", "Stage dates"),
+    ("status", "Status"),
+    ("timeliness", "Timeliness"),
+    ("", "Outcome and recommendation"),
+)
+
+#: Each status's tag colour.
+TAG_CLASSES = {
+    CaseStatus.OPEN.value: "govuk-tag--blue",
+    CaseStatus.RESOLVED.value: "govuk-tag--green",
+}
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _short_date(day: dt.date) -> str:
+    """As Django's ``date:"j M Y"``: 23 Dec 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def head(sort: str, query: str) -> list[dict[str, Any]]:
+    """The headings: a sortable one links to the register sorted by it (ascending;
+    again, descending), keeping the filters in ``query``, and says how it is sorted."""
+    out = []
+    descending = sort.startswith("-")
+    for key, label in COLUMNS:
+        if not key:
+            out.append(item(text=label))
+            continue
+        current = sort.lstrip("-") == key
+        next_sort = ("" if descending else "-") + key if current else key
+        href = f"?{query + '&' if query else ''}sort={next_sort}"
+        aria_sort = ("descending" if descending else "ascending") if current else "none"
+        out.append(
+            item(
+                html=format_html('<a class="govuk-link" href="{}">{}</a>', href, label),
+                text=label,
+                attributes={"aria-sort": aria_sort},
+            )
+        )
+    return out
+
+
+def _status_tags() -> dict[str, SafeString]:
+    return {
+        value: render_component(
+            "tag", {"text": label, "classes": TAG_CLASSES.get(value, "govuk-tag--grey")}
+        )
+        for value, label in CaseStatus.choices
+    }
+
+
+def _with_hint(text: str, hint: str) -> SafeString:
+    return format_html('{}<br><span class="govuk-hint govuk-!-font-size-16">{}</span>', text, hint)
+
+
+def _stage_dates(row: RegisterRow) -> SafeString:
+    parts = (
+        (
+            s.number,
+            _short_date(s.started_on),
+            _short_date(s.concluded_on) if s.concluded_on else "now",
+        )
+        for s in row.stages
+    )
+    return mark_safe(  # noqa: S308 - each part escaped by format_html_join
+        format_html_join(mark_safe("<br>"), "Stage {}: {} to {}", parts)
+    )
+
+
+def rows(page_rows: Iterable[RegisterRow]) -> list[list[dict[str, Any]]]:
+    """Each register row as the table's cells, in :data:`COLUMNS` order; a single
+    cell saying so when there are none."""
+    tags: Mapping[str, SafeString] = _status_tags()
+    out = []
+    for r in page_rows:
+        tag = tags.get(r.status) or render_component(
+            "tag", {"text": r.status_label, "classes": "govuk-tag--grey"}
+        )
+        out.append(
+            [
+                item(text=r.reference),
+                item(text=_short_date(r.raised_on)),
+                item(text=str(r.stage_reached)),
+                item(html=_with_hint(r.version_label, r.version_in_force_from)),
+                item(html=_with_hint(r.raising_agency, r.raising_sector)),
+                item(html=_with_hint(r.other_agency, r.other_sector)),
+                item(text=", ".join(r.categories)),
+                item(text=_short_date(r.concern_arose_on)),
+                item(html=_stage_dates(r)),
+                item(html=tag),
+                item(text=r.timeliness),
+                item(html=format_html("{}<br>{}", r.outcome, r.recommendation))
+                if r.recommendation
+                else item(text=r.outcome),
+            ]
+        )
+    if not out:
+        out.append([item(text="No cases match these filters.", colspan=len(COLUMNS))])
+    return out

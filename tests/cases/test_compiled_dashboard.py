@@ -1,0 +1,145 @@
+"""The dashboard's queries compiled once and run with each person's values give what
+the same querysets built for that person give; the dashboard's tables have the GOV.UK
+table component's markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import factories
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
+
+from escalate import clock
+from escalate.accounts.models import User
+from escalate.cases import compiled, dashboard, owned, services, visibility
+from escalate.cases.views import dashboard_rows
+from escalate.govuk.templatetags.govuk import render_component
+from escalate.procedures.model import Role
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 12, 23)
+
+
+@pytest.fixture
+def world() -> Iterator[factories.World]:
+    clock.freeze(TODAY)
+    try:
+        w = factories.world("cheshire-east-sab")
+        first = factories.escalate_to(w, factories.raise_case(w), 4)
+        services.add_agreed_action(
+            w.raiser,
+            first,
+            what="Send the care plan",
+            agency=w.other,
+            due_on=dt.date(2027, 1, 8),
+            owner=w.other_professional,
+            expected_version=first.version,
+        )
+        first.refresh_from_db()
+        services.flag_policy_issue(w.raiser, first, text="Gap.", expected_version=first.version)
+        factories.raise_case(w)
+        yield w
+    finally:
+        clock.unfreeze()
+
+
+def everyone(w: factories.World) -> list[User]:
+    return [
+        w.raiser,
+        w.other_professional,
+        w.person(Role.LINE_MANAGER),
+        w.person(Role.SAFEGUARDING_LEAD),
+        w.person(Role.BOARD_REPRESENTATIVE, side="other"),
+        w.person(Role.BUSINESS_UNIT),
+        w.person(Role.INDEPENDENT_CHAIR),
+        w.person(Role.STATUTORY_PARTNER),
+        factories.user("Nobody"),
+    ]
+
+
+def test_the_kept_queries_give_each_person_what_their_own_querysets_give(
+    world: factories.World,
+) -> None:
+    ids = compiled.compile_once(
+        "visible_case_ids", lambda: visibility.visible_case_ids(compiled.standin())
+    )
+    waiting = compiled.compile_once("waiting", lambda: dashboard.waiting(compiled.standin()))
+    mine = compiled.compile_once(
+        "owned_deadline_ids", lambda: owned.owned_deadline_ids(compiled.standin())
+    )
+    seen_anything = waited_for = owned_any = False
+    for person in everyone(world):
+        values = compiled.values_for(person)
+        expected_ids = sorted(visibility.visible_case_ids(person).values_list("pk", flat=True))
+        assert sorted(r[0] for r in ids.rows(values)) == expected_ids, person
+        expected_waiting = list(dashboard.waiting(person))
+        assert waiting.rows(values) == expected_waiting, person
+        assert waiting.count(values) == len(expected_waiting), person
+        expected_own = sorted(owned.owned_deadline_ids(person).values_list("pk", flat=True))
+        assert sorted(r[0] for r in mine.rows(values)) == expected_own, person
+        seen_anything |= bool(expected_ids)
+        waited_for |= bool(expected_waiting)
+        owned_any |= bool(expected_own)
+    assert seen_anything and waited_for and owned_any  # the comparisons compared something
+
+
+def test_a_kept_query_takes_a_page_of_its_rows(world: factories.World) -> None:
+    chair = world.person(Role.INDEPENDENT_CHAIR)
+    waiting = compiled.compile_once("waiting", lambda: dashboard.waiting(compiled.standin()))
+    values = compiled.values_for(chair)
+    every = waiting.rows(values)
+    assert len(every) >= 2
+    assert waiting.rows(values, limit=1, offset=1) == every[1:2]
+    assert waiting.rows(values, offset=1) == every[1:]
+
+
+def test_the_cases_of_a_page_take_the_stand_in_case_ids_places(world: factories.World) -> None:
+    values = compiled.values_for(world.raiser, [5, 7])
+    assert values[compiled.CASE_IDS[0]] == 5 and values[compiled.CASE_IDS[1]] == 7
+    assert values[compiled.CASE_IDS[2]] == 0  # no case has it
+    with pytest.raises(ValueError, match="at most"):
+        compiled.values_for(world.raiser, range(len(compiled.CASE_IDS) + 1))
+
+
+def test_someone_not_signed_in_is_waited_for_by_nothing_and_sees_no_case(
+    world: factories.World,
+) -> None:
+    nobody = AnonymousUser()
+    page, rows = dashboard.cases_page(nobody)
+    assert rows == [] and page.paginator.count == 0
+    page, items = dashboard.needs_action_page(nobody)
+    assert items == [] and page.paginator.count == 0
+    assert not visibility.visible_cases(nobody).exists()
+
+
+def test_the_dashboard_tables_have_the_govuk_table_components_markup(
+    world: factories.World,
+) -> None:
+    chair = world.person(Role.INDEPENDENT_CHAIR)
+    _, rows = dashboard.cases_page(chair)
+    _, actions = dashboard.needs_action_page(chair)
+    tag = {"text": "Overdue", "classes": "govuk-tag--red"}
+    tables = [
+        dashboard_rows.cases_table(rows),
+        dashboard_rows.actions_table((item, tag) for item in actions),
+    ]
+    assert all(t.rows for t in tables)
+    for table in tables:
+        component = render_component(
+            "table",
+            {
+                "attributes": {"id": table.id},
+                "caption": table.caption,
+                "captionClasses": "govuk-visually-hidden",
+                "firstCellIsHeader": True,
+                "responsive": True,
+                "head": [{"text": h} for h in table.head],
+                "rows": [[{"html": html} for _, html in cells] for cells in table.rows],
+            },
+        )
+        ours = render_to_string("core/_dashboard_table.html", {"table": table})
+        assert ours.strip() == component
