@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from escalate.govuk.dates import today
 from escalate.govuk.forms import GovukDateField, GovukForm, GovukTextField
 from escalate.partnerships import definition_text
+from escalate.procedures.calendar import LAST_YEAR as LAST_KNOWN_YEAR
 
 IN_FORCE = "in_force"
 TEMPLATE = "template"
@@ -155,5 +156,11 @@ class PublishForm(GovukForm):
         if day is not None and day < today():
             self.add_error(
                 "effective_from", "The date it comes into force must be today or in the future"
+            )
+        elif day is not None and day.year > LAST_KNOWN_YEAR:
+            self.add_error(
+                "effective_from",
+                f"The date it comes into force must be in {LAST_KNOWN_YEAR} or earlier, the "
+                "last year whose bank holidays Escalate knows",
             )
         return data

@@ -136,6 +136,14 @@ class Expedite(Frozen):
     @classmethod
     def _unique_skip_roles(cls, roles: tuple[Role, ...]) -> tuple[Role, ...]:
         refuse_duplicates("role", [r.value for r in roles])
+        held = [r.value for r in roles if r not in AGENCY_ROLES]
+        if held:
+            raise ValueError(
+                f"{', '.join(repr(r) for r in held)} is a partnership role, and a case is "
+                "raised (and so skips stages) from an agency: use agency roles ("
+                + ", ".join(repr(r.value) for r in Role if r in AGENCY_ROLES)
+                + ")"
+            )
         return roles
 
     @field_validator("skip_needs_consultation")

@@ -52,6 +52,16 @@ def _subject_label(value: str) -> str:
             "letters, digits, spaces and - _ / : . ( ) [ ] & + (a protective marking such "
             "as 'OFFICIAL-SENSITIVE', never anyone's name or details)"
         )
+    if any(ch.isdigit() for ch in value):
+        raise ValueError(
+            "cannot hold digits: a protective marking carries no number, and a number in "
+            "a subject could be a date of birth or an NHS number"
+        )
+    if not value.lstrip("[( ").upper().startswith("OFFICIAL"):
+        raise ValueError(
+            f"{value!r} is not a protective marking: the label must start with OFFICIAL "
+            "(such as 'OFFICIAL' or 'OFFICIAL-SENSITIVE'), never anyone's name or details"
+        )
     return value
 
 

@@ -32,6 +32,11 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+#: Before every publication (a version never published sorts first, as nulls last in
+#: versions.IN_FORCE_ORDER's descending order).
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class RunVersion:
     """One stored version of the partnership's procedure: what the board's pages show
@@ -44,6 +49,7 @@ class RunVersion:
     draft: bool
     stages: tuple[tuple[int, str], ...]
     categories: tuple[tuple[str, str], ...]
+    published_at: dt.datetime | None = None
 
     @property
     def final_stage(self) -> int:
@@ -103,8 +109,8 @@ class PartnershipVersions:
         rows = versions.versions_of(partnership).filter(status__in=versions.LIVE)
         rows = rows.order_by("sequence")
         out = []
-        for pk, sequence, label, effective_from, status in rows.values_list(
-            "pk", "sequence", "version_label", "effective_from", "status"
+        for pk, sequence, label, effective_from, status, published_at in rows.values_list(
+            "pk", "sequence", "version_label", "effective_from", "status", "published_at"
         ):
             procedure = versions.procedure_of_version_id(pk)
             out.append(
@@ -116,6 +122,7 @@ class PartnershipVersions:
                     draft=status == VersionStatus.DRAFT,
                     stages=tuple((s.number, s.title) for s in procedure.stages),
                     categories=tuple((c.key, c.label) for c in procedure.categories),
+                    published_at=published_at,
                 )
             )
         return out
@@ -125,8 +132,10 @@ class PartnershipVersions:
         latest made, of two on one date); before every one of them, the earliest."""
         dated = [v for v in self.live if v.effective_from is not None]
         started = [v for v in dated if v.effective_from is not None and v.effective_from <= day]
-        if started:
-            return max(started, key=lambda v: (v.effective_from, v.sequence))
+        if started:  # (as versions.IN_FORCE_ORDER: then the latest published, then made)
+            return max(
+                started, key=lambda v: (v.effective_from, v.published_at or _NEVER, v.sequence)
+            )
         return min(dated or self.live, key=lambda v: (v.effective_from or day, v.sequence))
 
     @property

@@ -224,6 +224,7 @@ def test_publishing_asks_for_a_date_then_says_what_happens_to_cases(
     ("typed", "message"),
     [
         (("22", "12", "2026"), "must be today or in the future"),
+        (("1", "1", "2101"), "in 2100 or earlier, the last year whose bank holidays"),
         (("٣", "4", "2027"), "must be a real date"),
         (("3", "4", "２０２７"), None),  # full-width digits read as they look
         (("31", "2", "2027"), "must be a real date"),

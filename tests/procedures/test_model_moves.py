@@ -120,6 +120,9 @@ def test_an_empty_dated_or_prompt_is_still_refused() -> None:
         pytest.param("Re: Alex <a@b.org>", ["'<' cannot be used", "never anyone's name"], id="<"),
         pytest.param("alex@example.org", ["'@' cannot be used"], id="address"),
         pytest.param(7, ["must be text in quotes"], id="number"),
+        pytest.param("Re: John Smith DOB 01/02/2010", ["cannot hold digits"], id="dob"),
+        pytest.param("NHS 943 476 5919", ["cannot hold digits", "NHS number"], id="nhs"),
+        pytest.param("Smith family", ["not a protective marking", "OFFICIAL"], id="name"),
     ],
 )
 def test_a_bad_email_subject_label_is_refused_in_plain_words(
@@ -251,10 +254,16 @@ def expedite_with(**fields: Any) -> dict[str, Any]:
             id="skip to stage 1",
         ),
         pytest.param(
-            {"skip_roles": ["statutory_partner"]},
+            {"skip_roles": ["board_representative"]},
             "expedite.skip_roles",
-            "'statutory_partner' acts at no stage of this procedure",
+            "'board_representative' acts at no stage of this procedure",
             id="skipper who never acts",
+        ),
+        pytest.param(
+            {"skip_roles": ["independent_chair"]},
+            "expedite.skip_roles",
+            "'independent_chair' is a partnership role, and a case is raised",
+            id="skipper in a partnership role",
         ),
         pytest.param(
             {"skip_needs_consultation": "independent_chair"},
