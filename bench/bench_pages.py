@@ -7,7 +7,8 @@ bare Django view served by the same processes in the same run.
 1. The data (:mod:`bench.pagedata`) is built once into
    ``~/.cache/escalate-bench/<db>-<size>/`` (on PostgreSQL, at 127.0.0.1:5432 with trust
    authentication, into its own database ``escalate_bench_<size>``) and reused;
-   ``--rebuild`` makes it again.
+   ``--rebuild`` makes it again, as does a change of :data:`bench.pagedata.VERSION`
+   (the data kept was made differently).
 2. Each page's database queries are counted in this process (Django's test client,
    signed in as the page's person, ``CaptureQueriesContext``) against the same data.
 3. ``escalate serve`` is started as the README says, on a free port, with
@@ -80,7 +81,21 @@ def environment(db: str, size: int) -> dict[str, str]:
     }
     if db == "postgres":
         env["DATABASE_URL"] = f"{POSTGRES}/{database_name(size)}"
+        # `escalate serve` on PostgreSQL asks for one secret key for all its processes.
+        env["ESCALATE_SECRET_KEY"] = _secret_key(folder)
     return env
+
+
+def _secret_key(folder: Path) -> str:
+    """The bench's own secret key for this data, made the first time (``0o600``)."""
+    import secrets
+
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
 
 
 def database_name(size: int) -> str:
@@ -106,6 +121,11 @@ def prepare(db: str, size: int, rebuild: bool) -> dict[str, Any]:
     """Set up Django on the bench data, building it first when it is not there."""
     folder = pagedata.cache_dir(db, size)
     marker = folder / "built.json"
+    if marker.exists() and not rebuild:
+        made_by = json.loads(marker.read_text()).get("generator")
+        if made_by != pagedata.VERSION:
+            print(f"the data was made by an earlier bench/pagedata.py ({made_by}): building again")
+            rebuild = True
     if rebuild or not marker.exists():
         shutil.rmtree(folder, ignore_errors=True)
         if db == "postgres":
@@ -131,6 +151,7 @@ def prepare(db: str, size: int, rebuild: bool) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     built = pagedata.build(size, say=lambda s: print(s, flush=True))
     info = {
+        "generator": pagedata.VERSION,
         "built_on": dt.date.today().isoformat(),
         "seconds": round(time.monotonic() - began, 1),
         "template_seconds": round(built.template_seconds, 1),

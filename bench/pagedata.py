@@ -15,7 +15,10 @@ How it is made, so that it stays like the data the application itself makes:
    earlier years (closed cases only: nothing stays open for years), moved back in whole
    weeks (the same weekdays), with their own references, and a few looks at each case
    in its read log (``case.viewed``), until there are ``size`` cases. Bulk-created in
-   batches of :data:`BATCH` cases, one transaction each.
+   batches of :data:`BATCH` cases, one transaction each. A team's copies name its own
+   people, signed up or only invited: every address in them is made the team's
+   (``someone@agency.example`` is ``someone.t7@agency.example`` in team 7's), so an
+   invited person sees their own team's few cases, as they would, not every copy's.
 
 Team 0 are the demo's own people and cases, so the demo's sign-ins work on the bench
 data (password ``try-escalate-demo``).
@@ -33,6 +36,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+#: What the data is made by: raised when this module makes different data, so data
+#: kept from an earlier version is built again (``bench_pages.prepare``).
+VERSION = 2
 
 #: The seed procedures' demo partnerships all take part unless told otherwise.
 YEARS = 3
@@ -58,6 +65,14 @@ class Built:
     @property
     def events(self) -> int:
         return self.rows.get("cases.Event", 0)
+
+
+def team_email(address: str, team: int) -> str:
+    """Team 0's ``address`` as team ``team``'s: ``someone.t7@agency.example``."""
+    if not team:
+        return address
+    local, _, domain = address.rpartition("@")
+    return f"{local}.t{team}@{domain}"
 
 
 def cache_dir(database: str, size: int) -> Path:
@@ -290,10 +305,9 @@ class _Copier:
         for team in range(1, teams):
             copies = []
             for person in people.values():
-                local, _, domain = person.email.partition("@")
                 copies.append(
                     User(
-                        email=f"{local}.t{team}@{domain}",
+                        email=team_email(person.email, team),
                         full_name=f"{person.full_name} {team}",
                         job_title=person.job_title,
                         password=person.password,
@@ -381,7 +395,7 @@ class _Copier:
                 for model in self.graph.models:
                     table = self.tables[model]
                     for row in self.prepared[model].get(template.pk, ()):
-                        out[model].append(table.copy(row, ids, users, days))
+                        out[model].append(table.copy(row, ids, users, days, team))
                 case = out[Case][-1]
                 raised_on = template.raised_on - dt.timedelta(days=days)
                 key = (template.partnership_id, raised_on.year)
@@ -474,11 +488,14 @@ class _Table:
                 self.kinds.append(("json", f.encoder))
             elif isinstance(f, m.DateTimeField | m.DateField):
                 self.kinds.append(("date", f))
+            elif isinstance(f, m.EmailField) and not f.unique:
+                self.kinds.append(("email", None))
             elif f.unique and isinstance(f, m.CharField):
                 self.kinds.append(("unique", f.max_length))
             else:
                 self.kinds.append(("", None))
         self._dates: dict[tuple[Any, Any, int], Any] = {}
+        self._emails: dict[tuple[str, int], str] = {}
 
     def prepare(self, row: Any) -> list[Any]:
         """A template row as the database takes it; dates and ids kept as Python values."""
@@ -505,7 +522,12 @@ class _Table:
         row[self.index[name]] = value
 
     def copy(
-        self, row: list[Any], ids: dict[Any, dict[int, int]], users: dict[int, int], days: int
+        self,
+        row: list[Any],
+        ids: dict[Any, dict[int, int]],
+        users: dict[int, int],
+        days: int,
+        team: int = 0,
     ) -> list[Any]:
         from django.db import connection
 
@@ -514,6 +536,8 @@ class _Table:
         for value, (kind, what) in zip(row, self.kinds, strict=True):
             if value is None or not kind or kind == "json":
                 out.append(value)
+            elif kind == "email":
+                out.append(self._email(value, team))
             elif kind == "pk":
                 out.append(mine[value])
             elif kind == "user":
@@ -530,6 +554,17 @@ class _Table:
                 text = hashlib.sha256(f"{value}/{mine[row[self.pk]]}".encode()).hexdigest()
                 out.append(text[:what])
         return out
+
+    def _email(self, value: str, team: int) -> str:
+        """``value``, the address of someone in team 0, as the same person's in ``team``
+        (as :meth:`_Copier._people` names them)."""
+        if not team or "@" not in value:
+            return value
+        key = (value, team)
+        found = self._emails.get(key)
+        if found is None:
+            found = self._emails[key] = team_email(value, team)
+        return found
 
     def insert(self, rows: list[list[Any]]) -> None:
         from django.db import connection

@@ -100,3 +100,28 @@ def _view_spool_of_its_own(settings: Any, tmp_path: Any) -> None:
     """Each test spools case views into its own folder: spooled lines left by an earlier
     test must never be stored against a later test's case (ids are reused on SQLite)."""
     settings.VIEW_SPOOL_DIR = str(tmp_path / "views")
+
+
+@pytest.fixture(autouse=True)
+def _no_sql_kept_from_elsewhere() -> Iterator[None]:
+    """Each test starts with no list SQL kept (escalate.cases.compiled: compiled once per
+    process), and what it keeps is forgotten whenever it changes a setting (the
+    ``settings`` fixture, ``override_settings``) and when it ends: SQL compiled for
+    another test's settings, database or schema (a migration test's) is never run."""
+    from django.test.signals import setting_changed
+
+    from escalate.cases import compiled
+
+    def forget(**kwargs: Any) -> None:
+        compiled.clear()
+
+    compiled.clear()
+    setting_changed.connect(forget, dispatch_uid=_FORGET_KEPT_SQL)
+    try:
+        yield
+    finally:
+        setting_changed.disconnect(dispatch_uid=_FORGET_KEPT_SQL)
+        compiled.clear()
+
+
+_FORGET_KEPT_SQL = "escalate-tests-forget-kept-sql"

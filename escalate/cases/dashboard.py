@@ -19,6 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case as Choose
 from django.db.models import (
     CharField,
+    Count,
     DateField,
     F,
     IntegerField,
@@ -28,8 +29,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, RowNumber
 
 from escalate import clock
 from escalate.cases import compiled, deadlines, owned, permissions
@@ -43,6 +45,7 @@ from escalate.cases.models import (
     StageRecord,
 )
 from escalate.cases.visibility import same_address, visible_case_ids
+from escalate.govuk.text import PAST_EVERY_PAGE, page_number
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships.models import Membership
 
@@ -53,6 +56,8 @@ if TYPE_CHECKING:
 ACTIONS_PER_PAGE = 20
 #: Rows a page of "Cases you can see" shows.
 CASES_PER_PAGE = 50
+#: Rows a page of "Your deadlines" shows.
+DEADLINES_PER_PAGE = 20
 
 #: Calendar days before its due date that something counts as due soon.
 DUE_SOON_DAYS = 3
@@ -207,10 +212,13 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
     parts.append(
         _part(agreed, "agreed_action", "case_id", F("due_on"), "pk", _text("Do the agreed action"))
     )
+    # From the cases of the partnerships they respond in (none for most people), not
+    # from every open issue: read by the index of issues by case.
+    responded = Case.objects.filter(
+        partnership__in=partnership_permissions.policy_responder_partnerships(user)
+    ).order_by()
     issues = PolicyIssue.objects.filter(
-        only("case_id"),
-        status=PolicyIssueStatus.OPEN,
-        case__partnership__in=partnership_permissions.policy_responder_partnerships(user),
+        only("case_id"), status=PolicyIssueStatus.OPEN, case_id__in=responded.values("pk")
     )
     no_date = Value(None, output_field=DateField())
     parts.append(
@@ -233,13 +241,7 @@ def items(
     by_id = {c.pk: c for c in known}
     wanted = sorted({r[1] for r in rows} - set(by_id))
     if wanted:
-        kept = compiled.compile_once(
-            "listed_cases", lambda: _listed_columns(Case.objects.filter(pk__in=compiled.CASE_IDS))
-        )
-        size = len(compiled.CASE_IDS)
-        for start in range(0, len(wanted), size):
-            values = compiled.values_for(None, wanted[start : start + size])
-            by_id.update((c.pk, c) for c, _ in map(_listed, kept.rows(values)))
+        by_id.update((pk, case) for pk, (case, _) in listed_cases(wanted).items())
     made = []
     for rank, case_id, _ref, due, _no_due, item, label in rows:
         kind = KINDS[rank]
@@ -352,35 +354,131 @@ class CaseRow:
 
 
 def _seen(user: User | Any) -> QuerySet[Any]:
-    """The cases ``user`` can see, newest first (:data:`LISTED`)."""
-    visible = Case.objects.filter(pk__in=visible_case_ids(user)).order_by("-raised_at", "-id")
-    return _listed_columns(visible)
+    """The ids of the cases ``user`` can see, newest first, numbered and counted (for
+    :meth:`compiled.Compiled.page`: a page and how many there are in one query; their
+    columns are read for the page's cases alone, not for every case before sorting)."""
+    newest = [F("raised_at").desc(), F("id").desc()]
+    return (
+        Case.objects.filter(pk__in=visible_case_ids(user))
+        .order_by(*newest)
+        .annotate(w_row=Window(RowNumber(), order_by=newest), w_total=Window(Count("pk")))
+        .values_list("pk", "w_row", "w_total")
+    )
+
+
+def listed_cases(ids: Sequence[int]) -> dict[int, tuple[ListedCase, dt.date | None]]:
+    """The cases ``ids`` as lists show them, with their current stage's act-by: one
+    query for each :data:`compiled.CASE_IDS` of them."""
+    kept = compiled.compile_once(
+        "listed_cases", lambda: _listed_columns(Case.objects.filter(pk__in=compiled.CASE_IDS))
+    )
+    found: dict[int, tuple[ListedCase, dt.date | None]] = {}
+    size = len(compiled.CASE_IDS)
+    for start in range(0, len(ids), size):
+        values = compiled.values_for(None, ids[start : start + size])
+        found.update((row[0], _listed(row)) for row in kept.rows(values))
+    return found
+
+
+class _Counted:
+    """What :class:`~django.core.paginator.Paginator` needs of a list it is only told
+    the length of (the page's rows are read already)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+
+def kept_page(
+    kept: compiled.Compiled, values: compiled.Values, number: Any, per_page: int
+) -> tuple[list[int], Page[Any]]:
+    """The ids on page ``number`` of a kept query (numbered and counted, as
+    :meth:`compiled.Compiled.page` takes it, the id its first column) and the page (its
+    ``object_list`` those ids, for the caller to swap for what it shows): none or not a
+    number is the first page, past the last the last. One query."""
+    if isinstance(number, str):
+        number = page_number(number)
+    wanted = min(number, PAST_EVERY_PAGE) if isinstance(number, int) and number >= 1 else 1
+    found, shown_number, total = kept.page(values, wanted, per_page)
+    paginator: Paginator[Any] = Paginator(_Counted(total), per_page)  # type: ignore[arg-type]
+    ids = [int(r[0]) for r in found]
+    return ids, Page(ids, shown_number, paginator)
+
+
+def _owned_in_order(user: User | Any) -> QuerySet[Any]:
+    """The ids of ``user``'s deadlines not met yet (:func:`owned.owned_deadlines`),
+    soonest first, numbered and counted (for :func:`kept_page`)."""
+    order = ("due", "case__reference", "stage", "key")
+    return (
+        owned.owned_deadlines(user)
+        .annotate(
+            w_row=Window(RowNumber(), order_by=[F(name).asc() for name in order]),
+            w_total=Window(Count("pk")),
+        )
+        .values_list("pk", "w_row", "w_total")
+    )
+
+
+def deadlines_page(
+    user: User | Any, number: Any = 1, per_page: int = DEADLINES_PER_PAGE
+) -> tuple[Page[Any], list[CaseDeadline]]:
+    """One page of ``user``'s own deadlines not met yet, soonest first
+    (:func:`owned.owned_deadlines`; shown by :func:`owned.owned_rows`): two queries,
+    its ids with how many there are and the deadlines (one when there are none)."""
+    if not partnership_permissions.is_active_person(user):
+        return Paginator([], per_page).get_page(number), []
+    kept = compiled.compile_once("owned_in_order", lambda: _owned_in_order(compiled.standin()))
+    ids, page = kept_page(kept, compiled.values_for(user), number, per_page)
+    found = (
+        {
+            d.pk: d
+            for d in CaseDeadline.objects.filter(pk__in=ids)
+            .select_related("case", "case__partnership", "owner_stage")
+            .only(
+                *(f.name for f in CaseDeadline._meta.concrete_fields),
+                "case__reference",
+                "case__partnership__region",
+                "owner_stage__number",
+                "owner_stage__owner_id",
+            )
+        }
+        if ids
+        else {}
+    )
+    page.object_list = [found[i] for i in ids if i in found]
+    return page, list(page.object_list)
 
 
 def cases_page(
     user: User | Any, number: Any = 1, per_page: int = CASES_PER_PAGE
 ) -> tuple[Page[Any], list[CaseRow]]:
     """One page of the cases ``user`` can see, newest first, each with what is due from
-    them next (their own soonest deadline, or anything else waiting for them)."""
+    them next (their own soonest deadline, or anything else waiting for them). Page
+    ``number`` (none or not a number: the first; past the last: the last) in three
+    queries: its ids with how many there are, their columns, what is due on them (none
+    of the last two when there is nothing to show)."""
     if not partnership_permissions.is_active_person(user):
         return Paginator([], per_page).get_page(number), []
     if per_page > len(compiled.CASE_IDS):
         raise ValueError(f"at most {len(compiled.CASE_IDS)} cases a page")
     kept = compiled.compile_once("cases_seen", lambda: _seen(compiled.standin()))
-    counted = compiled.compile_once(
-        "cases_seen_count",
-        lambda: Case.objects.filter(pk__in=visible_case_ids(compiled.standin())).values("pk"),
-    )
-    page = Paginator(Kept(kept, compiled.values_for(user), counted), per_page).get_page(number)
-    shown = [_listed(row) for row in page.object_list]
+    ids, page = kept_page(kept, compiled.values_for(user), number, per_page)
+    by_id = listed_cases(ids)
+    shown = [by_id[i] for i in ids if i in by_id]
+    page.object_list = shown
     first: dict[int, ActionItem] = {}
     if shown:
         due = compiled.compile_once(
             "waiting_in_cases",
             lambda: waiting(compiled.standin(), compiled.CASE_IDS),
         )
-        found = due.rows(compiled.values_for(user, (c.pk for c, _ in shown)))
-        for item in items(found, known=[c for c, _ in shown]):
+        found_due = due.rows(compiled.values_for(user, (c.pk for c, _ in shown)))
+        for item in items(found_due, known=[c for c, _ in shown]):
             first.setdefault(item.case.pk, item)
     rows = [CaseRow(c, act_by, first.get(c.pk)) for c, act_by in shown]
     return page, rows

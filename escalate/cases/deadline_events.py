@@ -52,13 +52,21 @@ def act_by_is_soft(procedure: Procedure, number: int, own: bool) -> bool:
 def case_events(case: Case, records: Sequence[StageRecord] | None = None) -> CaseEvents:
     """When what a timescale may count from happened on ``case`` (the other
     professional's acknowledgement, each stage's first discussion, each stage's
-    escalation) and the dates its stages' owners set. Two queries."""
+    escalation) and the dates its stages' owners set. Two queries.
+
+    A discussion recorded at a stage but dated before the stage started (a meeting
+    noted late, at the stage after) predates the stage: it is not the stage's first
+    discussion, so its timescales do not count from it."""
     records = list(records if records is not None else StageRecord.objects.filter(case=case))
+    started = {r.number: r.started_on for r in records}
     first: dict[int, dt.date] = {}
     rows = Event.objects.filter(case_id=case.pk, action__in=DISCUSSIONS, stage__isnull=False)
     for stage, data, at in rows.values_list("stage", "data", "at"):
         assert stage is not None
         day = _day((data or {}).get("occurred_on")) or timezone.localdate(at)
+        began = started.get(stage)
+        if began is not None and day < began:
+            continue
         if stage not in first or day < first[stage]:
             first[stage] = day
     acknowledged = case.acknowledged_at

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
 
 from escalate import clock
 from escalate.cases.deadline_events import RESYNC_EVENTS as RESYNC_EVENTS  # re-exported
@@ -52,7 +52,9 @@ from escalate.cases.models.deadlines import (
 from escalate.cases.models.deadlines import DeadlineStatus as DeadlineStatus  # re-exported
 from escalate.cases.models.deadlines import deadline_name as deadline_name  # re-exported
 from escalate.cases.models.limits import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from escalate.partnerships.models import Membership, PartnershipRole
+from escalate.cases.role_holders import Holder as Holder  # re-exported
+from escalate.cases.role_holders import RoleAsk as RoleAsk  # re-exported
+from escalate.cases.role_holders import role_holders as role_holders  # re-exported
 from escalate.partnerships.permissions import is_active_person
 from escalate.procedures import engine
 from escalate.procedures.calendar import WorkingCalendar, format_day
@@ -361,6 +363,8 @@ class DeadlineRow:
     after_conclude_by: dt.date | None = None
     #: On a dashboard: why it is the reader's ("you own stage 4").
     yours_because: str = ""
+    #: Someone is working towards it (:func:`open_deadlines`): read by :func:`for_case`.
+    is_open: bool = False
 
     @property
     def name(self) -> str:
@@ -396,17 +400,24 @@ def calendars_for(regions: Iterable[str]) -> dict[str, WorkingCalendar]:
 def for_case(
     case: Case, today: dt.date | None = None, calendar: WorkingCalendar | None = None
 ) -> list[DeadlineRow]:
-    """Every stored deadline of ``case``, by stage then due date, with its status (one
-    query, and one for the calendar when not given)."""
+    """Every stored deadline of ``case``, by stage then due date, with its status and
+    whether it is open (:func:`open_deadlines`, asked in the same query): one query, and
+    one for the calendar when not given."""
     today = today or clock.today()
     calendar = calendar or calendar_for(case.partnership)
-    rows = list(CaseDeadline.objects.filter(case=case).order_by("stage", "due", "key"))
+    found = CaseDeadline.objects.filter(case=case)
+    if case.is_open:
+        found = found.annotate(w_open=Exists(open_deadlines().filter(pk=OuterRef("pk"))))
+    else:  # nothing on a closed case is worked towards
+        found = found.annotate(w_open=Value(False, output_field=BooleanField()))
+    rows = list(found.order_by("stage", "due", "key"))
     ends = {d.stage: d.due for d in rows if d.key == CONCLUDE_BY}
     return [
         DeadlineRow(
             d,
             status(d, today, calendar),
             ends[d.stage] if d.is_extra and d.stage in ends and d.due > ends[d.stage] else None,
+            is_open=bool(d.w_open),  # type: ignore[attr-defined]
         )
         for d in rows
     ]
@@ -422,78 +433,3 @@ def deadlines_owned_by(user: User | Any, today: dt.date | None = None) -> list[D
     if not is_active_person(user):
         return []
     return owned.owned_rows(user, owned.owned_deadlines(user), today)
-
-
-# ---------------------------------------------------------------- role holders
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Someone holding a role a deadline names, with their line manager if any."""
-
-    user_id: int
-    email: str
-    manager_id: int | None = None
-    manager_email: str = ""
-    manager_active: bool = False
-
-
-@dataclass(frozen=True)
-class RoleAsk:
-    """Whose holders of ``role`` are wanted: those of one case."""
-
-    case_id: int
-    partnership_id: int
-    raising_agency_id: int
-    other_agency_id: int
-    role: str
-
-
-def role_holders(asks: Iterable[RoleAsk]) -> dict[tuple[int, str], list[Holder]]:
-    """The active people holding each asked role in each case, by (case id, role): a
-    partnership role in the case's partnership, an agency role in its raising or other
-    agency. Two queries however many are asked."""
-    asks = list(asks)
-    by_partnership: dict[tuple[int, str], list[Holder]] = {}
-    by_agency: dict[tuple[int, str], list[Holder]] = {}
-    person = (
-        "person_id",
-        "person__email",
-        "person__line_manager_id",
-        "person__line_manager__email",
-        "person__line_manager__is_active",
-    )
-    p_roles = {a.role for a in asks if Role(a.role) in PARTNERSHIP_ROLES}
-    a_roles = {a.role for a in asks if Role(a.role) not in PARTNERSHIP_ROLES}
-    if p_roles:
-        for pid, role, *who in PartnershipRole.objects.filter(
-            partnership_id__in={a.partnership_id for a in asks},
-            role__in=p_roles,
-            person__is_active=True,
-        ).values_list("partnership_id", "role", *person):
-            by_partnership.setdefault((pid, role), []).append(_holder(who))
-    if a_roles:
-        agencies = {a.raising_agency_id for a in asks} | {a.other_agency_id for a in asks}
-        for aid, role, *who in Membership.objects.filter(
-            agency_id__in=agencies, role__in=a_roles, person__is_active=True
-        ).values_list("agency_id", "role", *person):
-            by_agency.setdefault((aid, role), []).append(_holder(who))
-    result: dict[tuple[int, str], list[Holder]] = {}
-    for a in asks:
-        if Role(a.role) in PARTNERSHIP_ROLES:
-            found = by_partnership.get((a.partnership_id, a.role), [])
-        else:
-            found = [
-                *by_agency.get((a.raising_agency_id, a.role), []),
-                *by_agency.get((a.other_agency_id, a.role), []),
-            ]
-        unique = {h.user_id: h for h in found}
-        result[(a.case_id, a.role)] = sorted(unique.values(), key=lambda h: h.user_id)
-    return result
-
-
-def _holder(who: Sequence[Any]) -> Holder:
-    user_id, email, manager_id, manager_email, manager_active = who
-    return Holder(
-        user_id, email.lower(), manager_id, (manager_email or "").lower(), bool(manager_active)
-    )

@@ -8,7 +8,6 @@ partnership's working days.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -116,19 +115,12 @@ def calendar_for_region(region: str) -> WorkingCalendar:
 
 def calendars_for_regions(regions: Iterable[str]) -> dict[str, WorkingCalendar]:
     """Each region's working days, in two queries: its bank holidays, its extra days off
-    (:class:`~escalate.partnerships.models.NonWorkingDay`) and the listed bank holidays
-    that are working days there
-    (:class:`~escalate.partnerships.models.WorkedBankHoliday`)."""
-    from escalate.partnerships.models import NonWorkingDay, WorkedBankHoliday
+    and the listed bank holidays that are working days there (worked out by
+    :func:`escalate.partnerships.calendars.calendars_for_regions`, which a draft's
+    preview uses too)."""
+    from escalate.partnerships import calendars
 
-    wanted = sorted(set(regions))
-    extra: dict[str, list[dt.date]] = {r: [] for r in wanted}
-    worked: dict[str, list[dt.date]] = {r: [] for r in wanted}
-    for found, model in ((extra, NonWorkingDay), (worked, WorkedBankHoliday)):
-        rows = model.objects.filter(region__in=wanted).values_list("region", "date")
-        for region, day in rows:
-            found[region].append(day)
-    return {r: WorkingCalendar.for_region(r, extra[r], worked[r]) for r in wanted}
+    return calendars.calendars_for_regions(regions)
 
 
 def involved_from(procedure: Procedure, role: Role) -> int | None:
@@ -183,11 +175,6 @@ def involved_by_policy_issue(procedure: Procedure, case: Case) -> dict[str, int]
 
 
 def prefills_needed(procedure: Procedure) -> set[str]:
-    """Case facts the procedure's referral forms ask for (e.g. ``person.date_of_birth``)."""
-    return {
-        f.prefill.value
-        for stage in procedure.stages
-        if stage.referral_form
-        for f in stage.referral_form.fields
-        if f.prefill
-    }
+    """Case facts the procedure's forms ask for (any stage's and the outcome form), e.g.
+    ``person.date_of_birth``."""
+    return {f.prefill.value for at in procedure.case_forms for f in at.form.fields if f.prefill}

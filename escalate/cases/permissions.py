@@ -75,7 +75,7 @@ class CaseAction(StrEnum):
     RECORD_DEBRIEF = "record_debrief"
     RECORD_LEARNING = "record_learning"
     RESEND_INVITATION = "resend_invitation"  # the other professional's invitation email
-    SUBMIT_REFERRAL = "submit_referral"  # the final stage's referral form, to the board
+    SUBMIT_FORM = "submit_form"  # any form the procedure puts on the case
     GIVE_NOTICE = "give_notice"  # that the escalating agency intends to escalate
     RECORD_CONSULTATION = "record_consultation"  # before skipping stages
     SET_TIMESCALE = "set_timescale"  # a deadline's date the procedure lets the owner set
@@ -347,8 +347,10 @@ def refusal(s: Standing | CaseAccess, action: CaseAction, case: Case) -> CaseErr
                 reason="done",
             )
         return None
-    if action is CaseAction.SUBMIT_REFERRAL:
-        # Whether the case has a form, and has reached its stage, is the form's to say.
+    if action is CaseAction.SUBMIT_FORM:
+        # Which form, and whether the case has reached it (its stage, or resolved for the
+        # outcome form), is the form's to say (escalate.reports.referral). Once resolved,
+        # the current stage is the one it resolved at: its owner completes the outcome form.
         completes = s.is_current_owner or bool(s.partnership or s.raising - {Role.PRACTITIONER})
         return None if completes else NotAllowed(_NOT_ALLOWED[action])
     if action in (CaseAction.RECORD_DEBRIEF, CaseAction.RECORD_LEARNING):
@@ -424,8 +426,8 @@ _NOT_ALLOWED: dict[CaseAction, str] = {
         "The invitation is sent again by the agency that raised the challenge or the "
         "partnership's business unit."
     ),
-    CaseAction.SUBMIT_REFERRAL: (
-        "The referral form is completed by the stage's owner, the escalating agency's "
+    CaseAction.SUBMIT_FORM: (
+        "This case's forms are completed by the stage's owner, the escalating agency's "
         "managers or the partnership."
     ),
 }
@@ -485,8 +487,9 @@ def visible_q(user: User | Any, to: str = "") -> Q:
     return visibility.visible_q(user, to)
 
 
-def may_complete_referral(who: User | CaseAccess | Any, case: Case) -> bool:
-    """Who completes a case's final-stage referral form: people who may view the case and
-    are its current stage owner, a manager in the escalating (raising) agency, or one of
-    the partnership's people (:attr:`CaseAction.SUBMIT_REFERRAL`)."""
-    return can(who, CaseAction.SUBMIT_REFERRAL, case)
+def may_complete_form(who: User | CaseAccess | Any, case: Case) -> bool:
+    """Who completes the forms a case's procedure puts on it (any stage's, and the
+    outcome form): people who may view the case and are its current stage owner (once
+    resolved, the owner of the stage it resolved at), a manager in the escalating
+    (raising) agency, or one of the partnership's people (:attr:`CaseAction.SUBMIT_FORM`)."""
+    return can(who, CaseAction.SUBMIT_FORM, case)

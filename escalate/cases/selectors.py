@@ -165,14 +165,11 @@ def stored_deadlines(
     who: User | CaseAccess | Any, case: Case, *, calendar: WorkingCalendar | None = None
 ) -> StoredDeadlines:
     """Every stored deadline of the case, and which are open (none on a closed case):
-    two queries (one for a closed case), and one for the calendar when not given."""
+    one query, and one for the calendar when not given."""
     if not permissions.can_view(who, case):
         raise NotAllowed("You do not have access to this case.")
     rows = deadlines.for_case(case, calendar=calendar)
-    if not case.is_open or not rows:
-        return StoredDeadlines(rows, frozenset())
-    ids = deadlines.open_deadlines().filter(case=case).values_list("pk", flat=True)
-    return StoredDeadlines(rows, frozenset(ids))
+    return StoredDeadlines(rows, frozenset(r.deadline.pk for r in rows if r.is_open))
 
 
 def stages(who: User | CaseAccess | Any, case: Case) -> QuerySet[StageRecord]:

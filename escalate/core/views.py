@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -26,13 +26,14 @@ from escalate.accounts.forms import (
 from escalate.cases import dashboard, owned
 from escalate.cases.views import dashboard_rows
 from escalate.cases.views.presenters import DEADLINE_TAGS
+from escalate.govuk import pagination as govuk_pagination
 from escalate.govuk.text import page_number
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
 from escalate.throttling import limits
 
 #: Rows a page of "Your deadlines" shows.
-DEADLINES_PER_PAGE = 20
+DEADLINES_PER_PAGE = dashboard.DEADLINES_PER_PAGE
 
 
 #: How each urgency (decided by the cases selectors) is shown.
@@ -48,36 +49,16 @@ def pagination(
     request: HttpRequest, page: Page[Any], param: str, anchor: str, landmark: str
 ) -> dict[str, Any] | None:
     """The GOV.UK pagination component's options for ``page`` of a list whose page
-    number is the query parameter ``param`` (the other lists' pages kept in the links):
-    the first, last, current and neighbouring pages, gaps as ellipses. None: one page."""
-    if page.paginator.num_pages <= 1:
-        return None
+    number is the query parameter ``param`` (the other lists' pages kept in the links,
+    each going to ``anchor``): :func:`escalate.govuk.pagination.pagination`. None: one
+    page."""
 
     def href(number: int) -> str:
         query = request.GET.copy()
         query[param] = str(number)
         return f"?{query.urlencode()}#{anchor}"
 
-    last, here = page.paginator.num_pages, page.number
-    shown = sorted({1, last, here - 1, here, here + 1} & set(range(1, last + 1)))
-    items: list[dict[str, Any]] = []
-    for number in shown:
-        if items and number - items[-1]["number"] > 1:
-            items.append({"ellipsis": True, "number": 0})
-        items.append(
-            {
-                "number": number,
-                "href": href(number),
-                "current": number == here,
-                "visuallyHiddenText": f"{landmark}, page {number}",
-            }
-        )
-    return {
-        "items": items,
-        "previous": {"href": href(here - 1)} if page.has_previous() else None,
-        "next": {"href": href(here + 1)} if page.has_next() else None,
-        "landmarkLabel": f"{landmark}: pages",
-    }
+    return govuk_pagination.pagination(page.number, page.paginator.num_pages, href, landmark)
 
 
 @require_safe
@@ -90,10 +71,8 @@ def home(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     pages = {name: page_number(request.GET.get(name)) for name in ("actions", "deadlines", "cases")}
     actions_page, actions = dashboard.needs_action_page(person, pages["actions"])
-    deadlines_page = Paginator(owned.owned_deadlines(person), DEADLINES_PER_PAGE).get_page(
-        pages["deadlines"]
-    )
-    mine = owned.owned_rows(person, deadlines_page.object_list, today)
+    deadlines_page, found = dashboard.deadlines_page(person, pages["deadlines"])
+    mine = owned.owned_rows(person, found, today)
     cases_page, cases = dashboard.cases_page(person, pages["cases"])
     partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
     statistics = set(

@@ -51,8 +51,15 @@ class Notification(models.Model):
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notifications")
+    # The indexes of these three are in Meta: only the rows that have one are indexed
+    # (a reminder has none), and a person's are in the order their list shows them.
     source_event = models.ForeignKey(
-        "cases.Event", on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+        "cases.Event",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        db_index=False,
     )
     invitation = models.ForeignKey(
         "cases.Invitation",
@@ -61,6 +68,7 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         help_text="Set when the email must carry the invitation link.",
+        db_index=False,
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,6 +76,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="notifications",
+        db_index=False,
     )
     email = models.EmailField(max_length=EMAIL_MAX)
     recipient_kind = models.CharField(max_length=30, choices=RecipientKind.choices)
@@ -75,11 +84,9 @@ class Notification(models.Model):
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
     why = models.TextField(max_length=SHORT_TEXT_MAX)
     created_at = models.DateTimeField()
+    # Indexed first in ``notification_due``.
     status = models.CharField(
-        max_length=10,
-        choices=NotificationStatus.choices,
-        default=NotificationStatus.PENDING,
-        db_index=True,
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -101,7 +108,28 @@ class Notification(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
-            models.Index(fields=["recipient", "created_at"], name="notification_recipient"),
+            # A person's list, newest first (``selectors.notifications_for``): theirs,
+            # and those sent to their address before they had an account here.
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                name="notification_recent",
+                condition=Q(recipient__isnull=False),
+            ),
+            models.Index(
+                fields=["email", "-created_at", "-id"],
+                name="notification_recent_email",
+                condition=Q(recipient__isnull=True),
+            ),
+            models.Index(
+                fields=["source_event"],
+                name="notification_source_event",
+                condition=Q(source_event__isnull=False),
+            ),
+            models.Index(
+                fields=["invitation"],
+                name="notification_invitation",
+                condition=Q(invitation__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -193,10 +221,19 @@ class Reminder(models.Model):
     so however many sweeps run, on however many machines, each goes out once."""
 
     key = models.CharField(max_length=120)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="reminders")
+    # Indexed first in ``reminder_stage_lookup``.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Indexed in ``reminder_action_lookup``, only the reminders of an action.
     action = models.ForeignKey(
-        "cases.AgreedAction", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "cases.AgreedAction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     due_on = models.DateField(help_text="The deadline or due date reminded of.")
@@ -210,6 +247,11 @@ class Reminder(models.Model):
         ordering = ["sent_on", "id"]
         indexes = [
             models.Index(fields=["case", "stage", "kind", "due_on"], name="reminder_stage_lookup"),
+            models.Index(
+                fields=["action", "kind", "due_on"],
+                name="reminder_action_lookup",
+                condition=Q(action__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["key"], name="reminder_sent_once"),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -22,8 +23,10 @@ from escalate.notifications.outbox import add_values
 from escalate.procedures.calendar import format_day
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
+    """One reminder to one person. Its first seven fields are its key's claim (the
+    columns of :class:`Reminder` the sweep writes, in order)."""
+
     key: str
     case_id: int
     stage: int | None
@@ -89,41 +92,53 @@ def stage_reminder(
         manager_active,
         business_unit_email,
     ) = record
-    day = format_day(act_by)
     key = f"stage:{case_id}:{number}:{kind}:{act_by.isoformat()}:{week}"
     days_late = late.get(act_by, 0)
+    if kind == ReminderKind.MANAGER:
+        told = manager_id is not None and manager_active and manager_email
+        if told:
+            email, user_id, recipient = manager_email, manager_id, "owner_line_manager"
+        else:
+            email, user_id, recipient = business_unit_email, None, "business_unit"
+        why = _stage_why(kind, number, act_by, days_late, bool(told))
+    else:
+        if not owner_active:
+            return None
+        email, user_id, recipient = owner_email, owner_id, RecipientKind.STAGE_OWNER
+        why = _stage_why(kind, number, act_by, days_late, False)
+    return Due(
+        key, case_id, number, None, kind, act_by, week, email.lower(), user_id, recipient, why
+    )
+
+
+@lru_cache(maxsize=4096)
+def _stage_why(kind: str, number: int, act_by: dt.date, days_late: int, manager: bool) -> str:
+    """What a stage's reminder says: the same for every stage of that number, deadline
+    and kind, so worked out once each (a sweep's stages share few deadlines)."""
+    day = format_day(act_by)
     if kind == ReminderKind.MANAGER:
         why = (
             f"stage {number} should have been resolved or escalated by {day}, and is "
             f"{days_late} working days late"
         )
-        if manager_id is not None and manager_active and manager_email:
-            email, user_id, recipient = manager_email, manager_id, "owner_line_manager"
-            why = f"{why}; its owner reports to you"
-        else:
-            email, user_id, recipient = business_unit_email, None, "business_unit"
-            why = f"{why}; no line manager is recorded for its owner, so the business unit is told"
-    else:
-        if not owner_active:
-            return None
-        email, user_id, recipient = owner_email, owner_id, RecipientKind.STAGE_OWNER
-        texts: dict[str, str] = {
-            ReminderKind.DUE_SOON: (
-                f"you own stage {number}, which must be resolved or escalated by {day}, "
-                "one working day away"
-            ),
-            ReminderKind.DUE_TODAY: (
-                f"you own stage {number}, which must be resolved or escalated today"
-            ),
-        }
-        why = texts.get(
-            kind,
-            f"you own stage {number}, which should have been resolved or escalated by "
-            f"{day}: it is {late_by(days_late)}",
+        if manager:
+            return f"{why}; its owner reports to you"
+        return f"{why}; no line manager is recorded for its owner, so the business unit is told"
+    if kind == ReminderKind.DUE_SOON:
+        return (
+            f"you own stage {number}, which must be resolved or escalated by {day}, "
+            "one working day away"
         )
-    return Due(
-        key, case_id, number, None, kind, act_by, week, email.lower(), user_id, recipient, why
+    if kind == ReminderKind.DUE_TODAY:
+        return f"you own stage {number}, which must be resolved or escalated today"
+    return (
+        f"you own stage {number}, which should have been resolved or escalated by "
+        f"{day}: it is {late_by(days_late)}"
     )
+
+
+_CLAIMED = ("key", "case", "stage", "action", "kind", "due_on", "week")
+_WRITTEN = ("case", "recipient", "email", "recipient_kind", "event", "stage", "due_on", "why")
 
 
 def claim_and_write(due: list[Due], claim: str, today: dt.date, report: SweepReport) -> None:
@@ -134,23 +149,26 @@ def claim_and_write(due: list[Due], claim: str, today: dt.date, report: SweepRep
         return
     due = sorted(due, key=lambda d: d.key)  # one order everywhere: no deadlocks
     now = clock.now()
-    claims = {d.key: d for d in due}  # one key, however many people it goes to
+    claims = {d.key: d[:7] for d in due}  # one key, however many people it goes to
     with transaction.atomic():
-        bulk.insert(
+        inserted = bulk.insert_new(
             Reminder,
-            ("key", "case", "stage", "action", "kind", "due_on", "week"),
-            [
-                (d.key, d.case_id, d.stage, d.action_id, d.kind, d.due_on, d.week)
-                for d in claims.values()
-            ],
+            _CLAIMED,
+            list(claims.values()),
+            returning="key",
             same={"sent_on": today, "claim": claim},
-            ignore_conflicts=True,
         )
-        won = set(
-            Reminder.objects.filter(key__in=list(claims), claim=claim).values_list("key", flat=True)
-        )
+        if inserted is None:  # the database could not say: the keys this sweep claimed
+            inserted = list(
+                Reminder.objects.filter(key__in=list(claims), claim=claim).values_list(
+                    "key", flat=True
+                )
+            )
+        won = set(inserted)
+        if len(won) < len(claims):  # another sweep sent some already
+            due = [d for d in due if d.key in won]
         add_values(
-            ("case", "recipient", "email", "recipient_kind", "event", "stage", "due_on", "why"),
+            _WRITTEN,
             [
                 (
                     d.case_id,
@@ -163,10 +181,8 @@ def claim_and_write(due: list[Due], claim: str, today: dt.date, report: SweepRep
                     d.why[:1000],
                 )
                 for d in due
-                if d.key in won
             ],
             same={"created_at": now},
         )
     for d in due:
-        if d.key in won:
-            report.counts[d.kind] = report.counts.get(d.kind, 0) + 1
+        report.counts[d.kind] = report.counts.get(d.kind, 0) + 1

@@ -39,6 +39,7 @@ from escalate import clock
 from escalate.cases.deadlines import Holder, RoleAsk, open_deadlines, role_holders, role_words
 from escalate.cases.models import AgreedAction, CaseStatus, StageRecord
 from escalate.cases.models.deadlines import ACT_BY, CaseDeadline
+from escalate.notifications import bulk
 from escalate.notifications.models import (
     RecipientKind,
     Reminder,
@@ -99,13 +100,14 @@ def sweep_reminders(today: dt.date | None = None) -> SweepReport:
     claim = uuid.uuid4().hex
     report = SweepReport()
     regions = Partnership.objects.values_list("region", flat=True).distinct().order_by("region")
-    for region in list(regions):
-        calendar = calendar_for_region(region)
-        if not calendar.is_working_day(today):
-            continue
-        sweep = _RegionSweep(region, calendar, today, grace_working_days())
-        for chunk in sweep.all_due():
-            claim_and_write(chunk, claim, today, report)
+    with bulk.without_jit():
+        for region in list(regions):
+            calendar = calendar_for_region(region)
+            if not calendar.is_working_day(today):
+                continue
+            sweep = _RegionSweep(region, calendar, today, grace_working_days())
+            for chunk in sweep.all_due():
+                claim_and_write(chunk, claim, today, report)
     return report
 
 
@@ -133,8 +135,9 @@ _ROLE_RECIPIENTS: dict[Role, str] = {
     Role.STATUTORY_PARTNER: RecipientKind.STATUTORY_PARTNERS,
 }
 
-#: A stage owed reminders: (record id, the owner's kind or None, its week, manager too).
-_Owed = tuple[int, str | None, int, bool]
+#: A stage owed reminders: (its :data:`STAGE_FIELDS`, the owner's kind or None, its week,
+#: whether its owner's line manager is owed one too).
+_Owed = tuple[tuple[Any, ...], str | None, int, bool]
 
 #: Which reminders are owed of one kind of deadline: (rows, kind, working week late).
 _Asks = list[tuple[QuerySet[Any], str, int]]
@@ -251,11 +254,12 @@ class _RegionSweep:
         return open_deadlines().filter(case__partnership__region=self.region).exclude(key=ACT_BY)
 
     def stage_reminders_unsent(self) -> tuple[list[_Owed], dict[dt.date, int]]:
-        """Every current stage owed a reminder of its act-by today not yet sent: (stage
-        record id, the owner's reminder kind or None, its week, whether its owner's line
-        manager is owed one). One query (a pass over the region's open cases) for each
-        :data:`DATES_PER_QUERY` distinct act-bys passed, so that no query's parameters
-        grow with the number of dates; almost always one query in all."""
+        """Every current stage owed a reminder of its act-by today not yet sent, with
+        what its reminders say (:data:`_Owed`). One query (a pass over the region's open
+        cases, reading the owners with them) for each :data:`DATES_PER_QUERY` distinct
+        act-bys passed, so that no query's parameters grow with the number of dates;
+        almost always one query in all. (Reading each batch's stages again by id instead
+        had PostgreSQL scan every case once a batch.)"""
         rows = self.current_stages()
         late = self.late(rows, "act_by")
         passed = sorted(late, reverse=True)
@@ -264,7 +268,7 @@ class _RegionSweep:
             days = passed[start : start + DATES_PER_QUERY]
             window = rows.filter(act_by__range=(days[-1], days[0]))
             owed += self._stages_unsent(window, late, days)
-        return sorted(owed), late
+        return sorted(owed, key=lambda o: o[0][0]), late
 
     def _stages_unsent(
         self, rows: QuerySet[StageRecord], late: dict[dt.date, int], days: list[dt.date]
@@ -315,28 +319,20 @@ class _RegionSweep:
                 | (Q(r_manager=True) & ~sent(ReminderKind.MANAGER, 0))
             )
             .order_by("pk")
-            .values_list("pk", "r_kind", "r_week", "r_manager")
+            .values_list(*STAGE_FIELDS, "r_kind", "r_week", "r_manager")
         )
-        return list(unsent)
+        n = len(STAGE_FIELDS)
+        return [(row[:n], row[n], row[n + 1], row[n + 2]) for row in unsent]
 
     def all_due(self) -> Iterator[list[Due]]:
         owed, late = self.stage_reminders_unsent()
         for start in range(0, len(owed), SWEEP_CHUNK):
-            part = owed[start : start + SWEEP_CHUNK]
-            details = {
-                row[0]: row
-                for row in StageRecord.objects.filter(pk__in=[o[0] for o in part]).values_list(
-                    *STAGE_FIELDS
-                )
-            }
             found: list[Due | None] = []
-            for pk, kind, week, manager in part:
-                if pk not in details:
-                    continue
+            for record, kind, week, manager in owed[start : start + SWEEP_CHUNK]:
                 if kind:
-                    found.append(stage_reminder(kind, week, late, details[pk]))
+                    found.append(stage_reminder(kind, week, late, record))
                 if manager:
-                    found.append(stage_reminder(ReminderKind.MANAGER, 0, late, details[pk]))
+                    found.append(stage_reminder(ReminderKind.MANAGER, 0, late, record))
             yield [d for d in found if d is not None]
         asks, late = self.asks(self.stored_deadlines(), "due")
         for rows, kind, week in asks:

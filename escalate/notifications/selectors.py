@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from escalate.notifications.emails import happened
 from escalate.notifications.models import (
@@ -35,13 +35,27 @@ class Item:
     state: str
 
 
-def _addressed_to(person: User) -> QuerySet[Notification]:
-    """Sent to them, or to their address before they had an account here."""
+def _newest_addressed_to(person: User, limit: int) -> QuerySet[Notification]:
+    """The ``limit`` newest sent to them, or to their address before they had an account
+    here: each kind read newest first from its own index (``notification_recent``,
+    ``notification_recent_email``), ``limit`` at most, however many they were sent."""
     if not person.is_authenticated or not person.is_active:
         return Notification.objects.none()
-    return Notification.objects.filter(
-        Q(recipient=person) | Q(recipient__isnull=True, email=person.email.lower())
+    newest = ("-created_at", "-id")
+    theirs = Notification.objects.filter(recipient=person).order_by(*newest).values("pk")
+    before = (
+        Notification.objects.filter(recipient__isnull=True, email=person.email.lower())
+        .order_by(*newest)
+        .values("pk")
     )
+    # Each newest few in a subquery of its own: SQLite allows no LIMIT in a UNION's parts.
+    ids = (
+        Notification.objects.filter(pk__in=theirs[:limit])
+        .order_by()
+        .values("pk")
+        .union(Notification.objects.filter(pk__in=before[:limit]).order_by().values("pk"), all=True)
+    )
+    return Notification.objects.filter(pk__in=ids).order_by(*newest)
 
 
 def _state(n: Notification, digest: bool) -> str:
@@ -58,10 +72,11 @@ def notifications_for(person: User, *, limit: int = PAGE) -> list[Item]:
     """A person's notifications, newest first."""
     digest = delivery_of(person) == DeliveryChoice.DIGEST
     rows = (
-        _addressed_to(person)
+        _newest_addressed_to(person, limit)
         .select_related("case")
-        .only("case__reference", "event", "stage", "why", "created_at", "status", "invitation_id")
-        .order_by("-created_at", "-id")[:limit]
+        .only("case__reference", "event", "stage", "why", "created_at", "status", "invitation_id")[
+            :limit
+        ]
     )
     return [
         Item(n.case.reference, happened(n.event, n.stage), n.why, n.created_at, _state(n, digest))

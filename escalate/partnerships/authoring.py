@@ -14,35 +14,98 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from escalate.partnerships import definition_text, versions
+from escalate.partnerships import calendars, definition_text, version_records, versions
 from escalate.partnerships.models import (
     Partnership,
     ProcedureVersion,
     VersionChange,
-    VersionStatus,
+    VersionChangeKind,
 )
+from escalate.partnerships.version_models import ShownStatus
 from escalate.procedures import diff, library, preview
 from escalate.procedures.model import Procedure
 
 # ---------------------------------------------------------------- versions and their record
 
 
-def history(partnership: Partnership) -> QuerySet[ProcedureVersion]:
-    """Every version, the latest first, with who made, saved and published it."""
-    return (
-        versions.versions_of(partnership)
-        .select_related("created_by", "updated_by", "published_by")
-        .order_by("-sequence")
+@dataclass(frozen=True)
+class Listed:
+    """A version as the pages show it: its status on the day (worked out from the
+    effective dates: :func:`~escalate.partnerships.versions.status_on`), and who
+    published it and changed it last ("Alice Smith", "alice at the command line";
+    "Escalate" published a version it took from the library; "" when no one is
+    known)."""
+
+    version: ProcedureVersion
+    status: ShownStatus
+    published_by: str
+    changed_by: str
+
+
+def history(partnership: Partnership, today: dt.date, current: ProcedureVersion) -> list[Listed]:
+    """Every version, the latest first, with its status today (``current``: the version
+    in force today) and who published and changed it."""
+    rows = _with_labels(versions.versions_of(partnership)).order_by("-sequence")
+    return [_listed(v, today, current) for v in rows]
+
+
+def listed(version: ProcedureVersion, today: dt.date, current: ProcedureVersion) -> Listed:
+    """One version as :func:`history` lists it."""
+    found = _with_labels(ProcedureVersion.objects.filter(pk=version.pk)).defer(*versions.LARGE)
+    row = found.first() or version
+    return _listed(row, today, current)
+
+
+def _with_labels(rows: QuerySet[ProcedureVersion]) -> QuerySet[ProcedureVersion]:
+    """With who published and changed each version last at the command line (no
+    account: the record of changes keeps their name)."""
+    by_command = VersionChange.objects.filter(version=OuterRef("pk"), actor__isnull=True)
+    published = by_command.filter(change=VersionChangeKind.PUBLISHED)
+    return rows.select_related("created_by", "updated_by", "published_by").annotate(
+        published_label=Subquery(_latest_label(published)),
+        changed_label=Subquery(_latest_label(by_command)),
     )
 
 
-def changes_of(version: ProcedureVersion) -> QuerySet[VersionChange]:
+def _latest_label(changes: QuerySet[VersionChange]) -> QuerySet[VersionChange, Any]:
+    return changes.order_by("-at", "-id").values("actor_label")[:1]
+
+
+def _listed(version: ProcedureVersion, today: dt.date, current: ProcedureVersion) -> Listed:
+    published_by = ""
+    if version.published_at is not None:
+        published_by = (
+            version.published_by.full_name
+            if version.published_by
+            else getattr(version, "published_label", None) or "Escalate"
+        )
+    person = version.updated_by or version.created_by
+    changed_by = person.full_name if person else getattr(version, "changed_label", None) or ""
+    return Listed(version, versions.status_on(version, today, current), published_by, changed_by)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the record of changes to a version, in words (times where Escalate
+    runs)."""
+
+    when: str
+    what: str
+    by: str
+    detail: str
+
+
+def changes_of(version: ProcedureVersion) -> list[Change]:
     """The record of changes to one version, the latest first."""
-    return VersionChange.objects.filter(version=version).only(
+    rows = VersionChange.objects.filter(version=version).only(
         "at", "actor_label", "change", "detail"
     )
+    return [
+        Change(version_records.when_words(c.at), c.get_change_display(), c.actor_label, c.detail)
+        for c in rows
+    ]
 
 
 def version_of(partnership: Partnership, version_id: Any) -> ProcedureVersion | None:
@@ -66,7 +129,8 @@ def standing(partnership: Partnership, today: dt.date) -> Standing:
     current = versions.version_in_force(partnership, today)
     later = (
         versions.versions_of(partnership)
-        .filter(status=VersionStatus.PUBLISHED, effective_from__gt=today)
+        .filter(status__in=versions.LIVE, effective_from__gt=today)
+        .exclude(pk=current.pk)
         .order_by("effective_from", "-published_at")
         .first()
     )
@@ -162,12 +226,17 @@ class StageDeadlines:
 
 
 def deadlines(
-    procedure: Procedure, arose: dt.date, stage_started: dict[int, dt.date]
+    partnership: Partnership,
+    procedure: Procedure,
+    arose: dt.date,
+    stage_started: dict[int, dt.date],
 ) -> tuple[list[StageDeadlines], list[str]]:
     """Every stage's deadlines for a concern that arose on ``arose`` and stages begun
-    on the days given, or what is wrong with those dates."""
+    on the days given, counted in the partnership's working days (as its cases count
+    them: :func:`.calendars.calendar_for`), or what is wrong with those dates."""
+    calendar = calendars.calendar_for(partnership)
     try:
-        stages = preview.deadline_rows(procedure, arose, stage_started)
+        stages = preview.deadline_rows(procedure, arose, stage_started, calendar)
     except preview.PreviewDates as wrong:
         return [], list(wrong.problems)
     return [

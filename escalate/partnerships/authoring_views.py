@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from escalate import clock
 from escalate.errors import Conflict, Invalid, NotAllowed, NotFound
+from escalate.govuk.dates import date_parts
 from escalate.partnerships import (
     authoring,
     authoring_forms,
@@ -80,13 +81,14 @@ def _described(problems: list[definition_text.Problem]) -> list[str]:
 @login_required
 def versions_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _authors_partnership(request, slug)
-    standing = authoring.standing(partnership, clock.today())
+    today = clock.today()
+    standing = authoring.standing(partnership, today)
     return render(
         request,
         "partnerships/versions/list.html",
         {
             "partnership": partnership,
-            "versions": list(authoring.history(partnership)),
+            "versions": authoring.history(partnership, today, standing.current),
             "current": standing.current,
             "scheduled": standing.scheduled,
         },
@@ -106,15 +108,17 @@ def version_page(request: HttpRequest, slug: str, version_id: UUID) -> HttpRespo
     if not permissions.sees_version(person, version):
         raise PermissionDenied
     procedure = authoring.procedure_of(version)
-    standing = authoring.standing(partnership, clock.today())
+    today = clock.today()
+    standing = authoring.standing(partnership, today)
     authors = permissions.may_author_procedure(person, partnership)
     context: dict[str, Any] = {
         "partnership": partnership,
         "shown": version,
+        "listed": authoring.listed(version, today, standing.current),
         "current": standing.current,
         "scheduled": standing.scheduled,
         "authors": authors,
-        "changes": list(authoring.changes_of(version)) if authors else [],
+        "changes": authoring.changes_of(version) if authors else [],
         "problems": _described(version.problems),
     }
     if procedure is not None:
@@ -286,17 +290,16 @@ def preview_draft(request: HttpRequest, slug: str, version_id: UUID) -> HttpResp
         return render(request, "partnerships/versions/preview.html", context)
     stages = [(st.number, st.title) for st in procedure.stages]
     asked = any(k.startswith(("arose-", "started-", "stage")) for k in request.GET)
-    if asked:
-        dates = authoring_forms.PreviewDatesForm(request.GET, stages=stages)
-    else:
-        dates = authoring_forms.PreviewDatesForm(initial={"arose": today}, stages=stages)
+    # (Bound either way, so problems with the dates, even today's, can be added to it.)
+    given = request.GET if asked else {f"arose-{k}": v for k, v in date_parts(today).items()}
+    dates = authoring_forms.PreviewDatesForm(given, stages=stages)
     arose, started, status = today, {}, 200
-    if asked and dates.is_valid():
+    if dates.is_valid():
         arose = dates.cleaned_data.get("arose") or today
         started = dates.stage_started()
-    elif asked:
+    else:
         status = 400
-    stage_deadlines, wrong = authoring.deadlines(procedure, arose, started)
+    stage_deadlines, wrong = authoring.deadlines(partnership, procedure, arose, started)
     for problem in wrong if status == 200 else []:
         dates.add_error(None, problem)
         status = 400
@@ -319,11 +322,18 @@ def preview_draft(request: HttpRequest, slug: str, version_id: UUID) -> HttpResp
 
 # ---------------------------------------------------------------- publishing
 
+#: Why the publish page is not shown, or a draft not published, without the draft's
+#: preview: the author publishes what they previewed, nothing else.
+PREVIEW_FIRST = "Preview this draft before you publish it, so you know what you are publishing."
+
 
 @GET_AND_POST
 @login_required
 def publish_draft(request: HttpRequest, slug: str, version_id: UUID) -> HttpResponse:
-    """Step 1 asks for the date; step 2 says what will happen and asks to confirm."""
+    """Step 1 asks for the date; step 2 says what will happen and asks to confirm. Each
+    carries the content hash of the draft as the author previewed it (the preview's
+    link gives it): a draft changed since, or asked to publish without it, is not
+    published and the author is asked to preview it again."""
     partnership = _authors_partnership(request, slug)
     version = _version(partnership, version_id)
     published = _draft_or_page(request, version)
@@ -333,21 +343,25 @@ def publish_draft(request: HttpRequest, slug: str, version_id: UUID) -> HttpResp
         messages.error(request, version_records.unpublishable(version))
         return redirect(_url("edit_draft", version))
     if request.method != "POST":
-        form = authoring_forms.PublishForm(initial={"content_hash": version.content_hash})
+        previewed = request.GET.get("previewed", "")
+        if previewed != version.content_hash:
+            messages.error(request, _not_previewed(previewed))
+            return redirect(_url("preview_draft", version))
+        form = authoring_forms.PublishForm(initial={"content_hash": previewed})
         return _show_publish(request, version, form)
     form = authoring_forms.PublishForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    previewed = str(form.cleaned_data.get("content_hash") or "")
+    if previewed != version.content_hash:
+        form.add_error(None, _not_previewed(previewed))
+        return _show_publish(request, version, form, status=409, preview_again=True)
+    if not valid:
         return _show_publish(request, version, form, status=400)
     effective: dt.date = form.cleaned_data["effective_from"]
     if request.POST.get("confirmed") != "yes":
         return _show_publish(request, version, form, confirming=effective)
     try:
-        drafts.publish_draft(
-            request.user,
-            version,
-            effective,
-            content_hash=form.cleaned_data.get("content_hash") or version.content_hash,
-        )
+        drafts.publish_draft(request.user, version, effective, content_hash=previewed)
     except Invalid as invalid:
         for field, problems in invalid.errors.items():
             form.add_error(field if field in form.fields else None, " ".join(problems))
@@ -357,14 +371,21 @@ def publish_draft(request: HttpRequest, slug: str, version_id: UUID) -> HttpResp
     except NotFound:
         raise Http404("There is no such draft.") from None
     except Conflict as conflict:
+        if conflict.reason == "changed":
+            form.add_error(None, conflict.message)
+            return _show_publish(request, version, form, status=409, preview_again=True)
         messages.error(request, conflict.message)
-        return redirect(_url("preview_draft", version))
+        return redirect(_url("procedure_version", version))
     messages.success(
         request,
         f"Version {version.sequence} is published. It comes into force on "
         f"{version_records.spoken(effective)}.",
     )
     return redirect("partnerships:versions", partnership.slug)
+
+
+def _not_previewed(previewed: str) -> str:
+    return drafts.CHANGED_SINCE_PREVIEW if previewed else PREVIEW_FIRST
 
 
 def _show_publish(
@@ -374,6 +395,7 @@ def _show_publish(
     *,
     confirming: dt.date | None = None,
     status: int = 200,
+    preview_again: bool = False,
 ) -> HttpResponse:
     standing = authoring.standing(version.partnership, clock.today())
     return render(
@@ -388,6 +410,7 @@ def _show_publish(
             "publish_button": f"Publish version {version.sequence}",
             "current": standing.current,
             "scheduled": standing.scheduled,
+            "preview_again": preview_again,
         },
         status=status,
     )

@@ -54,6 +54,14 @@ def tidy(text: object) -> str:
     return lines.lstrip("\n")
 
 
+def prepared(text: object) -> tuple[str, str]:
+    """``text`` as a definition is kept (:func:`tidy`), and why it cannot be kept at all
+    ("" when it can: :func:`refusal`). Every definition stored, typed or uploaded on the
+    authoring pages or imported at the command line, comes through here."""
+    tidied = tidy(text)
+    return tidied, refusal(tidied)
+
+
 def read(text: str, source: str = "the definition") -> Reading:
     """Parse ``text``: the procedure, or every problem found."""
     if not text.strip():
@@ -99,8 +107,7 @@ def decode_upload(raw: bytes) -> tuple[str, str]:
             f"The selected file must be saved as UTF-8 text (line {line} is not): "
             "save it as UTF-8 and upload it again"
         )
-    text = tidy(text)
-    problem = refusal(text)
+    text, problem = prepared(text)
     if problem:
         return "", problem.replace("the definition", "the file").replace(
             "The definition", "The file"

@@ -287,9 +287,10 @@ def _conclude(
     today: dt.date,
     other_staffed: bool,
 ) -> None:
-    """The last stage: the referral form, the outcome, and what is recorded afterwards."""
+    """The last stage: its form (such as a referral to the board), the outcome, and what
+    is recorded afterwards."""
     stage = procedure.stage(number)
-    if "referral" in s.extras and stage.referral_form is not None:
+    if "referral" in s.extras and stage.form is not None:
         draft.add(Step(_day_between(rng, first, end), "referral"))
     if s.outcome == OPEN:
         return
@@ -340,9 +341,9 @@ def scenarios(procedure: Procedure, count: int, seed: str) -> list[Scenario]:
 
 
 def _has(procedure: Procedure, what: str) -> int | None:
-    """The first stage with a panel or a referral form."""
+    """The first stage with a panel or a form."""
     for stage in procedure.stages:
-        if (stage.panel if what == "panel" else stage.referral_form) is not None:
+        if (stage.panel if what == "panel" else stage.form) is not None:
             return stage.number
     return None
 

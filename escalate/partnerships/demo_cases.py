@@ -4,7 +4,7 @@ something to show.
 
 Every case is made through the case services (raising, the other professional's
 response, ticking off, contacts and meetings, escalating, expediting, the panel, the
-referral form, agreed actions, policy issues, resolving, withdrawing, debriefs and
+forms on the case, agreed actions, policy issues, resolving, withdrawing, debriefs and
 learning), by the person the procedure gives each step to, with the clock at that
 step's day: so every case is one the application could have made. What happens, and
 when, is planned first (:mod:`.demo_case_plans`), from a seed: the same day gives the
@@ -143,8 +143,9 @@ def tour(partnership: Partnership) -> list[TourCase]:
         "6": "at the final stage, on time, with a policy issue waiting for the chair",
     }
     procedure = partnership.procedure
-    if any(s.referral_form for s in procedure.stages):
-        shows["6"] += "; the case page offers the referral form, pre-filled"
+    form = next((s.form for s in procedure.stages if s.form), None)
+    if form is not None:
+        shows["6"] += f"; the case page offers its form ({form.title}), pre-filled"
     if any(s.panel for s in procedure.stages):
         shows["6"] += "; referred to the panel at the stage before"
     found = []

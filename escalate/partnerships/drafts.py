@@ -31,13 +31,19 @@ from escalate.partnerships.models import (
     VersionStatus,
 )
 
+#: Why a draft is not published when it is not the draft the author previewed.
+CHANGED_SINCE_PREVIEW = (
+    "This draft has changed since you previewed it, so it was not published. Preview it "
+    "again, then publish it."
+)
+
 
 class StaleDraft(Conflict):
     """The draft was saved by someone else since the person opened it: nothing saved."""
 
     def __init__(self, version: ProcedureVersion) -> None:
         by = version.updated_by.full_name if version.updated_by else "someone else"
-        at = f" at {version.updated_at:%H:%M}" if version.updated_at else ""
+        at = f" at {version_records.time_words(version.updated_at)}" if version.updated_at else ""
         super().__init__(
             f"{by} saved this draft{at} since you opened it, so your text was not saved. "
             "Your text is below: check their changes on the versions page, or save again "
@@ -77,8 +83,7 @@ def save_draft_text(
     (:func:`revision_of` when the person opened it), if given, must still be the
     draft's (:class:`StaleDraft` if not)."""
     _require_author(actor, partnership)
-    text = definition_text.tidy(text)
-    refused = definition_text.refusal(text)
+    text, refused = definition_text.prepared(text)
     if refused:
         raise Invalid({"text": refused})
     reading = definition_text.read(text)
@@ -201,9 +206,7 @@ def publish_draft(
         if not locked.publishable:
             raise Conflict(version_records.unpublishable(locked))
         if content_hash is not None and locked.content_hash != content_hash:
-            raise Conflict(
-                "This draft has changed since you checked it. Check it again, then publish it."
-            )
+            raise Conflict(CHANGED_SINCE_PREVIEW, reason="changed")
         locked.partnership = partnership
         versions.publish(actor, locked, effective_from)
     return locked

@@ -13,8 +13,23 @@ from django.db import models
 
 
 class VersionStatus(models.TextChoices):
+    """What is stored: whether a version is a draft or published. Whether a published
+    one is in force, still to come or replaced depends on the day: never read it from
+    here (``superseded`` is only what was so when a version was last published) but
+    from :func:`escalate.partnerships.versions.status_on`."""
+
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ShownStatus(models.TextChoices):
+    """A version's status on a given day, as every page shows it: worked out from the
+    effective dates by :func:`escalate.partnerships.versions.status_on`."""
+
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_FORCE = "in_force", "In force"
     SUPERSEDED = "superseded", "Superseded"
 
 
@@ -230,7 +245,9 @@ class VersionChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%d %B %Y %H:%M}: {self.actor_label} – {self.get_change_display()}"
+        from escalate.partnerships.version_records import when_words
+
+        return f"{when_words(self.at)}: {self.actor_label} – {self.get_change_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -24,8 +24,6 @@ reused), so each version is parsed once per process.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,8 +33,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OrderBy, QuerySet
 
 from escalate import clock
-from escalate.errors import Conflict, NotAllowed
-from escalate.partnerships import permissions, version_records
+from escalate.errors import Conflict, Invalid, NotAllowed, NotFound
+from escalate.partnerships import definition_text, permissions, version_records
 from escalate.partnerships.models import (
     Partnership,
     ProcedureVersion,
@@ -45,6 +43,10 @@ from escalate.partnerships.models import (
     VersionStatus,
 )
 from escalate.partnerships.parsed_versions import kept
+from escalate.partnerships.version_content import content_hash as content_hash
+from escalate.partnerships.version_content import library_entry, library_procedure, library_text
+from escalate.partnerships.version_content import snapshot as snapshot
+from escalate.partnerships.version_models import ShownStatus
 from escalate.procedures import library
 from escalate.procedures.model import Procedure
 
@@ -69,19 +71,6 @@ IN_FORCE_ORDER: tuple[OrderBy, ...] = (
 FOLLOWING_LIBRARY = (VersionSource.LIBRARY.value, VersionSource.CASES.value)
 #: The large columns, left in the database until asked for.
 LARGE = ("snapshot", "definition_text")
-
-
-def snapshot(procedure: Procedure) -> dict[str, Any]:
-    """The definition as JSON, as a version stores it."""
-    data: dict[str, Any] = procedure.model_dump(mode="json")
-    return data
-
-
-def content_hash(data: dict[str, Any]) -> str:
-    """What makes two snapshots the same version. (Migration cases/0007 repeats this
-    inline, as migrations must not import live code; a test checks the two agree.)"""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- reading
@@ -128,7 +117,7 @@ def in_force(partnership: Partnership, on_date: dt.date) -> InForce:
 
     Remembered on the partnership object for that day (and that library definition),
     so asking again while one request is served costs nothing."""
-    template = _library_procedure(partnership)
+    template = library_procedure(partnership)
     memo = partnership.__dict__.get(_MEMO)
     if memo is not None and memo[0] == on_date and memo[1] is template:
         found: InForce = memo[2]
@@ -146,9 +135,9 @@ def version_in_force(partnership: Partnership, on_date: dt.date) -> ProcedureVer
     definition for its key has changed, that definition is stored first (see the
     module's description). Its large columns are deferred."""
     latest = _latest_query(partnership)
-    template = _library_procedure(partnership)
+    template = library_procedure(partnership)
     if template is not None and (latest is None or latest.source in FOLLOWING_LIBRARY):
-        data, digest = _library_entry(template)
+        data, digest = library_entry(template)
         if latest is None or not _same_definition(latest, data, digest):
             stored, made = _from_library(partnership, template, data, digest)
             if made or latest is None:  # (None: another process stored it just now)
@@ -158,6 +147,23 @@ def version_in_force(partnership: Partnership, on_date: dt.date) -> ProcedureVer
         library.get(partnership.procedure_key)  # says there is no such procedure
         raise LookupError(f"{partnership} has no procedure version")  # pragma: no cover
     return found
+
+
+def status_on(
+    version: ProcedureVersion, on_date: dt.date, in_force_then: ProcedureVersion
+) -> ShownStatus:
+    """What ``version`` is on ``on_date``, worked out from the effective dates (the
+    stored status says only whether it is a draft): a draft; in force (it is
+    ``in_force_then``, :func:`version_in_force` on that day); scheduled (in force from
+    a later day); or superseded (its day has come and another version is in force).
+    The one place that decides: every page and command that shows a status asks it."""
+    if version.is_draft:
+        return ShownStatus.DRAFT
+    if version.pk == in_force_then.pk:
+        return ShownStatus.IN_FORCE
+    if version.effective_from is not None and version.effective_from > on_date:
+        return ShownStatus.SCHEDULED
+    return ShownStatus.SUPERSEDED
 
 
 def versions_of(partnership: Partnership) -> QuerySet[ProcedureVersion]:
@@ -194,34 +200,72 @@ def _in_force_query(
 
 
 def store_draft(
-    actor: Any, partnership: Partnership, procedure: Procedure, *, text: str = ""
+    actor: Any,
+    partnership: Partnership,
+    procedure: Procedure,
+    *,
+    text: str = "",
+    started_from: str = "",
 ) -> ProcedureVersion:
-    """A draft version of ``procedure`` (already valid: parsed by the library). If the
-    partnership already has a version with the same content, that version is given
-    back unchanged: each version is stored once."""
+    """A draft version of ``procedure`` (already valid: parsed by the library), recorded
+    as started (``started_from``: from what). If the partnership already has a version
+    with the same content, that version is given back unchanged: each version is
+    stored once. ``text``, the definition as written, is kept as the authoring pages
+    keep it (:func:`.definition_text.prepared`: :class:`Invalid` if it cannot be)."""
     _require_author(actor, partnership)
+    text, refused = definition_text.prepared(text)
+    if refused:
+        raise Invalid({"text": refused})
     data = snapshot(procedure)
-    version, _ = _store(
-        partnership,
-        procedure,
-        data,
-        content_hash(data),
-        text=text,
-        actor=actor,
-        effective_from=None,
-        source=VersionSource.BOARD,
-    )
+    with transaction.atomic():
+        version, made = _store(
+            partnership,
+            procedure,
+            data,
+            content_hash(data),
+            text=text,
+            actor=actor,
+            effective_from=None,
+            source=VersionSource.BOARD,
+        )
+        if made:
+            words = f"from {started_from}; no problems" if started_from else "no problems"
+            version_records.record(version, actor, VersionChangeKind.STARTED, words)
     return version
 
 
 def publish(actor: Any, version: ProcedureVersion, effective_from: dt.date) -> ProcedureVersion:
     """Publish ``version`` (a draft, or one published before, whose date changes): it
-    is in force from ``effective_from`` until a version effective later."""
+    is in force from ``effective_from`` until a version effective later.
+
+    The version's row is locked and read again first, so of two publishing the same
+    draft at once only one does: the other is refused (:class:`Conflict`), as is a
+    draft whose content changed since ``version`` was read. ``version`` is given the
+    published row's status and dates."""
     _require_author(actor, version.partnership)
-    if version.is_draft and not version.publishable:
-        raise Conflict(version_records.unpublishable(version))
     with transaction.atomic():
-        _publish(version, effective_from, actor)
+        locked = (
+            ProcedureVersion.objects.select_for_update()
+            .filter(pk=version.pk, partnership_id=version.partnership_id)
+            .defer(*LARGE)
+            .first()
+        )
+        if locked is None:
+            raise NotFound("There is no such version.")
+        if version.is_draft and not locked.is_draft:
+            raise Conflict(f"Version {locked.sequence} is already published.", reason="published")
+        if locked.content_hash != version.content_hash:
+            raise Conflict(
+                f"Version {locked.sequence} has changed since it was read, so it was not "
+                "published. Check it again, then publish it.",
+                reason="changed",
+            )
+        if locked.is_draft and not locked.publishable:
+            raise Conflict(version_records.unpublishable(locked))
+        locked.partnership = version.partnership
+        _publish(locked, effective_from, actor)
+    for name in ("status", "effective_from", "published_at", "published_by"):
+        setattr(version, name, getattr(locked, name))
     return version
 
 
@@ -233,7 +277,7 @@ def follow_library(actor: Any, partnership: Partnership) -> ProcedureVersion:
     is taken to be the library's)."""
     _require_author(actor, partnership)
     template = library.get(partnership.procedure_key)
-    data, digest = _library_entry(template)
+    data, digest = library_entry(template)
     with transaction.atomic():
         version, made = _from_library(partnership, template, data, digest, actor=actor)
         if version.source == VersionSource.BOARD:
@@ -314,7 +358,7 @@ def _from_library(
         template,
         data,
         digest,
-        text=_library_text(template, digest),
+        text=library_text(template, digest),
         actor=actor,
         effective_from=effective,
         source=VersionSource.LIBRARY,
@@ -414,6 +458,7 @@ def publish_draft(
 # ---------------------------------------------------------------- the library
 
 
+_same_lock = threading.Lock()
 _same_seen: dict[tuple[UUID, str], bool] = {}
 
 
@@ -428,49 +473,12 @@ def _same_definition(latest: ProcedureVersion, data: dict[str, Any], digest: str
     if latest.content_hash is None:
         return False
     key = (latest.pk, digest)
-    with _library_lock:
+    with _same_lock:
         seen = _same_seen.get(key)
     if seen is None:
         seen = snapshot(procedure_of_version_id(latest.pk)) == data
-        with _library_lock:
+        with _same_lock:
             if len(_same_seen) >= 256:
                 _same_seen.clear()
             _same_seen[key] = seen
     return seen
-
-
-def _library_procedure(partnership: Partnership) -> Procedure | None:
-    try:
-        return library.get(partnership.procedure_key)
-    except KeyError:
-        return None
-
-
-_library_lock = threading.Lock()
-_library_seen: dict[int, tuple[Procedure, dict[str, Any], str]] = {}
-
-
-def _library_entry(procedure: Procedure) -> tuple[dict[str, Any], str]:
-    """The snapshot and hash of a library definition, worked out once per object."""
-    with _library_lock:
-        seen = _library_seen.get(id(procedure))
-    if seen is not None and seen[0] is procedure:
-        return seen[1], seen[2]
-    data = snapshot(procedure)
-    digest = content_hash(data)
-    with _library_lock:
-        if len(_library_seen) >= 64:
-            _library_seen.clear()
-        _library_seen[id(procedure)] = (procedure, data, digest)
-    return data, digest
-
-
-def _library_text(procedure: Procedure, digest: str) -> str:
-    """The shipped file's text, if it is what ``procedure`` was read from."""
-    path = library.LIBRARY / f"{procedure.key}.toml"
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        same = content_hash(snapshot(library.parse(text, str(path)))) == digest
-    except (OSError, UnicodeDecodeError, library.DefinitionError):
-        return ""
-    return text if same else ""

@@ -2,9 +2,11 @@
 
 Pure Python like the rest of the engine: nothing here needs Django or a database.
 ``show`` and ``deadlines`` take a library key or a definition file (see
-:func:`names_a_file`). ``import`` and ``export`` need the database: ``escalate/cli.py``
-sends them to Django commands (escalate/partnerships/management/commands/); they are
-listed here only so that ``escalate procedure --help`` names them.
+:func:`names_a_file`); what they print is written in
+:mod:`~escalate.procedures.cli_show` and :mod:`~escalate.procedures.cli_deadlines`.
+``import`` and ``export`` need the database: ``escalate/cli.py`` sends them to Django
+commands (escalate/partnerships/management/commands/); they are listed here only so
+that ``escalate procedure --help`` names them.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ import json
 import os
 import re
 import sys
-import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from escalate.procedures import library
-from escalate.procedures.calendar import OutsideCalendar, WorkingCalendar, format_day
-from escalate.procedures.engine import Deadline, StageDeadlines, stage_deadlines
-from escalate.procedures.model import Procedure, Recipient, Stage, Timescale, Unit
-from escalate.procedures.words import RECIPIENT_WORDS
+from escalate.procedures import cli_deadlines, library
+from escalate.procedures.calendar import OutsideCalendar, WorkingCalendar
+from escalate.procedures.cli_show import describe as describe
+from escalate.procedures.cli_show import who as who
+from escalate.procedures.engine import stage_deadlines
+from escalate.procedures.model import Procedure
 
 
 class UsageError(Exception):
@@ -145,6 +147,9 @@ LATEST = dt.date(2199, 12, 31)
 #: YYYY-MM-DD in ASCII digits (fromisoformat would also take 2026-W52-3).
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
+#: A stage number in ASCII digits (isdigit() would also take "²", which int() refuses).
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
+
 
 def _date(text: str) -> dt.date:
     text = text.strip()
@@ -165,7 +170,7 @@ def _date(text: str) -> dt.date:
 
 def _stage_date(text: str) -> tuple[int, dt.date]:
     number, sep, day = text.partition("=")
-    if not sep or not number.strip().isdigit():
+    if not sep or not _ASCII_NUMBER.fullmatch(number.strip()):
         raise argparse.ArgumentTypeError(
             f"{text!r} should look like 2=2026-12-29 (stage number, '=', date)"
         )
@@ -272,185 +277,8 @@ def _deadlines(args: argparse.Namespace, out: TextIO) -> int:
     calendar = WorkingCalendar.for_region(procedure.region)
     stages = stage_deadlines(procedure, calendar, arose=args.arose, stage_started=started)
     if args.json:
-        json.dump(_as_json(procedure, args.arose, stages), out)
+        json.dump(cli_deadlines.as_json(procedure, args.arose, stages), out)
         out.write("\n")
         return 0
-    print(f"{procedure.name}: concern arose {format_day(args.arose)}", file=out)
-    for s in stages:
-        print(f"\nStage {s.number}: {s.title}", file=out)
-        if not s.all:
-            print("  No fixed timescale.", file=out)
-        for d in s.all:
-            due = format_day(d.due) if d.due else "not yet known"
-            print(f"  {d.label}: {due}", file=out)
-            print(f"    ({d.explanation})", file=out)
+    cli_deadlines.print_text(procedure, args.arose, stages, out)
     return 0
-
-
-def _as_json(
-    procedure: Procedure, arose: dt.date, stages: list[StageDeadlines]
-) -> dict[str, object]:
-    def day(d: Deadline | None) -> str | None:
-        return d.due.isoformat() if d and d.due else None
-
-    return {
-        "procedure": procedure.key,
-        "arose": arose.isoformat(),
-        "stages": [
-            {
-                "number": s.number,
-                "title": s.title,
-                "start_by": day(s.start_by),
-                "conclude_by": day(s.conclude_by),
-                "other_deadlines": [d.as_json() for d in s.other],
-            }
-            for s in stages
-        ],
-    }
-
-
-def _listed(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def who(recipients: tuple[Recipient, ...]) -> str:
-    """Recipients in words: "both agencies' safeguarding leads and the business unit"."""
-    return _listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
-
-
-def describe_timescale(t: Timescale) -> str:
-    if t.unit is Unit.WORKING_DAYS:
-        plural = "s" if t.amount != 1 else ""
-        anchor = "the concern arose" if t.anchor.value == "concern_arose" else "this stage began"
-        return f"within {t.amount} working day{plural} of the day {anchor}"
-    anchor = (
-        "the day the concern arose"
-        if t.anchor.value == "concern_arose"
-        else "the day this stage began"
-    )
-    rolled = (
-        " (moved to the next working day if that is a weekend or bank holiday)"
-        if t.roll_forward
-        else ""
-    )
-    return f"day {t.amount}, counting {anchor} as day 1{rolled}"
-
-
-def timescale_sentence(what: str, t: Timescale) -> str:
-    """What must happen by when: "Start within 1 working day of the day the concern
-    arose", "Resolve or escalate by day 9, counting ... as day 1"."""
-    words = describe_timescale(t)
-    return f"{what} {words}" if t.unit is Unit.WORKING_DAYS else f"{what} by {words}"
-
-
-def _told(recipients: tuple[Recipient, ...]) -> str:
-    return f" (Escalate tells {who(recipients)}.)" if recipients else ""
-
-
-def _stage_lines(procedure: Procedure, stage: Stage, bullet: textwrap.TextWrapper) -> list[str]:
-    """A stage's timescales and who is told of what, for ``procedure show``."""
-    lines: list[str] = []
-    timescales = []
-    if stage.start_by:
-        timescales.append(timescale_sentence("Start", stage.start_by))
-    if stage.conclude_by:
-        timescales.append(timescale_sentence("Resolve or escalate", stage.conclude_by))
-    for d in stage.other_deadlines:
-        timescales.append(timescale_sentence(d.label, d.timescale))
-    if timescales:
-        # One line each, unwrapped, so each can be searched for whole.
-        lines.append("  Timescales:")
-        lines += [f"  - {t}." for t in timescales]
-    else:
-        lines.append("  Timescale: none fixed; resolve it as quickly as possible.")
-    told = []
-    if stage.notify_on_start:
-        told.append(f"When the stage starts: {who(stage.notify_on_start)}.")
-    every = tuple(dict.fromkeys((*procedure.on_every_decision, *stage.on_every_decision)))
-    if every:
-        told.append(f"Of every decision at this stage: {who(every)}.")
-    for whom in stage.told_by_owner:
-        told.append(f"By the stage's owner, not by Escalate (it does not email them): {whom}.")
-    if told:
-        lines.append("  Who is told:")
-        lines += [bullet.fill(t) for t in told]
-    return lines
-
-
-def describe(procedure: Procedure) -> str:
-    """The procedure as readable text, stage by stage, like the document."""
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
-    bullet = textwrap.TextWrapper(width=88, initial_indent="  - ", subsequent_indent="    ")
-    lines = [
-        procedure.name,
-        "=" * len(procedure.name),
-        f"{procedure.partnership}. Protects: {procedure.protects.value}. "
-        f"Version {procedure.version}, effective {procedure.effective:%d %B %Y}"
-        + (f", review by {procedure.review:%d %B %Y}" if procedure.review else "")
-        + ".",
-        f"Working days: {procedure.region.value} bank holidays.",
-        "",
-    ]
-    for para in procedure.guidance.split("\n\n"):
-        lines += [wrap.fill(para), ""]
-    if procedure.principles:
-        lines.append("Principles")
-        lines += [bullet.fill(p) for p in procedure.principles]
-        lines.append("")
-    if procedure.out_of_scope:
-        lines.append("Not covered by this procedure")
-        lines += [bullet.fill(f"{o.situation}: {o.go_instead}") for o in procedure.out_of_scope]
-        lines.append("")
-    lines.append("If someone is at immediate risk")
-    lines.append(wrap.fill(procedure.expedite.prompt_words))
-    lines.append(
-        wrap.fill(
-            "The case may start at, or move straight to, the most relevant later stage."
-            if procedure.expedite.allowed
-            else "Every case still starts at stage 1."
-        )
-    )
-    lines.append("")
-    for stage in procedure.stages:
-        heading = f"Stage {stage.number}: {stage.title}"
-        lines += [heading, "-" * len(heading)]
-        lines.append("  Who acts: " + ", ".join(r.label for r in stage.roles))
-        if stage.owner_roles:
-            lines.append("  Accountable: " + ", ".join(r.label for r in stage.owner_roles))
-        lines += _stage_lines(procedure, stage, bullet)
-        lines.append(wrap.fill(stage.guidance))
-        if stage.checklist:
-            lines.append("  Required actions:")
-            lines += [bullet.fill(c.text) for c in stage.checklist]
-        if stage.on_resolved:
-            lines.append("  If resolved:")
-            lines += [bullet.fill(d.text + _told(d.recipients)) for d in stage.on_resolved]
-        if stage.on_unresolved:
-            lines.append("  If not resolved:")
-            unresolved = stage.on_unresolved
-            lines.append(bullet.fill(unresolved.text + _told(unresolved.notify)))
-        if stage.panel:
-            panel = stage.panel
-            lines.append(bullet.fill(f"Panel: {panel.name}: {panel.when}{_told(panel.notify)}"))
-        if stage.referral_form:
-            lines.append(
-                bullet.fill(
-                    f"Referral form: {stage.referral_form.title}; send to "
-                    f"{stage.referral_form.submit_to}"
-                )
-            )
-        lines.append("")
-    lines.append("Policy issues")
-    lines.append(
-        wrap.fill(
-            "A gap in policy or procedure that a case shows up can be flagged at any stage: "
-            f"Escalate tells {who(procedure.policy_issues.notify)}, and the board's "
-            "business unit, which keeps the list of them."
-        )
-    )
-    lines.append("")
-    if procedure.readings:
-        lines.append("How Escalate reads this procedure")
-        lines += [bullet.fill(r) for r in procedure.readings]
-        lines.append("")
-    return "\n".join(lines)

@@ -19,24 +19,30 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from escalate.procedures.cli import timescale_sentence, who
+from escalate.procedures.cli_show import route_words, who
+from escalate.procedures.forms import CaseForm
 from escalate.procedures.model import (
     Category,
     ChecklistItem,
     Duty,
+    Expedite,
     FormField,
+    ForumFor,
     NamedDeadline,
     OutOfScope,
     Panel,
     Procedure,
     Recipient,
-    ReferralForm,
     Role,
+    RoleNames,
+    Route,
     Source,
     Stage,
+    StageGroup,
     Timescale,
     Unresolved,
 )
+from escalate.procedures.timescales import sentence
 
 #: How a value that is not there reads.
 NOT_SET = "not set"
@@ -102,10 +108,25 @@ def _told(recipients: Sequence[Recipient]) -> str:
 
 
 def _timescale(what: str) -> Callable[[Any, Any], str]:
+    """A timescale as the procedure page says it (the one wording: ``sentence``)."""
+
     def words(t: Timescale | None, _holder: Any) -> str:
-        return timescale_sentence(what, t) if t is not None else NOT_SET
+        return sentence(t, what=what) if t is not None else NOT_SET
 
     return words
+
+
+def _role_name(role: Role) -> Callable[[Any, Any], str]:
+    """A procedure's own name for ``role``, or that it uses the usual one."""
+
+    def words(name: str | None, _holder: Any) -> str:
+        return name or f"the usual name ({role.label})"
+
+    return words
+
+
+def _yes_no(yes: str, no: str) -> Callable[[Any, Any], str]:
+    return lambda value, _: yes if value else no
 
 
 def _defaulting(words_when_empty: str) -> Callable[[Any, Any], str]:
@@ -162,6 +183,27 @@ _LABELS: dict[str, str] = {
     "go_instead": "Where to go instead",
     "roll_forward": "Moved off weekends and bank holidays",
     "source": "Where the document says so",
+    # timescales
+    "amount": "Number of days",
+    "unit": "Counted in",
+    "anchor": "Counted from",
+    "hours": "In hours",
+    "where_possible": "Where possible (a target, never counted as missed)",
+    "owner_may_shorten": "The stage's owner may set a shorter timescale",
+    # the procedure's own words
+    "email_subject_label": "Label in every email subject",
+    "role_names": "The procedure's names for roles",
+    "stage_groups": "Stage group",
+    "routes": "Kind of case that goes somewhere else",
+    # a stage
+    "notice_before_escalation": "Notice before escalating",
+    "forum_for": "Who hears it, for adults and for children",
+    "form": "Form at this stage",
+    "outcome_form": "Outcome form",
+    # immediate risk
+    "skip_roles": "Who may skip stages",
+    "skip_up_to": "How far a case may skip",
+    "skip_needs_consultation": "Who must be consulted before skipping",
 }
 
 #: Labels that depend on the model the field is in.
@@ -170,6 +212,20 @@ _LABELS_IN: dict[tuple[type[BaseModel], str], str] = {
     (Stage, "on_every_decision"): "Who is told of every decision at this stage",
     (Procedure, "source"): "Source document",
     (Procedure, "policy_issues"): "Who is told of a policy issue",
+    (Expedite, "notify"): "Who is told at once",
+    (Expedite, "guidance"): "Guidance",
+    (Route, "when"): "Kind of case (its key)",
+    (Route, "label"): "As the person raising a case ticks it",
+    (Route, "go_to"): "Goes to",
+    (Route, "how"): "How to reach them",
+    (Route, "instead_of_ladder"): "Instead of up the stages",
+    (Route, "applies_to"): "Only for cases about",
+    (Route, "notify"): "Who is told when such a case is raised",
+    (StageGroup, "label"): "Heading",
+    (StageGroup, "stages"): "Stages",
+    (ForumFor, "adults"): "For a case about an adult",
+    (ForumFor, "children"): "For a case about a child or a family",
+    **{(RoleNames, role.value): f"What it calls the {role.label.lower()}" for role in Role},
 }
 
 #: Words for a whole value of one field (roles, recipients, timescales, dates).
@@ -184,6 +240,23 @@ _FIELD_WORDS: dict[tuple[type[BaseModel], str], Callable[[Any, Any], str]] = {
     (Stage, "owner_roles"): _defaulting("whoever acts"),
     (Stage, "escalate_roles"): _defaulting("whoever acts"),
     (Stage, "resolve_roles"): _defaulting("whoever acts"),
+    (Stage, "notice_before_escalation"): _yes_no(
+        "the other organisation must be told of the intention to escalate first",
+        "not needed",
+    ),
+    (Procedure, "email_subject_label"): lambda label, _: label or "no label",
+    (Expedite, "skip_roles"): lambda roles, _: (
+        _roles(roles) if roles else "whoever may escalate the stage skipped from"
+    ),
+    (Expedite, "skip_up_to"): lambda n, _: f"up to stage {n}" if n else "any later stage",
+    (Expedite, "skip_needs_consultation"): lambda role, _: (
+        f"a {role.label.lower()}, recorded on the case" if role else "nobody"
+    ),
+    (Route, "instead_of_ladder"): _yes_no(
+        "yes: never escalated or expedited", "no: told as well, the stages run as usual"
+    ),
+    (Route, "applies_to"): lambda group, _: group.value if group else "any case",
+    **{(RoleNames, role.value): _role_name(role) for role in Role},
 }
 
 #: Words for one item of a list, or for a part of a definition added or removed whole.
@@ -192,7 +265,7 @@ _ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
         c.text + (f" (the stage's owner tells {c.informs})" if c.informs else "")
     ),
     NamedDeadline: lambda d: (
-        timescale_sentence(d.label, d.timescale) + (f" ({d.role.label})" if d.role else "")
+        sentence(d.timescale, what=d.label) + (f" (Who: {d.role.label}.)" if d.role else "")
     ),
     Duty: lambda d: d.text + _told(d.recipients),
     OutOfScope: lambda o: f"{o.situation}: {o.go_instead}",
@@ -205,8 +278,15 @@ _ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
     ),
     Panel: lambda p: f"{p.name}: {p.when}" + _told(p.notify),
     Unresolved: lambda u: u.text + _told(u.notify),
-    ReferralForm: lambda f: f"{f.title}, sent to {f.submit_to}",
+    CaseForm: lambda f: (
+        f.title + (f", sent to {f.submit_to}" if f.submit_to else "") + _told(f.notify)
+    ),
     Source: lambda s: ", ".join(x for x in (s.title, s.publisher, getattr(s, "dated", "")) if x),
+    StageGroup: lambda g: g.words,
+    Route: route_words,
+    ForumFor: lambda f: (
+        f"{f.adults} for a case about an adult; {f.children} for a case about a child or a family"
+    ),
 }
 
 #: Fields compared apart, or that only place a thing.
@@ -235,7 +315,7 @@ def _plain(value: Any) -> str:
     if isinstance(value, dt.date):
         return _day(value)
     if isinstance(value, Timescale):
-        return timescale_sentence("Due", value)
+        return sentence(value, what="Due")
     if isinstance(value, BaseModel):
         words = _ITEM_WORDS.get(type(value))
         if words:

@@ -144,11 +144,13 @@ _DECLARED: tuple[EventKind, ...] = (
     ),
     EventKind("debrief.recorded", "Debrief recorded"),
     EventKind("learning.recorded", "Learning recorded"),
+    # Any of the case's forms (its key from when only a referral form was known); the
+    # email's reason names the form by its title.
     EventKind(
         "referral.submitted",
-        "Referral form submitted to the board",
-        "The final-stage referral form has been submitted to the board",
-        "referral form submitted",
+        "Form submitted",
+        "A form on the case has been submitted",
+        "form submitted",
     ),
     EventKind("case.viewed", "Viewed"),
     # Reminders of deadlines and agreed actions.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from escalate.procedures import model, schema
+from escalate.procedures.base import FROM_TEXT
 from escalate.procedures.model import DefinitionProblem, Procedure
 from escalate.procedures.positions import Lines
 
@@ -95,11 +97,13 @@ def from_dict(
     data: dict[str, Any], source: str = "<definition>", *, text: str | None = None
 ) -> Procedure:
     """Validate parsed data; ``text``, the TOML it was read from, gives each problem
-    its line."""
+    its line. Without ``text`` the data is taken to have been validated before (a
+    stored snapshot): held to the rules it was stored under, so that it keeps loading
+    (see :data:`~escalate.procedures.base.FROM_TEXT`)."""
     if _nesting(data) > MAX_NESTING:
         raise DefinitionError(source, [_TOO_DEEP])
     try:
-        return Procedure.model_validate(data)
+        return Procedure.model_validate(data, context={FROM_TEXT: text is not None})
     except RecursionError:
         raise DefinitionError(source, [_TOO_DEEP]) from None
     except ValidationError as exc:
@@ -292,7 +296,8 @@ def _describe(error: Any, loc_parts: tuple[Any, ...]) -> str:
         message = message or error["msg"]
         return message
     if kind.startswith("date"):
-        return f"{given!r} is not a date; write it as YYYY-MM-DD (no quotes)"
+        shown = given.isoformat() if isinstance(given, dt.date | dt.time) else repr(given)
+        return f"{shown} is not a date; write it as YYYY-MM-DD (no quotes)"
     return f"{error['msg'][:1].lower()}{error['msg'][1:]}"
 
 

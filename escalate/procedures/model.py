@@ -15,15 +15,19 @@ from typing import Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from escalate.procedures.base import FROM_TEXT, listed, refuse_duplicate_keys, refuse_duplicates
 from escalate.procedures.base import DefinitionProblem as DefinitionProblem
 from escalate.procedures.base import Frozen as Frozen
 from escalate.procedures.base import Slug as Slug
 from escalate.procedures.base import Text as Text
-from escalate.procedures.base import listed, refuse_duplicate_keys, refuse_duplicates
+from escalate.procedures.forms import OUTCOME_FORM_KEY as OUTCOME_FORM_KEY
+from escalate.procedures.forms import CaseForm as CaseForm
 from escalate.procedures.forms import FieldKind as FieldKind
 from escalate.procedures.forms import FormField as FormField
+from escalate.procedures.forms import OfferedForm as OfferedForm
 from escalate.procedures.forms import Prefill as Prefill
 from escalate.procedures.forms import ReferralForm as ReferralForm
+from escalate.procedures.forms import check_prefills, stage_form_key
 from escalate.procedures.naming import NOT_GIVEN as NOT_GIVEN
 from escalate.procedures.naming import RoleNames as RoleNames
 from escalate.procedures.naming import StageGroup as StageGroup
@@ -313,6 +317,12 @@ class Procedure(Frozen):
         "instead of up the stages; the person raising a case ticks those that apply.",
     )
     stages: tuple[Stage, ...] = Field(min_length=1)
+    outcome_form: CaseForm | None = Field(
+        default=None,
+        description="A form completed on the case once it has ended resolved (at "
+        "whichever stage), such as a record of the outcome; the only form whose fields "
+        "may be filled from outcome.summary and outcome.on.",
+    )
 
     @field_validator("stages")
     @classmethod
@@ -329,7 +339,8 @@ class Procedure(Frozen):
             seen.add(n)
         expected = list(range(1, len(numbers) + 1))
         if sorted(numbers) != expected:
-            missing = [n for n in range(1, max(numbers) + 1) if n not in seen]
+            # (the first few gaps: a stage numbered 999 would otherwise list 995)
+            missing = [n for n in range(1, max(numbers) + 1) if n not in seen][:5]
             raise DefinitionProblem(
                 f"stage numbers must run 1 to {len(numbers)} without gaps; found "
                 f"{listed(sorted(numbers))}"
@@ -440,6 +451,31 @@ class Procedure(Frozen):
     def _routes_fit_whom_it_protects(self) -> Self:
         check_routes(self)
         return self
+
+    @model_validator(mode="after")
+    def _forms_filled_from_facts_it_has(self, info: ValidationInfo) -> Self:
+        if (info.context or {}).get(FROM_TEXT) is False:
+            return self  # a stored snapshot keeps loading, held to the rules it was stored under
+        last = len(self.stages)
+        for i, stage in enumerate(self.stages):
+            if stage.form is not None:
+                check_prefills(stage.form, outcome=False, stages=last, at=("stages", i, "form"))
+        if self.outcome_form is not None:
+            check_prefills(self.outcome_form, outcome=True, stages=last, at=("outcome_form",))
+        return self
+
+    @property
+    def case_forms(self) -> tuple[OfferedForm, ...]:
+        """Every form a case of this procedure may have: each stage's, in stage order,
+        then the outcome form."""
+        found = [
+            OfferedForm(stage_form_key(s.number), s.number, s.form)
+            for s in self.stages
+            if s.form is not None
+        ]
+        if self.outcome_form is not None:
+            found.append(OfferedForm(OUTCOME_FORM_KEY, None, self.outcome_form))
+        return tuple(found)
 
     def role_label(self, role: Role) -> str:
         """What this procedure calls ``role`` ("Head of service"), or its usual label."""

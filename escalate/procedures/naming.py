@@ -7,9 +7,9 @@ the label every email about one of its cases carries in its subject
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from escalate.procedures.base import DefinitionProblem, Frozen, Text, listed, refuse_duplicates
 from escalate.procedures.roles import Role
@@ -52,7 +52,7 @@ def _subject_label(value: str) -> str:
             "letters, digits, spaces and - _ / : . ( ) [ ] & + (a protective marking such "
             "as 'OFFICIAL-SENSITIVE', never anyone's name or details)"
         )
-    if any(ch.isdigit() for ch in value):
+    if any(ch.isnumeric() for ch in value):  # (any script's digits, and ½ or Ⅻ)
         raise ValueError(
             "cannot hold digits: a protective marking carries no number, and a number in "
             "a subject could be a date of birth or an NHS number"
@@ -67,6 +67,11 @@ def _subject_label(value: str) -> str:
 
 def _role_name(value: str) -> str:
     return _single_line(value, limit=ROLE_NAME_MAX, what="a role's name")
+
+
+def same_name(name: str) -> str:
+    """A name as compared with others: capitals and runs of spaces ignored."""
+    return " ".join(name.split()).casefold()
 
 
 SubjectLabel = Annotated[str, AfterValidator(_subject_label)]
@@ -85,6 +90,43 @@ class RoleNames(Frozen):
     business_unit: RoleName | None = None
     independent_chair: RoleName | None = None
     statutory_partner: RoleName | None = None
+
+    @model_validator(mode="after")
+    def _each_role_its_own_name(self) -> Self:
+        """Two roles called the same would make who acts, and who is told, ambiguous:
+        refuse a name another role has in this procedure, its own or its usual label
+        (one the procedure renames, such as "Senior manager" for senior_manager named
+        "Head of service", is free to use)."""
+        called: dict[str, Role] = {}
+        for role in Role:
+            name = self.of(role)
+            key = same_name(name)
+            other = called.get(key)
+            if other is None:
+                called[key] = role
+                continue
+            given = self.given()
+            if role in given and other in given:
+                first = self.of(other)
+                both = (
+                    f"are both called {name!r}"
+                    if first == name
+                    else f"are called {first!r} and {name!r}, the same name once capitals "
+                    "and spaces are ignored"
+                )
+                raise DefinitionProblem(
+                    f"{other.value} and {role.value} {both}: give each role its own name, so "
+                    "that who acts and who is told is never in doubt",
+                    at=(role.value,),
+                )
+            named, usual = (role, other) if role in given else (other, role)
+            raise DefinitionProblem(
+                f"{self.of(named)!r} is what {usual.value} is usually called, so "
+                f"{named.value} and {usual.value} would read the same: give {named.value} "
+                f"another name, or name {usual.value} differently too",
+                at=(named.value,),
+            )
+        return self
 
     def of(self, role: Role) -> str:
         """The procedure's name for ``role``, or the role's usual label."""

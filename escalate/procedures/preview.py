@@ -48,22 +48,25 @@ class MoveTold:
 
 def who_is_told(procedure: Procedure) -> list[MoveTold]:
     """Who every move of ``procedure`` tells, stage by stage, as the engine decides; a
-    policy issue last. A move the procedure does not allow (skipping stages where it
-    may not, raising at a stage it cannot start at) is not listed."""
+    policy issue last. Raising is listed as it may be made: plainly, with someone at
+    immediate risk (where the procedure tells someone more of that) and as each kind
+    of case its routes name (where the route tells someone). So is giving notice
+    before escalating, where a stage needs it. A move the procedure does not allow
+    (skipping stages where it may not, raising at a stage it cannot start at) is not
+    listed."""
     last = len(procedure.stages)
     rows: list[MoveTold] = []
     for stage in procedure.stages:
         n = stage.number
-        raised = _raise_at(procedure, n)
-        if raised is not None:
-            start = (
-                "Stage 1 starts" if n == 1 else f"Raised at stage {n} (someone at immediate risk)"
-            )
-            rows.append(MoveTold(n, start, _words(raised.notices)))
+        rows += _raising_rows(procedure, n)
         moves: list[tuple[str, Action, int | None]] = [
             (f"Stage {n} resolved", Action.RESOLVE, None)
         ]
         if n < last:
+            if stage.notice_before_escalation:
+                moves.append(
+                    (f"Notice given that stage {n} will be escalated", Action.GIVE_NOTICE, None)
+                )
             moves.append((f"Stage {n} escalated to stage {n + 1}", Action.ESCALATE, n + 1))
             if procedure.expedite.allowed:
                 moves += [
@@ -75,25 +78,62 @@ def who_is_told(procedure: Procedure) -> list[MoveTold]:
         moves.append(("Withdrawn", Action.WITHDRAW, None))
         facts = _standing_at(procedure, n)
         for words, action, to_stage in moves:
-            outcome = _move(procedure, facts, action, to_stage)
+            outcome = _move(procedure, _before(facts, action), action, to_stage)
             if outcome is not None:
                 rows.append(MoveTold(n, words, _words(outcome.notices)))
     rows.append(MoveTold(ANY_STAGE, "Policy issue flagged", _told(policy_issue_told(procedure))))
     return rows
 
 
-def _raise_at(procedure: Procedure, number: int) -> Outcome | None:
+def _raising_rows(procedure: Procedure, number: int) -> list[MoveTold]:
+    """Raising a case at stage ``number``: plainly (at a later stage: always with
+    someone at immediate risk); and, where that tells someone more, at stage 1 with
+    someone at immediate risk and as each kind of case the procedure's routes name."""
+    raised = _raise_at(procedure, number)
+    if raised is None:
+        return []
+    start = (
+        "Stage 1 starts" if number == 1 else f"Raised at stage {number} (someone at immediate risk)"
+    )
+    plain = _words(raised.notices)
+    rows = [MoveTold(number, start, plain)]
+    variants: list[tuple[str, Outcome | None]] = []
+    if number == 1 and procedure.expedite.notify:
+        at_risk = _raise_at(procedure, 1, immediate_risk=True)
+        variants.append(("Stage 1 starts (someone at immediate risk)", at_risk))
+    for route in procedure.routes:
+        if route.notify:
+            routed = _raise_at(procedure, number, kinds=frozenset({route.when}))
+            variants.append((f"{start}, as “{route.label}”", routed))
+    for words, outcome in variants:
+        if outcome is not None and set(_words(outcome.notices)) != set(plain):
+            rows.append(MoveTold(number, words, _words(outcome.notices)))
+    return rows
+
+
+def _raise_at(
+    procedure: Procedure,
+    number: int,
+    *,
+    immediate_risk: bool = False,
+    kinds: frozenset[str] = frozenset(),
+) -> Outcome | None:
     """A case raised at stage ``number`` (beyond stage 1: someone at immediate risk),
-    by the first agency role the engine lets; ``None`` if it cannot start there."""
+    of the ``kinds`` given, by the first agency role the engine lets; ``None`` if it
+    cannot start there."""
+    extra: dict[str, Any] = _accepted(engine.raise_case, kinds=kinds) if kinds else {}
     if number == 1:
-        extra: dict[str, Any] = {}
+        if immediate_risk:
+            extra.update(immediate_risk=True)
     elif procedure.expedite.allowed:
-        extra = _accepted(
-            engine.raise_case,
-            start_stage=number,
-            immediate_risk=True,
-            reason=_REASON,
-            consulted=frozenset(Role),
+        extra.update(
+            _accepted(
+                engine.raise_case,
+                start_stage=number,
+                immediate_risk=True,
+                reason=_REASON,
+                consulted=frozenset(Role),
+            )
         )
     else:
         return None
@@ -150,6 +190,13 @@ def _standing_at(procedure: Procedure, number: int) -> CaseFacts:
     }
     known = {f.name for f in dataclasses.fields(CaseFacts)}
     return dataclasses.replace(facts, **{k: v for k, v in ready.items() if k in known})
+
+
+def _before(facts: CaseFacts, action: Action) -> CaseFacts:
+    """The case as it stands before ``action``: before notice is given, none has been."""
+    if action is not Action.GIVE_NOTICE:
+        return facts
+    return dataclasses.replace(facts, notice_given=facts.notice_given - {facts.current_stage})
 
 
 def _move(

@@ -70,7 +70,6 @@ FIELD_WORDS: dict[str, dict[str, str]] = {
         "on_unresolved": "What happens when this stage does not resolve it (required "
         "for every stage but the last).",
         "panel": "A panel this stage may refer the case to, if there is one.",
-        "referral_form": "The form this stage refers the case to the board with, if any.",
         "source": _SOURCE,
     },
     "ChecklistItem": {
@@ -127,13 +126,31 @@ MODEL_WORDS: dict[str, str] = {
 }
 
 
+#: The older name of a stage's ``form``, still read (one or the other, never both).
+OLDER_FORM_NAME = "referral_form"
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a procedure definition, with every field described."""
     schema = Procedure.model_json_schema()
     _describe("Procedure", schema)
     for name, definition in schema.get("$defs", {}).items():
         _describe(name, definition)
+    _older_form_name(schema["$defs"]["Stage"])
     return schema
+
+
+def _older_form_name(stage: dict[str, Any]) -> None:
+    """A stage's form may still be written under its older name, ``referral_form``."""
+    properties = stage["properties"]
+    form = properties["form"]
+    properties[OLDER_FORM_NAME] = {
+        **{k: v for k, v in form.items() if k != "description"},
+        "description": "The older name of form (from when only the final stage's referral "
+        "form was known), still read: give form or referral_form, not both.",
+        "deprecated": True,
+    }
+    stage["not"] = {"required": ["form", OLDER_FORM_NAME]}
 
 
 def _describe(name: str, definition: dict[str, Any]) -> None:

@@ -5,9 +5,9 @@ what happens when it resolves or does not. Pure Python: nothing here imports Dja
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
 from escalate.procedures.base import (
     DefinitionProblem,
@@ -17,7 +17,7 @@ from escalate.procedures.base import (
     refuse_duplicate_keys,
     refuse_duplicates,
 )
-from escalate.procedures.forms import ReferralForm
+from escalate.procedures.forms import CaseForm, check_prefills
 from escalate.procedures.roles import Recipient, Role
 from escalate.procedures.timescales import (
     Anchor,
@@ -149,8 +149,38 @@ class Stage(Frozen):
         description="A joint procedure's forum for this stage, one for an adult's case "
         "and one for a child's: shown on the case, chosen by whom it is about.",
     )
-    referral_form: ReferralForm | None = None
+    form: CaseForm | None = Field(
+        default=None,
+        # Written ``[stages.referral_form]`` before any stage could have a form: still read.
+        validation_alias=AliasChoices("form", "referral_form"),
+        description="The form completed on the case at this stage (from when the case "
+        "reaches it), if any, such as the final stage's referral to the board. The older "
+        "name referral_form is read as well; give one or the other.",
+    )
     source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_form_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "form" in data and "referral_form" in data:
+            raise DefinitionProblem(
+                "gives both form and referral_form: they are two names for the stage's one "
+                "form (referral_form is the older); keep form and leave referral_form out",
+                at=("referral_form",),
+            )
+        return data
+
+    @field_validator("form")
+    @classmethod
+    def _form_of_a_stage(cls, form: CaseForm | None) -> CaseForm | None:
+        if form is not None:
+            check_prefills(form, outcome=False)
+        return form
+
+    @property
+    def referral_form(self) -> CaseForm | None:
+        """The stage's form, by its older name."""
+        return self.form
 
     @property
     def owners(self) -> tuple[Role, ...]:

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from escalate.procedures.base import DefinitionProblem, Frozen
+from escalate.procedures.base import DefinitionProblem, Frozen, from_text
 
 
 class Region(StrEnum):
@@ -51,6 +51,13 @@ class Unit(StrEnum):
 
 #: Units that take no amount.
 NO_AMOUNT = frozenset({Unit.IMMEDIATELY, Unit.SAME_WORKING_DAY, Unit.SET_BY_OWNER})
+
+#: Why each of them takes none.
+_NO_AMOUNT_WHY = {
+    Unit.IMMEDIATELY: "it means the anchor day itself",
+    Unit.SAME_WORKING_DAY: "it means the anchor day, or the next working day",
+    Unit.SET_BY_OWNER: "the stage's owner sets the date",
+}
 
 
 class Anchor(StrEnum):
@@ -134,6 +141,21 @@ class Timescale(Frozen):
         "later one.",
     )
     source: str | None = Field(default=None, description="The line of the document.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_amount_written_for_a_unit_without_one(cls, data: Any, info: ValidationInfo) -> Any:
+        """In TOML text, ``amount`` (even ``amount = 0``) beside a unit that takes none is
+        a mistake to point out; a stored snapshot writes ``amount: 0`` for every
+        timescale, so only text is held to this."""
+        if from_text(info) and isinstance(data, dict) and "amount" in data:
+            unit = data.get("unit")
+            if isinstance(unit, str) and unit in NO_AMOUNT:
+                raise DefinitionProblem(
+                    f"leave out amount when the unit is {unit}: {_NO_AMOUNT_WHY[Unit(unit)]}",
+                    at=("amount",),
+                )
+        return data
 
     @model_validator(mode="after")
     def _calendar_day_numbers_start_at_one(self) -> Self:
@@ -330,10 +352,14 @@ SINCE_WORDS: dict[Anchor, str] = {
 
 def sentence(t: Timescale, *, what: str) -> str:
     """A timescale as the procedure page says it: "Start within 1 working day of the
-    concern arising." (the words it always used for working and calendar days)."""
+    concern arising." (the words it always used for working and calendar days).
+
+    The one wording of a timescale as a sentence: the procedure page, ``escalate
+    procedure show`` and ``deadlines`` and the difference between versions all use it."""
     since = SINCE_WORDS[t.anchor]
     soft = "Where possible, " if t.where_possible else ""
-    doer = f"{what[:1].lower()}{what[1:]}" if soft else what
+    # Mid-sentence after "Where possible, ": "tell ...", but "LADO ..." kept as it is.
+    doer = f"{what[:1].lower()}{what[1:]}" if soft and not what[1:2].isupper() else what
     shorter = (
         ", or sooner if the stage's owner sets a shorter timescale to protect the person"
         if t.owner_may_shorten

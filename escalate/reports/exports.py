@@ -85,16 +85,16 @@ def pdf_from_template(template: str, context: dict[str, Any]) -> bytes:
     return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
 
 
-# ---------------------------------------------------------------- referral form
+# ---------------------------------------------------------------- a case's forms
 
 
-def referral_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str) -> bytes:
-    """The referral form as Word: title, a two-column table of label and value, and
-    where to send it — laid out like the board's own form."""
+def form_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str | None) -> bytes:
+    """A case's form as Word: title, a two-column table of label and value, and where
+    to send it (if anywhere) — laid out like the board's own form."""
     from docx import Document
     from docx.shared import Pt
 
-    title, submit_to = printable(title), printable(submit_to)
+    title, submit_to = printable(title), printable(submit_to or "")
     document = Document()
     document.core_properties.title = title[:255]
     document.add_heading(title, level=1)
@@ -108,15 +108,23 @@ def referral_docx(title: str, rows: Sequence[tuple[str, str]], submit_to: str) -
         cells[1].paragraphs[0].add_run(lines[0])
         for line in lines[1:]:
             cells[1].add_paragraph(line)
-    paragraph = document.add_paragraph()
-    paragraph.add_run("Please submit this referral to: ").bold = True
-    paragraph.add_run(submit_to)
+    if submit_to:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{SUBMIT_TO} ").bold = True
+        paragraph.add_run(submit_to)
     for p in document.paragraphs:
         for r in p.runs:
             r.font.size = r.font.size or Pt(11)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+#: What a form says before where it is sent.
+SUBMIT_TO = "Please send this form to:"
+
+#: The older name of :func:`form_docx`.
+referral_docx = form_docx
 
 
 # ---------------------------------------------------------------- register

@@ -20,7 +20,7 @@ from escalate.cases.models import LONG_TEXT_MAX, CaseStatus
 from escalate.govuk.dates import DATE_PARTS, parse_date
 from escalate.govuk.forms import GovukTextField
 from escalate.govuk.text import page_number
-from escalate.procedures.model import ReferralForm as ReferralFormDefinition
+from escalate.procedures.model import CaseForm
 from escalate.reports import selectors
 
 #: Longest text a filter box takes (a period, or a date like 2026-07-01, is far shorter).
@@ -261,12 +261,12 @@ class PolicyResponseForm(forms.Form):
 
 
 class ReferralSubmitForm(forms.Form):
-    """The referral form's answers as typed, one text field per question of the case's
-    procedure (its rules, "enter the name", "a real date", are the service's)."""
+    """A case form's answers as typed, one text field per question the case's procedure
+    gives it (its rules, "enter the name", "a real date", are the service's)."""
 
     version = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
-    def __init__(self, data: Any, *, definition: ReferralFormDefinition) -> None:
+    def __init__(self, data: Any, *, definition: CaseForm) -> None:
         super().__init__(data)
         for f in definition.fields:
             label = f.label[:1].lower() + f.label[1:]
@@ -290,6 +290,6 @@ class ReferralSubmitForm(forms.Form):
 
 
 class ReferralPageForm(forms.Form):
-    """The referral form page's address: ``?sent=1`` after a submission."""
+    """A case form page's address: ``?sent=1`` after a submission."""
 
     sent = forms.BooleanField(required=False)

@@ -1,8 +1,12 @@
-"""The referral form at a procedure's final stage (e.g. CESAB Appendix A): which stage
-has one, what it is pre-filled with, and who may fill it in.
+"""The forms a case's procedure puts on it (e.g. CESAB Appendix A, the final stage's
+referral to the board; any stage may have one, and the procedure an outcome form): which
+the case has, when each is ready, what it is pre-filled with, and who may fill it in.
 
-Fields and their pre-fill sources come from the procedure snapshot kept with the case,
-never from code: this module only knows how to read each :class:`Prefill` source.
+Each form is named among the case's forms by its key: ``stage-<n>`` for stage n's, from
+the day the case reaches it, and ``outcome`` for the outcome form, once the case has
+ended resolved. Fields and their pre-fill sources come from the procedure snapshot kept
+with the case, never from code: this module only knows how to read each
+:class:`Prefill` source.
 """
 
 from __future__ import annotations
@@ -14,216 +18,159 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.cases import permissions
 from escalate.cases.facts import procedure_of
-from escalate.cases.models import Case, ContactKind, Event, StageRecord
+from escalate.cases.models import Case, CaseStatus
 from escalate.cases.permissions import CaseAction
-from escalate.errors import Conflict
+from escalate.errors import Conflict, NotFound
 from escalate.govuk import text as characters
-from escalate.procedures.calendar import format_day
-from escalate.procedures.model import PARTNERSHIP_ROLES, FieldKind, Prefill, ReferralForm, Role
+from escalate.procedures.model import CaseForm, FieldKind
+from escalate.reports.models import ReferralSubmission
+from escalate.reports.prefilling import prefill as prefill
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
 
-#: Roles that count as board or partnership members on the form.
-BOARD_ROLES = frozenset(
-    {
-        Role.BOARD_REPRESENTATIVE,
-        Role.BUSINESS_UNIT,
-        Role.INDEPENDENT_CHAIR,
-        Role.STATUTORY_PARTNER,
-    }
-)
-#: How many chronology entries the "how resolution was attempted" summary lists.
-ATTEMPTS_LISTED = 30
+#: Why a case has no first stage form to go to.
+NO_STAGE_FORM = "The procedure this case runs under has no form at any stage."
 
 
 @dataclass(frozen=True)
 class FormAt:
-    """The referral form of one case and the stage it belongs to."""
+    """One form of a case: its key among the case's forms ("stage-4", "outcome"), the
+    stage it belongs to on this case (the outcome form's is the stage the case resolved
+    at; ``None`` until it has) and the form."""
 
-    stage: int
-    form: ReferralForm
+    key: str
+    stage: int | None
+    form: CaseForm
+    is_outcome: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.form.title
+
+    @property
+    def where(self) -> str:
+        """When the form is completed, in words: "at stage 4", "once the case is resolved"."""
+        return "once the case is resolved" if self.is_outcome else f"at stage {self.stage}"
+
+
+def forms_of(case: Case) -> list[FormAt]:
+    """Every form the case's procedure puts on it: each stage's in stage order, then the
+    outcome form."""
+    resolved_at = case.current_stage if case.status == CaseStatus.RESOLVED else None
+    return [
+        FormAt(f.key, resolved_at if f.is_outcome else f.stage, f.form, f.is_outcome)
+        for f in procedure_of(case).case_forms
+    ]
 
 
 def form_of(case: Case) -> FormAt | None:
-    """The case's referral form, from its procedure snapshot (``None``: it has none)."""
-    for stage in procedure_of(case).stages:
-        if stage.referral_form is not None:
-            return FormAt(stage.number, stage.referral_form)
-    return None
+    """The case's first stage form (the seed procedures' referral to the board at their
+    final stage); ``None``: no stage has one."""
+    return next((f for f in forms_of(case) if not f.is_outcome), None)
 
 
-def require_form(case: Case) -> FormAt:
-    found = form_of(case)
+def form_called(case: Case, key: str) -> FormAt:
+    """The case's form named ``key``; no such form is "not found"."""
+    found = next((f for f in forms_of(case) if f.key == key), None)
     if found is None:
-        raise Conflict("The procedure this case runs under has no referral form.", reason="no_form")
-    if case.current_stage < found.stage:
-        raise Conflict(
-            f"The referral form is completed at stage {found.stage}; this case is at stage "
-            f"{case.current_stage}.",
-            reason="not_yet",
-        )
+        raise NotFound("This case has no such form.")
     return found
 
 
-def offered_to(user: User | Any, case: Case) -> bool:
-    """Whether the case page should offer ``user`` the referral form now."""
-    found = form_of(case)
+def not_ready(case: Case, found: FormAt) -> Conflict | None:
+    """Why the form cannot be completed yet, if it cannot: its stage is not reached, or
+    (the outcome form) the case has not ended resolved."""
+    title = found.title
+    if found.is_outcome:
+        if case.status == CaseStatus.RESOLVED:
+            return None
+        return Conflict(
+            f"{title} is completed once the case is resolved; this case is {case.status}.",
+            reason="not_yet",
+        )
+    assert found.stage is not None
+    if case.current_stage < found.stage:
+        return Conflict(
+            f"{title} is completed at stage {found.stage}; this case is at stage "
+            f"{case.current_stage}.",
+            reason="not_yet",
+        )
+    return None
+
+
+def require_form(case: Case, key: str | None = None) -> FormAt:
+    """The case's form named ``key`` (``None``: its first stage form), ready now."""
+    if key is None:
+        first = form_of(case)
+        if first is None:
+            raise Conflict(NO_STAGE_FORM, reason="no_form")
+        found = first
+    else:
+        found = form_called(case, key)
+    problem = not_ready(case, found)
+    if problem is not None:
+        raise problem
+    return found
+
+
+def ready(case: Case) -> list[FormAt]:
+    """The case's forms that can be completed now."""
+    return [f for f in forms_of(case) if not_ready(case, f) is None]
+
+
+def latest_submission(case: Case, key: str) -> ReferralSubmission | None:
+    """The latest submission of the case's form ``key``: the one that counts."""
     return (
-        found is not None
-        and case.current_stage >= found.stage
-        and permissions.may_complete_referral(user, case)
+        ReferralSubmission.objects.filter(case=case, form_key=key)
+        .select_related("submitted_by")
+        .first()
     )
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A form the case page offers: "Complete <title>", or "View <title>" once submitted."""
+
+    found: FormAt
+    submitted: bool
+
+    @property
+    def words(self) -> str:
+        return f"{'View' if self.submitted else 'Complete'} {title_in_a_sentence(self.found.title)}"
+
+
+def offered(user: User | Any, case: Case) -> list[Offered]:
+    """The forms the case page should offer ``user`` now, each said as done or not."""
+    now = ready(case)
+    if not now or not permissions.may_complete_form(user, case):
+        return []
+    done = set(
+        ReferralSubmission.objects.filter(case=case, form_key__in=[f.key for f in now])
+        .values_list("form_key", flat=True)
+        .distinct()
+    )
+    return [Offered(f, f.key in done) for f in now]
+
+
+def offered_to(user: User | Any, case: Case) -> bool:
+    """Whether the case page should offer ``user`` any of the case's forms now."""
+    return bool(ready(case)) and permissions.may_complete_form(user, case)
 
 
 def check_may_complete(user: User | Any, case: Case) -> None:
-    """Refuse anyone who may not complete the case's referral form
-    (:attr:`~escalate.cases.permissions.CaseAction.SUBMIT_REFERRAL`)."""
-    permissions.require(user, CaseAction.SUBMIT_REFERRAL, case)
+    """Refuse anyone who may not complete the case's forms
+    (:attr:`~escalate.cases.permissions.CaseAction.SUBMIT_FORM`)."""
+    permissions.require(user, CaseAction.SUBMIT_FORM, case)
 
 
-# ---------------------------------------------------------------- pre-filling
-
-
-def _person_line(name: str, role: Role | None, where: str) -> str:
-    parts = [name]
-    if role is not None:
-        parts.append(role.label)
-    if where:
-        parts.append(where)
-    return ", ".join(parts)
-
-
-def _agency_of(user_id: int, role: Role | None, case: Case) -> str:
-    from escalate.partnerships.models import Membership
-
-    if role in PARTNERSHIP_ROLES:
-        return case.partnership.name
-    agency_ids = list(
-        Membership.objects.filter(
-            person_id=user_id, agency_id__in=[case.raising_agency_id, case.other_agency_id]
-        ).values_list("agency_id", flat=True)
-    )
-    if case.other_agency_id in agency_ids and case.raising_agency_id not in agency_ids:
-        return case.other_agency.name
-    return case.raising_agency.name
-
-
-def _escalated_by(
-    case: Case, stage: int, events: list[Event], records: dict[int, StageRecord]
-) -> str:
-    """Who escalated the concern at ``stage``: the chronology's escalation out of it,
-    else the stage's owner."""
-    for event in events:
-        if event.action in ("stage.escalated", "stage.expedited") and (
-            event.data.get("from_stage") == stage
-        ):
-            actor = event.actor
-            if actor is None:
-                continue
-            try:
-                role: Role | None = Role(event.data.get("role", ""))
-            except ValueError:
-                role = None
-            return _person_line(actor.full_name, role, _agency_of(actor.pk, role, case))
-    record = records.get(stage)
-    if record is None:
-        return ""
-    role = Role(record.owner_role)
-    return _person_line(record.owner.full_name, role, _agency_of(record.owner_id, role, case))
-
-
-def _board_members(case: Case, records: dict[int, StageRecord]) -> str:
-    from escalate.partnerships.models import Membership
-
-    lines: list[str] = []
-    seen: set[int] = set()
-    for record in records.values():
-        role = Role(record.owner_role)
-        if role in BOARD_ROLES and record.owner_id not in seen:
-            seen.add(record.owner_id)
-            lines.append(
-                _person_line(record.owner.full_name, role, _agency_of(record.owner_id, role, case))
-            )
-    gate = case.board_representative_from
-    if gate is not None and case.current_stage >= gate:
-        reps = (
-            Membership.objects.filter(
-                agency_id__in=[case.raising_agency_id, case.other_agency_id],
-                role=Role.BOARD_REPRESENTATIVE.value,
-                person__is_active=True,
-            )
-            .select_related("person", "agency")
-            .order_by("agency__name", "person__full_name")
-        )
-        for m in reps:
-            if m.person_id not in seen:
-                seen.add(m.person_id)
-                lines.append(
-                    _person_line(m.person.full_name, Role.BOARD_REPRESENTATIVE, m.agency.name)
-                )
-    return "\n".join(lines)
-
-
-def _attempts(events: list[Event]) -> str:
-    kinds = {f"{k}.recorded" for k in ContactKind.values} | {"stage.escalated"}
-    lines = []
-    for event in events:
-        if event.action not in kinds:
-            continue
-        if event.action == "stage.escalated":
-            text = event.data.get("summary", "")
-            day = event.at.date()
-            what = f"Escalated from stage {event.data.get('from_stage')}"
-        else:
-            text = event.data.get("text", "")
-            day = dt.date.fromisoformat(
-                event.data.get("occurred_on") or event.at.date().isoformat()
-            )
-            what = ContactKind(event.data.get("kind", "note")).label.split(" (")[0]
-            if event.data.get("with_whom"):
-                what += f" with {event.data['with_whom']}"
-        lines.append(f"{format_day(day)}: {what}. {text}".strip())
-    return "\n".join(lines[-ATTEMPTS_LISTED:])
-
-
-def prefill(case: Case, found: FormAt) -> dict[str, str]:
-    """Each field's starting value, from the case, its stages and its chronology."""
-    records: dict[int, StageRecord] = {
-        r.number: r for r in case.stages.select_related("owner").order_by("number")
-    }
-    events = list(case.events.exclude(action="case.viewed").select_related("actor"))
-    values: dict[str, str] = {}
-    for f in found.form.fields:
-        source = f.prefill
-        value = ""
-        if source is Prefill.PERSON_NAME:
-            value = case.person_name
-        elif source is Prefill.PERSON_DATE_OF_BIRTH:
-            value = _day(case.person_date_of_birth)
-        elif source is Prefill.PERSON_ADDRESS:
-            value = case.person_address
-        elif source is Prefill.STAGE_2_ESCALATED_BY:
-            value = _escalated_by(case, 2, events, records)
-        elif source is Prefill.STAGE_3_ESCALATED_BY:
-            value = _escalated_by(case, 3, events, records)
-        elif source is Prefill.STAGE_3_CONCLUDED_ON:
-            record = records.get(3)
-            value = _day(record.concluded_on if record else None)
-        elif source is Prefill.BOARD_MEMBERS_INVOLVED:
-            value = _board_members(case, records)
-        elif source is Prefill.DISAGREEMENT_SUMMARY:
-            value = case.disagreement
-            if case.outcome_sought:
-                value += f"\n\nOutcome sought: {case.outcome_sought}"
-        elif source is Prefill.RESOLUTION_ATTEMPTS:
-            value = _attempts(events)
-        values[f.key] = value
-    return values
-
-
-def _day(day: dt.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
+def title_in_a_sentence(title: str) -> str:
+    """A form's title as it reads after "Complete": its first letter in lower case, unless
+    its first word is an abbreviation ("CESAB referral" stays)."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return title
+    return title[:1].lower() + title[1:]
 
 
 # ---------------------------------------------------------------- dates typed in

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from escalate.cases.models import CaseStatus
-from escalate.govuk.templatetags.govuk import render_component
+from escalate.govuk.templatetags.govuk import govuk_column_label, render_component
 from escalate.reports.register_rows import RegisterRow
 from escalate.reports.tables import item
 
@@ -131,3 +131,55 @@ def rows(page_rows: Iterable[RegisterRow]) -> list[list[dict[str, Any]]]:
     if not out:
         out.append([item(text="No cases match these filters.", colspan=len(COLUMNS))])
     return out
+
+
+#: Where the GOV.UK table component's body begins and ends.
+BODY_START = '<tbody class="govuk-table__body">'
+BODY_END = "</tbody>"
+
+
+def table_html(
+    head: list[dict[str, Any]], cells: list[list[dict[str, Any]]], **options: Any
+) -> SafeString:
+    """The register's table (``head`` and ``cells`` as :func:`head` and :func:`rows`
+    make them) as the GOV.UK table component draws it, responsive, with the component's
+    other ``options`` (caption, classes): the component draws the headings, and the
+    rows are drawn here, each cell labelled with its column's heading, in one pass
+    rather than through the component's template for every cell (which took half the
+    register page's time)."""
+    drawn = str(render_component("table", {**options, "responsive": True, "head": head}))
+    before, found, after = drawn.partition(BODY_START + BODY_END)
+    if not found:  # pragma: no cover - the component always draws a body
+        raise ValueError("the table component drew no body")
+    labels = [govuk_column_label(head, i) for i in range(len(head))]
+    body = [BODY_START]
+    for row in cells:
+        if not row:
+            continue
+        body.append('<tr class="govuk-table__row">')
+        for i, cell in enumerate(row):
+            body.append(_cell(cell, "" if cell.get("colspan") or i >= len(labels) else labels[i]))
+        body.append("</tr>")
+    body.append(BODY_END)
+    return mark_safe(before + "".join(body) + after)  # noqa: S308 - every part escaped
+
+
+def _cell(cell: dict[str, Any], label: str) -> str:
+    """One data cell as the table component draws it."""
+    classes = "govuk-table__cell"
+    if cell.get("format"):
+        classes += f" govuk-table__cell--{escape(cell['format'])}"
+    if cell.get("classes"):
+        classes += f" {escape(cell['classes'])}"
+    label = cell.get("label") or label
+    parts = [f'<td class="{classes}"']
+    if label:
+        parts.append(f' data-label="{escape(label)}"')
+    for name in ("colspan", "rowspan"):
+        if cell.get(name):
+            parts.append(f' {name}="{escape(cell[name])}"')
+    for key, value in (cell.get("attributes") or {}).items():
+        parts.append(f' {escape(key)}="{escape(value)}"')
+    contents = str(cell["html"]) if cell.get("html") else escape(cell.get("text", ""))
+    parts.append(f">{contents}</td>")
+    return "".join(parts)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from escalate import clock
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.errors import CaseError
+from escalate.govuk.pagination import pagination
 from escalate.partnerships.models import Partnership
 from escalate.reports import exports, forms, register_table, selectors
 from escalate.reports.procedure_versions import PartnershipVersions
@@ -87,22 +88,14 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
     )
 
 
-def _page_links(page: selectors.RegisterPage, query: str) -> dict[str, Any]:
-    """GOV.UK pagination's links for ``page``, each keeping the filters and sort."""
+def _page_links(page: selectors.RegisterPage, query: str) -> dict[str, Any] | None:
+    """GOV.UK pagination's links for ``page`` (:func:`escalate.govuk.pagination.pagination`),
+    each keeping the filters and sort; None for a single page."""
 
     def href(number: int) -> str:
         return f"?{query + '&' if query else ''}page={number}"
 
-    return {
-        "previous": {"href": href(page.number - 1)} if page.has_previous else None,
-        "next": {"href": href(page.number + 1)} if page.has_next else None,
-        "items": [
-            {"ellipsis": True}
-            if n is None
-            else {"number": n, "href": href(n), "current": n == page.number}
-            for n in page.numbers()
-        ],
-    }
+    return pagination(page.number, page.num_pages, href)
 
 
 def _register_download(

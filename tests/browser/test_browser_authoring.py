@@ -111,7 +111,7 @@ def test_the_business_unit_takes_a_new_version_from_draft_to_published(
     expect(
         page.get_by_text("Version 2 is published. It comes into force on 1 April 2027.")
     ).to_be_visible()
-    expect(page.get_by_role("cell", name="Scheduled")).to_be_visible()
+    expect(page.get_by_role("cell", name="Scheduled", exact=True)).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"{base}/partnerships/{slug}/procedure/")

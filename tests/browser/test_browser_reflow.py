@@ -148,7 +148,7 @@ def test_every_kind_of_page_reflows_at_320_pixels(narrow: Page, live_server) -> 
     visit(page, f"{base}/board/{slug}/report/?period=2026", "the report for the board")
     visit(page, f"{base}/board/{slug}/policy-issues/", "the policy issues page")
     visit(page, f"{base}/partnerships/{slug}/roles/", "the role history page")
-    visit(page, f"{base}/board/cases/{ref}/referral/", "the referral form")
+    visit(page, f"{base}/board/cases/{ref}/forms/stage-4/", "the stage 4 form")
 
     # The independent chair.
     sign_in(page, base, w.person(Role.INDEPENDENT_CHAIR))

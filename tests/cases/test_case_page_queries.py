@@ -25,7 +25,9 @@ from django.test.utils import CaptureQueriesContext
 from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import permissions, selectors, services
+from escalate.cases.deadlines import open_deadlines
 from escalate.cases.errors import NotFound
+from escalate.cases.facts import calendar_for
 from escalate.cases.models import VIEWED, Case, Event, Invitation
 from escalate.cases.services import viewing
 from escalate.cases.views.case_page import LATEST_ENTRIES
@@ -34,8 +36,9 @@ from escalate.procedures.model import Role
 pytestmark = pytest.mark.django_db
 
 #: The most queries the case page may take (sessions and the signed-in person included):
-#: 14 for the person who raised it while the invitation waits, 16 for the business unit
-#: (who viewed it, and those views' people).
+#: 13 for the person who raised it while the invitation waits (its stored deadlines and
+#: which are open in one), 16 for the business unit (who viewed it, those views' people,
+#: and the referral forms sent).
 CASE_PAGE_QUERIES = 16
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -289,3 +292,26 @@ def test_once_the_invitation_is_accepted_the_page_stops_looking_for_a_failed_one
     accepted, after = notification_queries()
     assert accepted == 0
     assert after == before - 1
+
+
+def test_a_cases_stored_deadlines_and_which_are_open_are_read_in_one_query(
+    cheshire: factories.World,
+) -> None:
+    w = cheshire
+    case = factories.escalate_to(w, factories.raise_case(w), 2)
+    calendar = calendar_for(case.partnership)
+    access = permissions.access(w.raiser, case)
+    with CaptureQueriesContext(connection) as queries:
+        stored = selectors.stored_deadlines(access, case, calendar=calendar)
+    assert len(queries) == 1
+    expected = set(open_deadlines().filter(case=case).values_list("pk", flat=True))
+    every = {r.deadline.pk for r in stored.rows}
+    assert stored.open_ids == expected and expected and every - expected  # some met
+    closed = services.withdraw(
+        w.raiser, case, reason="Resolved informally.", expected_version=case.version
+    )
+    access = permissions.access(w.raiser, closed)
+    with CaptureQueriesContext(connection) as queries:
+        stored = selectors.stored_deadlines(access, closed, calendar=calendar)
+    assert stored.rows and stored.open_ids == frozenset()  # nothing is worked towards
+    assert len(queries) == 1

@@ -151,6 +151,39 @@ def test_the_business_unit_sees_views_spooled_and_not_stored_yet(
     assert views.count(other) == 1  # stored now, and not shown twice
 
 
+@pytest.mark.django_db
+def test_showing_a_cases_views_checks_only_the_spooled_lines_naming_it(
+    cheshire: factories.World, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The business unit's page reads the spooled views of its case alone: lines naming
+    other cases (among them one whose id starts with this one's digits) are passed over
+    without checking their signatures, and none of them is shown."""
+    viewer = cheshire.raiser
+    at = clock.now().isoformat()
+
+    def line(n: int, case_id: int) -> str:
+        view = {"id": f"v{n}", "case": case_id, "actor": viewer.pk, "at": at}
+        return viewing.signed({**view, "stage": 1, "version": 1})
+
+    others = [case.pk * 10 + 1, case.pk + 1, case.pk + 2]  # "12" begins as "1" does
+    viewing.append("".join(line(n, others[n % 3]) for n in range(300)))
+    viewing.append(line(1000, case.pk) + line(1001, case.pk))
+    checked: list[bytes] = []
+    authentic = viewing.authentic
+
+    def counting(raw: bytes) -> bytes | None:
+        checked.append(raw)
+        return authentic(raw)
+
+    monkeypatch.setattr(viewing, "authentic", counting)
+    shown = viewing.views_of(case, [], 50)
+    assert sorted(str(e.data["view_id"]) for e in shown) == ["v1000", "v1001"]
+    assert all(e.case_id == case.pk and e.actor == viewer for e in shown)
+    # Only lines with the case's id in them are checked: its own two, and the hundred of
+    # the case whose id begins with its digits (then left out by their case number).
+    assert len(checked) == 2 + 100
+
+
 # ---------------------------------------------------------------- many at once
 
 

@@ -143,3 +143,29 @@ def test_the_dashboard_tables_have_the_govuk_table_components_markup(
         )
         ours = render_to_string("core/_dashboard_table.html", {"table": table})
         assert ours.strip() == component
+
+
+def test_how_each_deadline_was_worked_out_is_the_govuk_details_components_markup(
+    world: factories.World,
+) -> None:
+    from django.utils.html import format_html
+    from django.utils.text import capfirst
+
+    chair = world.person(Role.INDEPENDENT_CHAIR)
+    mine = owned.owned_rows(chair, owned.owned_deadlines(chair))
+    assert mine
+    first = mine[0]
+    first.deadline.explanation = 'five <working> days & more after "the" meeting'
+    table = dashboard_rows.deadlines_table([(first, {"text": "On time", "classes": "x"})])
+    words = capfirst(first.deadline.explanation)
+    details = render_component(
+        "details",
+        {
+            "summaryText": "How it was worked out",
+            "classes": "govuk-!-margin-bottom-0",
+            "html": format_html('<p class="govuk-body">{}</p>', words),
+        },
+    )
+    _, what = table.rows[0][1]
+    assert str(details) in str(what)
+    assert "&lt;working&gt; days &amp; more" in str(what)

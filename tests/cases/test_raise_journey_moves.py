@@ -1,5 +1,5 @@
 """The raise journey under what a procedure may say about skipping stages (Riverside,
-tests/procedures/definitions/riverside-moves.toml): raising straight at a later stage
+tests/procedures/definitions/riverside.toml): raising straight at a later stage
 where the procedure needs a consultation first asks "Who did you consult?", refuses a
 blank answer under the field, keeps what was typed, shows it for checking and raises
 the case with it; a procedure that gives no words about immediate risk shows none."""
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 12, 23)
 RIVERSIDE = library.load_file(
-    Path(__file__).parents[1] / "procedures" / "definitions" / "riverside-moves.toml"
+    Path(__file__).parents[1] / "procedures" / "definitions" / "riverside.toml"
 )
 
 
@@ -58,7 +58,7 @@ def at_risk(client: Client) -> None:
     assert client.post("/cases/raise/immediate-risk/", {"immediate_risk": "yes"}).status_code == 302
     made = {"referral_made": "yes", "referral_made_on-day": "23", "referral_made_on-month": "12"}
     response = client.post("/cases/raise/referral/", {**made, "referral_made_on-year": "2026"})
-    assert response.url == "/cases/raise/start-stage/"
+    assert response["Location"] == "/cases/raise/start-stage/"
 
 
 def at_stage_3(head: Any, **extra: str) -> dict[str, str]:
@@ -83,6 +83,9 @@ def test_raising_at_a_later_stage_asks_who_was_consulted_and_raises_with_the_ans
     at_risk(client)
     page = client.get("/cases/raise/start-stage/").content.decode()
     assert "Who did you consult?" in page
+    # The owners offered are named by Riverside's own words for their roles.
+    assert f"{head.full_name} (Head of service)" in page
+    assert f"{head.full_name} (Senior manager)" not in page
     assert "asks you to consult a line manager before starting at a later stage" in page
 
     wrong = {
@@ -127,10 +130,10 @@ def test_raising_at_a_later_stage_asks_who_was_consulted_and_raises_with_the_ans
             "concern_arose_on-year": "2026",
         },
     )
-    assert done.url == "/cases/raise/check-your-answers/"
-    check = client.get(done.url).content.decode()
+    assert done["Location"] == "/cases/raise/check-your-answers/"
+    check = client.get(done["Location"]).content.decode()
     assert "Who you consulted" in check and "Pat Manager" in check
-    raised = client.post(done.url, {"once": client.session["raise_journey"]["once"]})
+    raised = client.post(done["Location"], {"once": client.session["raise_journey"]["once"]})
     assert raised.status_code == 302, raised.content.decode()[:2000]
     case = Case.objects.get()
     assert case.current_stage == 3
@@ -170,10 +173,11 @@ def test_a_procedure_with_no_words_about_immediate_risk_shows_no_empty_prompt() 
     client.post("/cases/raise/referral/", {"referral_made": "no"})
     start = client.get("/cases/raise/start-stage/").content.decode()
     assert "govuk-inset-text" not in start
-    assert RIVERSIDE.expedite.prompt not in start
+    prompt = RIVERSIDE.expedite.prompt
+    assert prompt is not None and prompt not in start
     # With its words, both pages say them.
     w2 = running(RIVERSIDE)
     client = signed_in(w2.raiser)
     client.get("/cases/raise/")
     client.post("/cases/raise/immediate-risk/", {"immediate_risk": "yes"})
-    assert RIVERSIDE.expedite.prompt in client.get("/cases/raise/referral/").content.decode()
+    assert prompt in client.get("/cases/raise/referral/").content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import factories
 import pytest
@@ -21,7 +22,7 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-RIVERSIDE_FILE = Path(__file__).parents[1] / "procedures" / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parents[1] / "procedures" / "definitions" / "riverside.toml"
 AROSE = dt.date(2026, 12, 23)
 LABEL = "OFFICIAL-SENSITIVE"
 
@@ -39,7 +40,7 @@ def riverside(frozen_clock: Callable[[dt.date], dt.datetime]) -> factories.World
 
 
 def test_every_email_about_a_labelled_procedures_case_carries_the_label(
-    riverside: factories.World, mailoutbox: list
+    riverside: factories.World, mailoutbox: list[Any]
 ) -> None:
     w = riverside
     case = factories.raise_case(w, categories=["difference-of-opinion"])
@@ -78,7 +79,7 @@ def test_a_digest_carries_the_label_of_any_labelled_case_in_it_once(
 
 
 def test_cases_of_procedures_without_a_label_have_subjects_as_before(
-    frozen_clock: Callable[[dt.date], dt.datetime], mailoutbox: list
+    frozen_clock: Callable[[dt.date], dt.datetime], mailoutbox: list[Any]
 ) -> None:
     frozen_clock(AROSE)
     w = factories.world("cheshire-east-sab")

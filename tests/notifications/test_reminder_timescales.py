@@ -1,5 +1,5 @@
 """Each kind of timescale the definition format says is stored and chased, end to end:
-a Riverside case (tests/procedures/definitions/riverside-timescales.toml) raised and
+a Riverside case (tests/procedures/definitions/riverside.toml) raised and
 moved through the services keeps the deadline, and once it passes the reminder sweep
 reminds its owner. A soft target ("where possible") is chased like any other, and
 stored as soft so that the board report can leave it out of the deadlines missed.
@@ -26,7 +26,7 @@ from escalate.procedures.model import Role
 pytestmark = pytest.mark.django_db
 
 FrozenClock = Callable[[dt.date | dt.datetime], dt.datetime]
-KEY = "riverside-timescales"
+KEY = "riverside"
 RIVERSIDE = library.load_file(
     Path(__file__).parents[1] / "procedures" / "definitions" / f"{KEY}.toml"
 )
@@ -42,7 +42,17 @@ def riverside_in_the_library(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def raised(w: factories.World, frozen_clock: FrozenClock, number: int = 1) -> Case:
     frozen_clock(dt.datetime.combine(AROSE, dt.time(9, 0)))
     case = factories.raise_case(w, concern_arose_on=AROSE)
-    return factories.escalate_to(w, case, number)
+    while case.current_stage < number:
+        if w.procedure.stage(case.current_stage).notice_before_escalation:
+            # Riverside asks for notice to the other agency before stage 2 is escalated.
+            case = services.give_notice_of_escalation(
+                case.stages.get(number=case.current_stage).owner,
+                case,
+                details="Emailed their manager that we intend to escalate.",
+                expected_version=case.version,
+            )
+        case = factories.escalate_to(w, case, case.current_stage + 1)
+    return case
 
 
 def stored(case: Case, stage: int, key: str) -> CaseDeadline:

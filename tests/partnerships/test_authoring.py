@@ -248,7 +248,7 @@ def test_publishing_a_draft_changed_since_it_was_checked_is_refused(
     draft = drafts.save_draft_text(bu, world.partnership, revised())
     checked = draft.content_hash
     drafts.save_draft_text(bu, world.partnership, revised("May 2027"), version=draft)
-    with pytest.raises(Conflict, match="changed since you checked it"):
+    with pytest.raises(Conflict, match="changed since you previewed it"):
         drafts.publish_draft(bu, draft, D(2027, 1, 1), content_hash=checked)
 
 

@@ -189,7 +189,7 @@ def test_expedited_late_start_panel_and_referral_cases_where_the_procedure_has_t
         assert expedited == started_late == procedure.expedite.allowed, p
         has_panel = any(s.panel for s in procedure.stages)
         assert cases.exclude(panel_referred=[]).exists() == has_panel, p
-        has_form = any(s.referral_form for s in procedure.stages)
+        has_form = any(s.form for s in procedure.stages)
         assert ReferralSubmission.objects.filter(case__partnership=p).exists() == has_form, p
 
 
@@ -304,7 +304,7 @@ def test_the_tour_has_a_case_for_each_step_with_the_first_references_of_the_year
         step6 = Case.objects.get(reference=tour["6"].reference)
         assert step6.current_stage == len(p.procedure.stages) and step6.status == "open"
         assert step6.policy_issues.filter(status=PolicyIssueStatus.OPEN).exists()
-        if any(s.referral_form for s in p.procedure.stages):
+        if any(s.form for s in p.procedure.stages):
             assert referral.offered_to(_business_unit(p), step6)
             assert not ReferralSubmission.objects.filter(case=step6).exists()
         client = Client()

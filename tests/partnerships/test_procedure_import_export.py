@@ -145,7 +145,7 @@ def test_publishing_puts_the_version_in_force_from_its_effective_date(
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         f"Stored {path} as version 2 of {board.name}'s procedure.",
-        "Version 2 (published, in force from 1 April 2027).",
+        "Version 2 (scheduled: in force from 1 April 2027).",
         "note: the file gives 1 April 2023 as its effective date; the version is in force "
         "from 1 April 2027 (--effective).",
         "Until then, version 1 stays in force.",
@@ -255,7 +255,10 @@ def test_a_file_with_control_characters_is_not_kept(
 
     assert (code, out) == (1, "")
     [line] = err.splitlines()
-    assert line.startswith(f"escalate procedure import: {path} cannot be kept as a draft: ")
+    assert line == (
+        f"escalate procedure import: {path} cannot be stored: remove the unusual characters "
+        "from the definition. Nothing was stored."
+    )
     assert stored(board) == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -316,6 +317,29 @@ def test_superusers_see_the_versions_and_no_one_changes_them_in_the_admin(
     client.force_login(world.administrator)
     assert client.get(f"{pages}{version.pk}/change/").status_code in (302, 403)
     assert ProcedureVersion.objects.filter(pk=version.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_each_versions_status_worked_out_for_today(
+    world: factories.World, client: Any, frozen_clock: Callable[[dt.date], dt.datetime]
+) -> None:
+    factories.raise_case(world)  # (stores the library's version, in force today)
+    draft = versions.store_draft(world.administrator, world.partnership, revised("Draft 2027"))
+    versions.publish(world.administrator, draft, D(2027, 1, 4))
+    superuser = world.raiser
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(superuser)
+
+    def statuses() -> list[str]:
+        page = client.get("/admin/partnerships/procedureversion/").content.decode()
+        return re.findall(r'<td class="field-shown_status">([^<]*)</td>', page)
+
+    assert statuses() == ["In force", "Scheduled"]
+    frozen_clock(D(2027, 1, 4))  # the scheduled version's day has come: nothing stored changes
+    client.force_login(superuser)  # (a session signed in 12 days ago has ended)
+    assert statuses() == ["Superseded", "In force"]  # (version 1, then 2)
+    assert ProcedureVersion.objects.filter(status=VersionStatus.SUPERSEDED).count() == 0
 
 
 # ---------------------------------------------------------------- the migration

@@ -10,6 +10,7 @@ from pydantic import Field
 from escalate.procedures import cli, library
 from escalate.procedures.diff import NOBODY, NOT_SET, Difference, differences
 from escalate.procedures.model import Procedure, Stage
+from escalate.procedures.timescales import sentence
 
 OLD = library.get("cheshire-east-sab")
 
@@ -43,12 +44,14 @@ def test_a_timescale_reads_as_the_procedure_page_says_it() -> None:
         d["stages"][1]["conclude_by"]["amount"] = 12
 
     new = changed(edit)
+    old_t, new_t = OLD.stage(2).conclude_by, new.stage(2).conclude_by
+    assert old_t is not None and new_t is not None
     assert differences(OLD, new) == [
         Difference(
             f"Stage 2: {OLD.stage(2).title}",
             "Conclude by",
-            cli.timescale_sentence("Resolve or escalate", OLD.stage(2).conclude_by),  # type: ignore[arg-type]
-            cli.timescale_sentence("Resolve or escalate", new.stage(2).conclude_by),  # type: ignore[arg-type]
+            sentence(old_t, what="Resolve or escalate"),
+            sentence(new_t, what="Resolve or escalate"),
         )
     ]
     assert (
@@ -201,7 +204,7 @@ def test_referral_form_fields_by_key() -> None:
     final = len(OLD.stages) - 1
 
     def edit(d: dict[str, Any]) -> None:
-        d["stages"][final]["referral_form"] = {
+        d["stages"][final]["form"] = {
             "title": "Referral to the chair",
             "submit_to": "The business unit",
             "fields": [{"key": "summary", "label": "Summary", "kind": "long_text"}],
@@ -212,28 +215,29 @@ def test_referral_form_fields_by_key() -> None:
         update={
             "stages": (
                 *OLD.stages[:final],
-                OLD.stages[final].model_copy(update={"referral_form": None}),
+                OLD.stages[final].model_copy(update={"form": None}),
             )
         }
     )
     [row] = differences(old, new)
     assert (row.what, row.before, row.after) == (
-        "Referral form",
+        "Form at this stage",
         NOT_SET,
-        "Referral to the chair, sent to The business unit",
+        "Referral to the chair, sent to The business unit (Escalate tells the board's "
+        "business unit.)",
     )
 
     def renamed(d: dict[str, Any]) -> None:
         edit(d)
-        d["stages"][final]["referral_form"]["fields"][0]["required"] = False
-        d["stages"][final]["referral_form"]["fields"].append(
+        d["stages"][final]["form"]["fields"][0]["required"] = False
+        d["stages"][final]["form"]["fields"].append(
             {"key": "born", "label": "Date of birth", "kind": "date"}
         )
 
     rows = differences(new, changed(renamed))
     assert [(r.what, r.before, r.after) for r in rows] == [
-        ("Referral form: field", "Summary (long text)", "Summary (long text, optional)"),
-        ("Referral form: field", "", "Date of birth (date)"),
+        ("Form at this stage: field", "Summary (long text)", "Summary (long text, optional)"),
+        ("Form at this stage: field", "", "Date of birth (date)"),
     ]
 
 

@@ -27,7 +27,7 @@ from escalate.procedures.engine import (
 from escalate.procedures.model import Procedure, Recipient, Role
 from escalate.procedures.vocabulary import RefusalCode
 
-RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside.toml"
 RIVERSIDE = library.load_file(RIVERSIDE_FILE)
 AROSE = dt.date(2026, 12, 23)
 R = Role

@@ -1,5 +1,5 @@
 """The engine's routes that depend on the case (Riverside,
-tests/procedures/definitions/riverside-moves.toml): the final forum chosen by whom the
+tests/procedures/definitions/riverside.toml): the final forum chosen by whom the
 case is about, a looked-after child's case told to whom its route names when raised and
 never moved up the stages, a route that tells someone as well leaving the stages as they
 are, and kinds of case refused when unknown or for someone else."""
@@ -24,7 +24,7 @@ from escalate.procedures.engine import (
 from escalate.procedures.model import Protects, Recipient, Role
 from escalate.procedures.vocabulary import RefusalCode
 
-RIVERSIDE = library.load_file(Path(__file__).parent / "definitions" / "riverside-moves.toml")
+RIVERSIDE = library.load_file(Path(__file__).parent / "definitions" / "riverside.toml")
 AROSE = dt.date(2026, 12, 23)
 LOOKED_AFTER = frozenset({"looked_after_child"})
 REASON = "The child could come to serious harm tonight."

@@ -16,7 +16,7 @@ from escalate.procedures import library
 from escalate.procedures.library import DefinitionError
 from escalate.procedures.model import NOT_GIVEN, Recipient, Role
 
-RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside.toml"
 RIVERSIDE: dict[str, Any] = tomllib.loads(RIVERSIDE_FILE.read_text(encoding="utf-8"))
 
 
@@ -122,6 +122,7 @@ def test_an_empty_dated_or_prompt_is_still_refused() -> None:
         pytest.param(7, ["must be text in quotes"], id="number"),
         pytest.param("Re: John Smith DOB 01/02/2010", ["cannot hold digits"], id="dob"),
         pytest.param("NHS 943 476 5919", ["cannot hold digits", "NHS number"], id="nhs"),
+        pytest.param("OFFICIAL \u00bd \u216b", ["cannot hold digits"], id="numerals"),
         pytest.param("Smith family", ["not a protective marking", "OFFICIAL"], id="name"),
     ],
 )

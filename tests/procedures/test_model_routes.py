@@ -16,7 +16,7 @@ from escalate.procedures import library
 from escalate.procedures.library import DefinitionError
 from escalate.procedures.model import Protects, Recipient
 
-RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside.toml"
 RIVERSIDE: dict[str, Any] = tomllib.loads(RIVERSIDE_FILE.read_text(encoding="utf-8"))
 
 

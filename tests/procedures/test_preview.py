@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -293,3 +294,82 @@ def test_dates_the_preview_cannot_use_are_refused_in_words(
     assert refused.value.problems
     assert all(p and "\n" not in p for p in refused.value.problems)
     assert any(words in p for p in refused.value.problems), refused.value.problems
+
+
+# ---------------------------------------------------------------- notices, routes, risk
+
+RIVERSIDE = library.load_file(Path(__file__).parent / "definitions" / "riverside.toml")
+
+
+def raised(procedure: Procedure, **kw: object) -> Outcome:
+    """Raised at stage 1 by the first agency role the engine lets."""
+    for role in Role:
+        try:
+            return engine.raise_case(procedure, role, arose=DAY, on=DAY, **kw)  # type: ignore[arg-type]
+        except Refused:
+            continue
+    raise AssertionError("nobody may raise it")
+
+
+def test_giving_notice_before_escalating_is_listed_with_whom_it_tells() -> None:
+    """Riverside's stage 2 needs notice to the other agency before it is escalated: the
+    preview lists giving it, at stage 2, telling whom the engine tells."""
+    found = rows_of(RIVERSIDE)
+    facts = CaseFacts(
+        arose=DAY, stage_started={1: DAY, 2: DAY}, current_stage=2, stage_concluded={1: DAY}
+    )
+    given = by_whoever_may(RIVERSIDE, facts, Action.GIVE_NOTICE)
+    told = found[(2, "Notice given that stage 2 will be escalated")]
+    assert told == words(given)
+    assert told == ("the other professional", "the counterpart in the other agency")
+    assert not any(m.startswith("Notice given") for s, m in found if s != 2)
+
+
+def test_each_route_that_tells_someone_is_listed_at_raising_with_whom_it_tells() -> None:
+    found = rows_of(RIVERSIDE)
+    for route in RIVERSIDE.routes:
+        told = found[(1, f"Stage 1 starts, as “{route.label}”")]
+        assert told == words(raised(RIVERSIDE, kinds=frozenset({route.when})))
+        assert {preview.recipient_words(r) for r in route.notify} <= set(told)
+    looked_after = found[
+        (1, "Stage 1 starts, as “The child is looked after by the local authority”")
+    ]
+    assert "the board's business unit" in looked_after
+    assert "the board's business unit" not in found[(1, "Stage 1 starts")]
+
+
+def test_raising_with_someone_at_immediate_risk_lists_whom_the_procedure_tells_of_it() -> None:
+    found = rows_of(RIVERSIDE)
+    told = found[(1, "Stage 1 starts (someone at immediate risk)")]
+    assert told == words(raised(RIVERSIDE, immediate_risk=True))
+    assert {"the board's business unit", "both agencies' safeguarding leads"} <= set(told)
+    # Raised later, or expedited, at immediate risk: they are told there too.
+    assert (
+        "both agencies' safeguarding leads"
+        in found[(2, "Raised at stage 2 (someone at immediate risk)")]
+    )
+    assert "both agencies' safeguarding leads" in found[(1, "Stage 1 expedited to stage 3")]
+
+
+def test_a_procedure_telling_nobody_more_lists_no_extra_raising_rows() -> None:
+    quiet = RIVERSIDE.model_copy(
+        update={
+            "expedite": RIVERSIDE.expedite.model_copy(update={"notify": ()}),
+            "routes": tuple(r.model_copy(update={"notify": ()}) for r in RIVERSIDE.routes),
+        }
+    )
+    moves = [m for s, m in rows_of(quiet) if s == 1 and "starts" in m]
+    assert moves == ["Stage 1 starts"]
+
+
+def test_deadline_rows_count_in_the_calendar_given() -> None:
+    """The preview counts in a partnership's own calendar when given one: a day off it
+    adds moves a deadline."""
+    procedure = library.get("cheshire-east-sab")
+    arose = dt.date(2026, 12, 23)
+    plain = preview.deadline_rows(procedure, arose)
+    [start_1] = plain[0].rows
+    assert start_1.due == dt.date(2026, 12, 24)
+    closed = WorkingCalendar.for_region(procedure.region, [dt.date(2026, 12, 24)], [])
+    [moved] = preview.deadline_rows(procedure, arose, calendar=closed)[0].rows
+    assert moved.due is not None and moved.due > dt.date(2026, 12, 24)

@@ -21,7 +21,7 @@ from escalate.procedures.model import Region, Timescale
 from escalate.procedures.timescales import check_in_stage, in_words, sentence
 from escalate.procedures.vocabulary import CaseFacts
 
-RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside-timescales.toml"
+RIVERSIDE_FILE = Path(__file__).parent / "definitions" / "riverside.toml"
 RIVERSIDE = library.load_file(RIVERSIDE_FILE)
 ENGLAND = WorkingCalendar.for_region(Region.ENGLAND_AND_WALES)
 AROSE = dt.date(2026, 12, 1)  # a Tuesday
@@ -60,6 +60,7 @@ def test_the_riverside_definition_says_every_kind_of_timescale_in_its_own_words(
         (3, ""): "10 working days, or a shorter timescale the stage's owner sets to protect "
         "the person",
         (4, ""): "a timescale the stage's owner sets",
+        (4, "arrange-conference"): "10 working days",
     }
 
 

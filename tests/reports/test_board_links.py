@@ -27,12 +27,13 @@ def test_the_case_page_offers_the_referral_form_only_at_its_stage(frozen_clock) 
     frozen_clock(dt.date(2026, 12, 23))
     w = factories.world("cheshire-east-sab")
     early = factories.raise_case(w)
-    assert "referral-form-link" not in _page(w.raiser, f"/cases/{early.reference}/")
+    assert "form-link-" not in _page(w.raiser, f"/cases/{early.reference}/")
 
     case = walk_to_final_stage(w, frozen_clock)
     business_unit = w.person(Role.BUSINESS_UNIT)
     html = _page(business_unit, f"/cases/{case.reference}/")
-    assert f'href="/board/cases/{case.reference}/referral/"' in html
+    assert f'href="/board/cases/{case.reference}/forms/stage-4/"' in html
+    assert "form-link-stage-4" in html
 
 
 def test_the_business_unit_dashboard_links_to_the_board_pages(frozen_clock) -> None:

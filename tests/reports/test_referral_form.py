@@ -1,5 +1,6 @@
-"""The referral form at the final stage: pre-filled from the case, completed, submitted
-and produced as PDF and Word laid out like the board's form."""
+"""The seed procedures' referral form at the final stage: pre-filled from the case,
+completed, submitted and produced as PDF and Word laid out like the board's form, at the
+form's own address (``/board/cases/<ref>/forms/stage-4/``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ from escalate.reports.exports import STATIC_PREFIX, RefusedFetch, static_only_fe
 from escalate.reports.models import ReferralSubmission
 
 KEYS = ["cheshire-east-sab", "pan-cheshire-children"]
+
+
+def _at(case, rest: str = "/") -> str:
+    """The address of the case's final-stage form (or one of its files)."""
+    return f"/board/cases/{case.reference}/forms/stage-4{rest}"
 
 
 def _client(user) -> Client:
@@ -122,9 +128,7 @@ def test_missing_answers_are_refused_field_by_field_and_typed_values_are_kept(fr
     ]
     assert not ReferralSubmission.objects.exists()
 
-    response = _client(owner).post(
-        f"/board/cases/{case.reference}/referral/", {**values, "version": case.version}
-    )
+    response = _client(owner).post(_at(case), {**values, "version": case.version})
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and "Enter the name of adult at risk." in page
@@ -138,18 +142,20 @@ def test_the_owner_submits_the_form_from_its_page(frozen_clock):
     case = walk_to_final_stage(w, frozen_clock)
     owner = case.stages.get(number=4).owner
     client = _client(owner)
-    page = client.get(f"/board/cases/{case.reference}/referral/")
+    page = client.get(_at(case))
     assert page.status_code == 200
     assert "Alex Example" in page.content.decode()
-    values = referral.prefill(case, referral.form_of(case))
+    found = referral.form_of(case)
+    values = referral.prefill(case, found)
 
-    response = client.post(
-        f"/board/cases/{case.reference}/referral/", {**values, "version": case.version}
-    )
+    response = client.post(_at(case), {**values, "version": case.version})
 
     assert response.status_code == 302
-    assert ReferralSubmission.objects.get(case=case).values["adult-name"] == "Alex Example"
-    assert "Referral form submitted" in client.get(response["Location"]).content.decode()
+    submitted = ReferralSubmission.objects.get(case=case)
+    assert submitted.values["adult-name"] == "Alex Example" and submitted.form_key == "stage-4"
+    after = _flat(client.get(response["Location"]).content.decode())
+    assert f"{_flat(found.title)} submitted. We have told" in after
+    assert "referral form" not in after.lower()
 
 
 @pytest.mark.django_db
@@ -163,16 +169,17 @@ def test_pdf_and_word_hold_every_label_and_value_and_where_to_send_it(key, froze
     services.submit_referral(owner, case, values=values, expected_version=case.version)
     client = _client(owner)
 
-    pdf = client.get(f"/board/cases/{case.reference}/referral.pdf")
-    docx = client.get(f"/board/cases/{case.reference}/referral.docx")
-    printed = client.get(f"/board/cases/{case.reference}/referral/print/")
+    pdf = client.get(_at(case, ".pdf"))
+    docx = client.get(_at(case, ".docx"))
+    printed = client.get(_at(case, "/print/"))
 
     assert pdf["Content-Type"] == "application/pdf"
     assert printed.status_code == 200
     pdf_text, docx_text = _pdf_text(pdf.content), _docx_text(docx.content)
     for text in (pdf_text, docx_text):
         assert _flat(found.form.title) in text
-        assert "Please submit this referral to:" in text and _flat(found.form.submit_to) in text
+        assert found.form.submit_to is not None
+        assert "Please send this form to:" in text and _flat(found.form.submit_to) in text
         for f in found.form.fields:
             assert _flat(f.label) in text, f.label
             for line in values[f.key].splitlines():
@@ -191,13 +198,13 @@ def test_people_outside_the_final_stage_cannot_complete_or_download_the_form(fro
     stranger = factories.user("Someone Else")
     other_practitioner = w.other_professional
 
-    for url in ("referral/", "referral.pdf", "referral.docx", "referral/print/"):
-        response = _client(stranger).get(f"/board/cases/{case.reference}/{url}")
+    for rest in ("/", ".pdf", ".docx", "/print/"):
+        response = _client(stranger).get(_at(case, rest))
         # Not found, as for a case that does not exist: nobody can count others' cases.
-        assert response.status_code == 404, url
+        assert response.status_code == 404, rest
         assert b"Alex Example" not in response.content
     # The other professional sees the case but does not complete the escalating side's form.
-    response = _client(other_practitioner).get(f"/board/cases/{case.reference}/referral/")
+    response = _client(other_practitioner).get(_at(case))
     assert response.status_code == 403
     assert "completed by the stage" in response.content.decode()
     with pytest.raises(NotAllowed):
@@ -211,7 +218,7 @@ def test_the_form_waits_for_its_stage(frozen_clock):
     case = factories.raise_case(w, person_date_of_birth=dt.date(1950, 3, 27))
     with pytest.raises(Conflict, match="completed at stage 4; this case is at stage 1"):
         services.submit_referral(w.raiser, case, values={}, expected_version=case.version)
-    response = _client(w.raiser).get(f"/board/cases/{case.reference}/referral/")
+    response = _client(w.raiser).get(_at(case))
     assert response.status_code == 409
     assert "completed at stage 4" in response.content.decode()
 

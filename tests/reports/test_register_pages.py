@@ -137,3 +137,24 @@ def test_a_wrong_page_number_does_not_stop_a_download_of_every_page(
     response = get(world, "reached=all&page=²&format=csv")
     assert response.status_code == 200 and response.streaming
     assert response.getvalue().decode("utf-8-sig").count("\r\n") == 122  # heading + 121
+
+
+def test_the_register_table_drawn_in_one_pass_is_the_govuk_table_components_markup(
+    world: factories.World,
+) -> None:
+    from escalate.govuk.templatetags.govuk import render_component
+    from escalate.reports import register_table
+
+    person = world.person(Role.BUSINESS_UNIT)
+    filters = selectors.RegisterFilters(reached="all", sort="reference")
+    page = selectors.register_page(person, world.partnership, filters)
+    options = {"caption": "Escalation register.", "captionClasses": "govuk-visually-hidden"}
+    options["classes"] = "app-register govuk-!-font-size-16"
+    head = register_table.head("reference", "reached=all")
+    for cells in (register_table.rows(page.rows), register_table.rows([])):
+        component = render_component(
+            "table", {**options, "responsive": True, "head": head, "rows": cells}
+        )
+        assert register_table.table_html(head, cells, **options) == component
+    drawn = register_table.table_html(head, register_table.rows(page.rows), **options)
+    assert len(shown(drawn)) == 50 and 'data-label="Stage reached"' in drawn

@@ -1,4 +1,4 @@
-"""A "where possible" target (tests/procedures/definitions/riverside-timescales.toml,
+"""A "where possible" target (tests/procedures/definitions/riverside.toml,
 stage 2's conclusion) is chased like any deadline but never counted as missed: not in
 the board report's timescales missed or overdue now, not in the register's timeliness."""
 
@@ -21,7 +21,7 @@ from escalate.reports.common import parse_period
 
 pytestmark = pytest.mark.django_db
 FrozenClock = Callable[[dt.date | dt.datetime], dt.datetime]
-KEY = "riverside-timescales"
+KEY = "riverside"
 RIVERSIDE = library.load_file(
     Path(__file__).parents[1] / "procedures" / "definitions" / f"{KEY}.toml"
 )

@@ -481,6 +481,7 @@ def _stored_referral(w: factories.World, case: Case) -> ReferralSubmission:
     values[first] = "Alex\x01 Example\x0bCrewe"
     return ReferralSubmission.objects.create(
         case=case,
+        form_key=found.key,
         stage=found.stage,
         title=found.form.title,
         submit_to=found.form.submit_to,
@@ -491,11 +492,11 @@ def _stored_referral(w: factories.World, case: Case) -> ReferralSubmission:
     )
 
 
-@pytest.mark.parametrize("route", ["referral.docx", "referral.pdf", "referral/print/"])
+@pytest.mark.parametrize("route", ["stage-4.docx", "stage-4.pdf", "stage-4/print/"])
 def test_stored_control_characters_do_not_break_the_referral_files(w, route):
     case = at_final_stage(w)
     _stored_referral(w, case)
-    response = signed_in(final_owner(case)).get(f"/board/cases/{case.reference}/{route}")
+    response = signed_in(final_owner(case)).get(f"/board/cases/{case.reference}/forms/{route}")
     assert response.status_code == 200
     if route.endswith("docx"):
         text = " ".join(
@@ -505,6 +506,10 @@ def test_stored_control_characters_do_not_break_the_referral_files(w, route):
 
 
 # ---------------------------------------------------------------- the referral form
+
+
+def _form_url(case: Case, key: str = "stage-4") -> str:
+    return f"/board/cases/{case.reference}/forms/{key}/"
 
 
 def _referral_post(case: Case, **changes: str) -> dict[str, Any]:
@@ -522,10 +527,7 @@ def test_the_referral_form_refuses_nul_and_control_characters_and_logs_nothing_t
     key = referral.form_of(case).form.fields[0].key
     caplog.set_level(logging.DEBUG)
     client = signed_in(final_owner(case))
-    response = client.post(
-        f"/board/cases/{case.reference}/referral/",
-        _referral_post(case, **{key: f"Alex{bad}Example"}),
-    )
+    response = client.post(_form_url(case), _referral_post(case, **{key: f"Alex{bad}Example"}))
     page = response.content.decode()
     assert response.status_code == 400, page[:500]
     assert "Remove the unusual characters from" in page
@@ -539,8 +541,7 @@ def test_the_referral_form_takes_word_line_breaks_as_new_lines(w):
     case = at_final_stage(w)
     key = next(f.key for f in referral.form_of(case).form.fields if f.kind.value == "long_text")
     response = signed_in(final_owner(case)).post(
-        f"/board/cases/{case.reference}/referral/",
-        _referral_post(case, **{key: "First line\x0bSecond line"}),
+        _form_url(case), _referral_post(case, **{key: "First line\x0bSecond line"})
     )
     assert response.status_code == 302
     assert ReferralSubmission.objects.get().values[key] == "First line\nSecond line"
@@ -549,10 +550,47 @@ def test_the_referral_form_takes_word_line_breaks_as_new_lines(w):
 def test_the_referral_forms_version_and_sent_flag_cannot_cause_an_error(w):
     case = at_final_stage(w)
     client = signed_in(final_owner(case))
-    url = f"/board/cases/{case.reference}/referral/"
+    url = _form_url(case)
     assert client.get(url + "?sent=²").status_code == 200
     response = client.post(url, {**_referral_post(case), "version": FORTY_DIGITS})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "key", ["stage-1", "stage-99", "outcome", "STAGE-4", "stage-4\x00", "stage-٤", "x" * 300]
+)
+def test_a_form_the_case_has_not_or_cannot_have_is_not_found_and_not_an_error(w, key):
+    case = at_final_stage(w)
+    client = signed_in(final_owner(case))
+    for method in ("get", "post"):
+        response = getattr(client, method)(_form_url(case, key), _referral_post(case))
+        # stage-1 has no form; "outcome" is no form of this procedure; the rest are no key.
+        assert response.status_code == 404, (key, method)
+        assert "Alex Example" not in response.content.decode()
+    assert not ReferralSubmission.objects.exists()
+
+
+def test_a_form_posted_as_a_list_or_without_answers_keeps_what_was_typed(w):
+    case = at_final_stage(w)
+    key = referral.form_of(case).form.fields[0].key
+    client = signed_in(final_owner(case))
+    response = client.post(
+        _form_url(case), {**_referral_post(case), key: ["Two", "values"], "version": "x"}
+    )
+    assert response.status_code in (302, 400)
+    case.refresh_from_db()
+    response = client.post(_form_url(case), {"version": case.version, key: "Kept as typed"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in page
+    assert "Kept as typed" in page
+
+
+def test_the_older_address_takes_no_post_and_sends_nothing_typed(w):
+    case = at_final_stage(w)
+    client = signed_in(final_owner(case))
+    response = client.post(f"/board/cases/{case.reference}/referral/", _referral_post(case))
+    assert response.status_code == 405
+    assert not ReferralSubmission.objects.exists()
 
 
 @pytest.mark.parametrize("typed", ["٢٤/١٢/٢٠٢٦", "২৪ December ২০২৬", "24/12/²⁰²⁶"])
@@ -651,7 +689,7 @@ def _every_form() -> Iterator[forms.Form]:
             if value is report_forms.RegisterFilterForm:
                 yield value({}, choices=choices)
             elif value is report_forms.ReferralSubmitForm:
-                found = next(s.referral_form for s in procedure.stages if s.referral_form)
+                found = next(s.form for s in procedure.stages if s.form)
                 yield value({}, definition=found)
             elif issubclass(value, report_forms.FilterForm):
                 yield value({})
@@ -690,16 +728,16 @@ def test_an_address_longer_than_is_stored_is_refused_on_its_own_page(w):
 # ---------------------------------------------------------------- the read log
 
 
-@pytest.mark.parametrize("route", ["referral/", "referral/print/", "referral.pdf", "referral.docx"])
+@pytest.mark.parametrize("route", ["stage-4/", "stage-4/print/", "stage-4.pdf", "stage-4.docx"])
 def test_each_referral_page_and_file_is_in_the_read_log(w, route):
     case = at_final_stage(w)
     owner = final_owner(case)
     before = Event.objects.filter(case=case, action=VIEWED, actor=owner).count()
-    response = signed_in(owner).get(f"/board/cases/{case.reference}/{route}")
+    response = signed_in(owner).get(f"/board/cases/{case.reference}/forms/{route}")
     assert response.status_code == 200
     assert Event.objects.filter(case=case, action=VIEWED, actor=owner).count() == before + 1
     latest = Event.objects.filter(case=case, action=VIEWED, actor=owner).latest("id")
-    assert latest.what_words.startswith("the referral form")
+    assert latest.what_words.startswith("a form")
     # The business unit's "who has viewed" list says what was opened.
     business_unit = w.person(Role.BUSINESS_UNIT)
     page = signed_in(business_unit).get(f"/cases/{case.reference}/").content.decode()
@@ -709,7 +747,8 @@ def test_each_referral_page_and_file_is_in_the_read_log(w, route):
 def test_a_refused_referral_page_is_not_in_the_read_log(w):
     case = at_final_stage(w)
     stranger = factories.user("Someone Else")
-    signed_in(stranger).get(f"/board/cases/{case.reference}/referral.pdf")
+    for route in ("referral.pdf", "forms/stage-4.pdf", "forms/stage-4/"):
+        signed_in(stranger).get(f"/board/cases/{case.reference}/{route}")
     assert not Event.objects.filter(case=case, action=VIEWED, actor=stranger).exists()
 
 
@@ -769,10 +808,11 @@ def test_a_page_that_is_not_a_download_is_not_logged_as_one(w, security_log):
 def test_each_referral_download_is_logged_without_its_contents(w, fmt, security_log):
     case = at_final_stage(w)
     owner = final_owner(case)
-    response = signed_in(owner).get(f"/board/cases/{case.reference}/referral.{fmt}")
+    response = signed_in(owner).get(f"/board/cases/{case.reference}/forms/stage-4.{fmt}")
     assert response.status_code == 200
     line = _downloads(security_log)[0]
-    assert f"user={owner.pk}" in line and f"format={fmt}" in line and "what=referral" in line
+    assert f"user={owner.pk}" in line and f"format={fmt}" in line and "what=form" in line
+    assert "form=stage-4" in line
     for identity in IDENTITY:
         assert identity not in line
 

@@ -556,17 +556,29 @@ def test_a_case_you_may_not_see_gets_the_same_answer_as_one_that_does_not_exist(
 
 
 @pytest.mark.parametrize(
-    "route", ["referral_form", "referral_print", "referral_pdf", "referral_docx"]
+    "route",
+    [
+        "referral_form",
+        "referral_print",
+        "referral_pdf",
+        "referral_docx",
+        "case_form",
+        "case_form_print",
+        "case_form_pdf",
+        "case_form_docx",
+    ],
 )
-def test_another_boards_referral_form_is_not_found_like_one_that_does_not_exist(
-    busy_case, route
+@pytest.mark.parametrize("key", ["stage-4", "outcome", "stage-9"])
+def test_another_boards_forms_are_not_found_like_ones_that_do_not_exist(
+    busy_case, route, key
 ) -> None:
     w, case, _, _, _ = busy_case
     elsewhere = factories.world("warrington-sab")
     client = signed_in(elsewhere.person(Role.BUSINESS_UNIT))
-    seen = client.get(reverse(f"reports:{route}", args=[case.reference]))
+    keyed = [key] if route.startswith("case_form") else []
+    seen = client.get(reverse(f"reports:{route}", args=[case.reference, *keyed]))
     missing = client.get(
-        reverse(f"reports:{route}", args=[f"{w.partnership.reference_prefix}-2026-9999"])
+        reverse(f"reports:{route}", args=[f"{w.partnership.reference_prefix}-2026-9999", *keyed])
     )
     assert seen.status_code == missing.status_code == 404
     assert _same_page(seen.content.decode()) == _same_page(missing.content.decode())

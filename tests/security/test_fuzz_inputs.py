@@ -409,6 +409,10 @@ ASKED_BY = {
     "reports:referral_print": "final_owner",
     "reports:referral_pdf": "final_owner",
     "reports:referral_docx": "final_owner",
+    "reports:case_form": "final_owner",
+    "reports:case_form_print": "final_owner",
+    "reports:case_form_pdf": "final_owner",
+    "reports:case_form_docx": "final_owner",
     "cases:expedite": "expediter",
     "cases:panel": "panel_referrer",
     "partnerships:role_history": "business_unit",
@@ -421,7 +425,7 @@ ASKED_BY = {
 }
 
 #: Pages that make a file: a few examples each (a PDF takes a while).
-SLOW = {"reports:referral_pdf"}
+SLOW = {"reports:referral_pdf", "reports:case_form_pdf"}
 
 
 def _fill(route: str, values: dict[str, str]) -> str:
@@ -455,6 +459,9 @@ def route_paths(route: Route, scene: Scene) -> list[tuple[str, str]]:
             options[conv] = [scene.w.partnership.slug]
         elif conv == "pk":
             options[conv] = [str(scene.issue.pk if "policy" in name else scene.action.pk)]
+        elif conv == "form_key":
+            # The final stage's form, and one the case does not have.
+            options[conv] = ["stage-4", "outcome"]
         elif conv == "token":
             options[conv] = ["not-a-real-invitation-token"]
         elif conv == "version_id":

@@ -1,6 +1,6 @@
 """A procedure's own words on its pages: its names for the roles, its groups of stages,
 and "not given" where the document gives nothing (Riverside,
-tests/procedures/definitions/riverside-moves.toml: undated, its senior managers called
+tests/procedures/definitions/riverside.toml: undated, its senior managers called
 heads of service, stages 1-2 "Informal" and 3-4 "Formal")."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from escalate.procedures import library
 
 pytestmark = pytest.mark.django_db
 
-RIVERSIDE = Path(__file__).parents[1] / "procedures" / "definitions" / "riverside-moves.toml"
+RIVERSIDE = Path(__file__).parents[1] / "procedures" / "definitions" / "riverside.toml"
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """``escalate procedure show`` in plain words: each timescale as a sentence ("Start within
-1 working day of the day the concern arose", never "start by within"), and who Escalate
+1 working day of the concern arising", never "start by within"), and who Escalate
 tells of what at every stage."""
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ def test_timescales_read_as_sentences(key: str) -> None:
 
 def test_each_timescale_says_what_must_happen_by_when() -> None:
     text = show("cheshire-east-sab")
-    assert "  - Start within 1 working day of the day the concern arose." in text
+    assert "  - Start within 1 working day of the concern arising." in text
     assert "  - Start by day 3, counting the day the concern arose as day 1" in text
     assert "  - Resolve or escalate by day 9, counting the day the concern arose as day 1" in text
     shropshire = show("shropshire-sscp")
-    assert "Resolve or escalate within 2 working days of the day this stage began." in shropshire
+    assert "Resolve or escalate within 2 working days of the stage starting." in shropshire
 
 
 def test_no_fixed_timescale_is_said_plainly() -> None:

@@ -52,7 +52,7 @@ def test_the_date_of_birth_example_is_in_the_past() -> None:
     w = factories.world("cheshire-east-sab")
     case = board_walk.walk_to_final_stage(w, clock.freeze)
     owner = case.stages.get(number=case.current_stage).owner
-    html = signed_in(owner).get(f"/board/cases/{case.reference}/referral/").content.decode()
+    html = signed_in(owner).get(f"/board/cases/{case.reference}/forms/stage-4/").content.decode()
     birth = re.search(r'<div id="field-date-of-birth-hint" class="govuk-hint">([^<]*)</div>', html)
     assert birth is not None, html[:500]
     example = re.search(r"For example, (\d+ \w+ \d{4})", birth.group(1))

@@ -164,6 +164,19 @@ class Case(models.Model):
                 condition=Q(other_professional__isnull=True),
                 name="case_invited_address",
             ),
+            # The cases past a role's gate (the business unit, the chair, statutory
+            # partners; board representatives in either agency), for the lists of what
+            # such a person sees (visibility.case_branches).
+            *(
+                models.Index(fields=[field], condition=Q(current_stage__gte=F(gate)), name=name)
+                for name, (field, gate) in {
+                    "case_business_unit_sees": ("partnership", "business_unit_from"),
+                    "case_chair_sees": ("partnership", "independent_chair_from"),
+                    "case_statutory_partner_sees": ("partnership", "statutory_partner_from"),
+                    "case_board_rep_sees_raising": ("raising_agency", "board_representative_from"),
+                    "case_board_rep_sees_other": ("other_agency", "board_representative_from"),
+                }.items()
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -39,10 +39,10 @@ VIEWED = "case.viewed"
 #: Pages and files other than the case page that show the person at risk: a view of
 #: one of them is in the read log with its kind (``data["what"]``).
 VIEWED_WHAT: dict[str, str] = {
-    "referral.form": "the referral form",
-    "referral.print": "the referral form's print view",
-    "referral.pdf": "the referral form as PDF",
-    "referral.docx": "the referral form as Word",
+    "referral.form": "a form",
+    "referral.print": "a form's print view",
+    "referral.pdf": "a form as PDF",
+    "referral.docx": "a form as Word",
 }
 
 

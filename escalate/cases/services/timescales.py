@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 from escalate import clock
 from escalate.cases import deadlines
-from escalate.cases.facts import calendar_for, facts_of, procedure_of
+from escalate.cases.facts import calendar_for, procedure_of
 from escalate.cases.models import LONG_TEXT_MAX, Case, StageRecord
 from escalate.cases.models.deadlines import CONCLUDE_BY, OwnerTimescale
 from escalate.cases.permissions import CaseAction
-from escalate.cases.services.unit import change_case
+from escalate.cases.services.unit import change_case, restore_stage_deadlines
 from escalate.cases.services.validation import Form
-from escalate.procedures import engine
 from escalate.procedures.calendar import format_day
 from escalate.procedures.deadlines import CaseEvents, deadline_for
 from escalate.procedures.model import Procedure, Recipient, Timescale
@@ -139,7 +138,7 @@ def set_timescale(
             stage=n,
             data={"key": key, "label": chosen.label, "due": day.isoformat(), "why": reason},
         )
-        _restore_stage(case, n)
+        restore_stage_deadlines(case, n)
         why_told = f"the owner of stage {n} set the date for “{chosen.label}”: {format_day(day)}"
         change.notify(
             [
@@ -166,26 +165,3 @@ def _check_shorter(form: Form, chosen: Settable, day: dt.date) -> None:
             f"{in_words(chosen.timescale.model_copy(update={'owner_may_shorten': False}))} "
             "at most, and lets you set only a shorter timescale that protects the person.",
         )
-
-
-def _restore_stage(case: Case, n: int) -> None:
-    """Work the stage's deadlines out again with the date set: its stored deadlines,
-    and the conclude-by and act-by on its record (which the reminders chase)."""
-    deadlines.sync_case_deadlines(case)
-    procedure = procedure_of(case)
-    records = list(StageRecord.objects.filter(case=case))
-    facts = facts_of(case, records)
-    calendar = calendar_for(case.partnership)
-    events = deadlines.case_events(case, records)
-    here = engine.stage_deadlines(
-        procedure, calendar, arose=facts.arose, stage_started=facts.stage_started, events=events
-    )[n - 1]
-    act = engine.act_by(procedure, calendar, facts, n, events)
-    record = next(r for r in records if r.number == n)
-    record.conclude_by = here.conclude_by.due if here.conclude_by else None
-    record.act_by = act.due if act else None
-    explained = dict(record.deadlines or {})
-    explained["conclude_by"] = here.conclude_by.as_json() if here.conclude_by else None
-    explained["act_by"] = act.as_json() if act else None
-    record.deadlines = explained
-    record.save(update_fields=["conclude_by", "act_by", "deadlines"])

@@ -33,9 +33,10 @@ from django.db import IntegrityError, transaction
 from escalate import clock
 from escalate.cases import deadlines, permissions
 from escalate.cases.errors import AlreadyDone, NotAllowed, NotFound, StaleCase
-from escalate.cases.models import Case, Event, Invitation, Submission
+from escalate.cases.facts import facts_of, procedure_of
+from escalate.cases.models import Case, Event, Invitation, StageRecord, Submission
 from escalate.cases.permissions import CaseAction, Standing
-from escalate.cases.services import notices
+from escalate.cases.services import new_stage, notices
 from escalate.notifications.models import Notification
 from escalate.partnerships import permissions as partnership_permissions
 
@@ -166,12 +167,39 @@ def change_case(
         yield change
         moved = (change.case.current_stage, change.case.status) != where
         counted_from = change.event is not None and change.event.action in deadlines.RESYNC_EVENTS
-        if moved or counted_from:
+        if moved:
             # A stage began or the case closed (new stage's rows, the next stage's
-            # start-by, met or forgotten ones), or something a timescale counts from
-            # happened (an acknowledgement, a discussion): stored deadlines follow.
+            # start-by, met or forgotten ones): stored deadlines follow.
             deadlines.sync_case_deadlines(change.case)
+        elif counted_from:
+            # Something a timescale counts from happened (an acknowledgement, a
+            # discussion): stored deadlines and the stage's record follow.
+            restore_stage_deadlines(change.case, change.case.current_stage)
         note_made(taken, locked, change.thing)
+
+
+def restore_stage_deadlines(case: Case, number: int) -> None:
+    """Work stage ``number``'s deadlines out again from what has happened on the case
+    (an acknowledgement, a first discussion, a date its owner set): every stored
+    deadline of the case, and the conclude-by and act-by on the stage's record (which
+    the register reads), with how each was worked out. A stage not reached: only the
+    stored deadlines."""
+    deadlines.sync_case_deadlines(case)
+    records = list(StageRecord.objects.filter(case=case))
+    record = next((r for r in records if r.number == number), None)
+    if record is None:
+        return
+    procedure = procedure_of(case)
+    worked = new_stage.deadline_fields(
+        procedure, case, facts_of(case, records, procedure=procedure), number
+    )
+    record.conclude_by = worked["conclude_by"]
+    record.act_by = worked["act_by"]
+    explained = dict(record.deadlines or {})
+    for key in ("conclude_by", "act_by", "other"):
+        explained[key] = worked["deadlines"][key]
+    record.deadlines = explained
+    record.save(update_fields=["conclude_by", "act_by", "deadlines"])
 
 
 # ---------------------------------------------------------------- its steps

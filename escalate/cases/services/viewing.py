@@ -422,7 +422,11 @@ def entry(view: dict[str, Any]) -> Event:
 
 def pending_for(case_id: int) -> list[dict[str, Any]]:
     """The views of one case spooled and not stored yet (some may be being stored as
-    this reads: :func:`views_of` leaves out any stored already)."""
+    this reads: :func:`views_of` leaves out any stored already). Only the lines naming
+    the case are checked (signature and fields): each is spooled as compact JSON
+    (:func:`signed`), so one naming it holds ``"case":<id>``; a file with none is passed
+    over whole."""
+    needle = b'"case":%d' % case_id
     folder = spool_dir()
     try:
         files = [Path(e.path) for e in os.scandir(folder) if e.name.endswith(SUFFIX)]
@@ -435,7 +439,10 @@ def pending_for(case_id: int) -> list[dict[str, Any]]:
             continue  # taken and stored since the listing
         with f:
             data = f.read()
-        found.extend(v for v in read_lines(data) if v["case"] == case_id)
+        if needle not in data:
+            continue
+        naming = b"\n".join(line for line in data.splitlines() if needle in line)
+        found.extend(v for v in read_lines(naming) if v["case"] == case_id)
     return found
 
 

@@ -27,12 +27,21 @@ from django.views import View
 
 from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import case_forms, once, permissions, selectors, told
-from escalate.cases.errors import AlreadyDone, Conflict, Invalid, NotAllowed, NotFound, StaleCase
-from escalate.cases.facts import procedure_of
+from escalate.cases.errors import (
+    AlreadyDone,
+    CaseError,
+    Conflict,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    StaleCase,
+)
+from escalate.cases.facts import facts_of, procedure_of
 from escalate.cases.models import VIEWED, Case
 from escalate.cases.permissions import CaseAction
 from escalate.cases.views import limits, presenters
 from escalate.cases.views.common import forbidden, load_case, not_found
+from escalate.procedures.engine import RefusalCode
 
 
 class ActionView(View):
@@ -114,10 +123,34 @@ class ActionView(View):
                 return redirect("cases:case", self.case.reference)
             return forbidden(
                 self.request,
-                "That is not for you to do at this stage of the case. The case page shows "
-                "what you can do.",
+                self.engine_reason(s)
+                or "That is not for you to do at this stage of the case. The case page "
+                "shows what you can do.",
             )
         return None
+
+    def reason_stages(self) -> list[int | None]:
+        """The stages to ask the engine about the move (None: the move names none)."""
+        return [None]
+
+    def engine_reason(self, s: permissions.Standing) -> str:
+        """Why the engine refuses the person this move in each of their roles, in its
+        words ("only a safeguarding lead or a head of service may skip stages"); "" when
+        it gives no reason about who they are."""
+        if self.action not in permissions.ENGINE_ACTIONS:
+            return ""
+        facts = facts_of(self.case)
+        for to_stage in self.reason_stages():
+            try:
+                permissions.acting_role(s, self.action, self.case, facts, to_stage=to_stage)
+            except NotAllowed as refused:
+                return refused.message
+            except Conflict as refused:
+                if refused.reason == RefusalCode.SKIP_ROLE.value:
+                    return refused.message
+            except CaseError:
+                continue
+        return ""
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         self.once = once.issue()
@@ -241,9 +274,10 @@ def chosen_agency(case: Case, value: str | None) -> Any:
 
 def owner_choices(case: Case, number: int) -> list[tuple[str, str]]:
     """Choices for who may own stage ``number`` (value ``pk:role``)."""
-    roles = procedure_of(case).stage(number).owners
+    procedure = procedure_of(case)
+    roles = procedure.stage(number).owners
     return presenters.owner_choices(
-        selectors.owner_candidates(case.partnership, case.raising_agency, roles)
+        selectors.owner_candidates(case.partnership, case.raising_agency, roles), procedure
     )
 
 

@@ -94,7 +94,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "views": views,
             "sees_person": access.can_view,
             "is_final_stage": case.current_stage == len(procedure.stages),
-            "referral_offered": referral.offered_to(access, case),
+            "forms_offered": referral.offered(access, case),
             "failed_invitation": selectors.failed_invitation(access, case),
             "may_resend_invitation": CaseAction.RESEND_INVITATION in allowed,
         },

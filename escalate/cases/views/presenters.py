@@ -23,7 +23,7 @@ from escalate.cases.selectors import OwnerCandidate
 from escalate.cases.views import summary_rows
 from escalate.procedures.calendar import format_day
 from escalate.procedures.engine import StageStatus
-from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure
+from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure, Role
 from escalate.procedures.words import article
 
 STATUS_TAGS: dict[StageStatus, tuple[str, str]] = {
@@ -99,6 +99,8 @@ class StageRow:
     #: The card's title and its summary list's rows (:mod:`.summary_rows`).
     card_title: str = ""
     card_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: A reached stage's owner's role, by the procedure's own name for it.
+    owner_role: str = ""
 
 
 def day(value: Any) -> str:
@@ -151,20 +153,40 @@ def kept_form(row: DeadlineRow) -> dict[str, Any]:
     return {"key": d.key, "label": d.label, "due": d.due, "explanation": d.explanation}
 
 
+def waiting_deadlines(record: Any) -> list[dict[str, Any]]:
+    """The deadlines a reached stage's record keeps that are not due yet: waiting for
+    the owner's date or for what they count from (the engine's explanation says which),
+    in the shape a stage record keeps them."""
+    kept = (record.deadlines or {}) if record is not None else {}
+    found = [{**kept[key], "key": key} for key in STAGE_KEYS if kept.get(key)]
+    found += [d for d in kept.get("other") or [] if d]
+    return [d for d in found if not d.get("due")]
+
+
 def stored_deadlines(
-    procedure: Procedure, number: int, rows: Sequence[DeadlineRow]
+    procedure: Procedure,
+    number: int,
+    rows: Sequence[DeadlineRow],
+    waiting: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """A reached stage's deadlines read from its stored rows: start-, conclude- and
-    act-by, then the extra ones in the definition's order."""
+    """A reached stage's deadlines read from its stored rows, with those ``waiting``
+    (:func:`waiting_deadlines`) that have none: start-, conclude- and act-by, then the
+    extra ones in the definition's order."""
     extra = [d.key for d in procedure.stage(number).other_deadlines]
 
-    def order(r: DeadlineRow) -> tuple[int, int, str]:
-        key = r.deadline.key
+    def order(key: str) -> tuple[int, int, str]:
         if key in STAGE_KEYS:
             return (0, STAGE_KEYS.index(key), key)
         return (1, extra.index(key) if key in extra else len(extra), key)
 
-    return [deadline_row(kept_form(r), r) for r in sorted(rows, key=order)]
+    shown = [(r.deadline.key, deadline_row(kept_form(r), r)) for r in rows]
+    have = {key for key, _ in shown}
+    shown += [
+        (key, deadline_row(d))
+        for d in waiting
+        if (key := str(d.get("key") or "")) and key not in have
+    ]
+    return [row for _, row in sorted(shown, key=lambda pair: order(pair[0]))]
 
 
 def stage_rows(
@@ -196,7 +218,7 @@ def stage_rows(
         deadlines: list[dict[str, Any]] = []
         n = stage.number
         if record is not None and n in by_stage:
-            deadlines = stored_deadlines(procedure, n, by_stage[n])
+            deadlines = stored_deadlines(procedure, n, by_stage[n], waiting_deadlines(record))
         elif record is not None and record.deadlines:
             kept = record.deadlines
             for key in ("start_by", "conclude_by", "act_by"):
@@ -226,11 +248,23 @@ def stage_rows(
             is_current=stage.number == case.current_stage and case.is_open,
             panel=stage.panel.name if stage.panel else "",
             group=group.words if (group := procedure.group_of(stage.number)) else "",
+            owner_role=role_name(procedure, record),
         )
         shown.card_title = summary_rows.stage_title(shown, tags)
         shown.card_rows = summary_rows.stage_card_rows(shown, case, may_tick, tags)
         rows.append(shown)
     return rows
+
+
+def role_name(procedure: Procedure, record: Any) -> str:
+    """What the procedure calls the role a stage record's owner holds ("Head of
+    service"); "" for no record."""
+    if record is None or not record.owner_role:
+        return ""
+    try:
+        return procedure.role_label(Role(record.owner_role))
+    except ValueError:  # a role no longer known: as the record names it
+        return str(record.get_owner_role_display())
 
 
 # ---------------------------------------------------------------- the headline
@@ -406,9 +440,15 @@ def agency_choices(case: Case) -> list[tuple[str, str]]:
     ]
 
 
-def owner_choices(candidates: Iterable[OwnerCandidate]) -> list[tuple[str, str]]:
-    """Who may own a stage, as form choices (value ``pk:role``)."""
+def owner_choices(
+    candidates: Iterable[OwnerCandidate], procedure: Procedure
+) -> list[tuple[str, str]]:
+    """Who may own a stage, as form choices (value ``pk:role``), each role by the
+    procedure's own name for it."""
     return [
-        (f"{c.person.pk}:{c.role.value}", f"{c.person.full_name}, {c.role.label} ({c.where})")
+        (
+            f"{c.person.pk}:{c.role.value}",
+            f"{c.person.full_name}, {procedure.role_label(c.role)} ({c.where})",
+        )
         for c in candidates
     ]

@@ -181,7 +181,9 @@ def owner_choices(journey: Journey) -> list[tuple[str, str]]:
     roles = list(dict.fromkeys(r for s in journey.procedure.stages[1:] for r in s.owners))
     people: dict[int, str] = {}
     for c in selectors.owner_candidates(journey.partnership, journey.agency, roles):
-        people.setdefault(c.person.pk, f"{c.person.full_name} ({c.role.label})")
+        people.setdefault(
+            c.person.pk, f"{c.person.full_name} ({journey.procedure.role_label(c.role)})"
+        )
     return sorted(((str(pk), label) for pk, label in people.items()), key=lambda c: c[1])
 
 

@@ -226,6 +226,11 @@ class ExpediteView(ActionView):
     def later(self) -> list[int]:
         return selectors.expedite_targets(self.case)
 
+    def reason_stages(self) -> list[int | None]:
+        """Each stage a skip could reach: a refusal of the skip names who may."""
+        here = self.case.current_stage
+        return list(range(here + 2, len(procedure_of(self.case).stages) + 1)) or [None]
+
     def form_kwargs(self) -> dict[str, Any]:
         procedure = procedure_of(self.case)
         later = self.later()

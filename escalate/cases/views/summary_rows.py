@@ -62,6 +62,19 @@ class Tags:
         return self.drawn[key]
 
 
+#: How the engine begins the explanation of a deadline waiting for an event or a date.
+NOT_YET_DUE = "not yet due"
+
+
+def waiting_words(explanation: str) -> str:
+    """What a deadline with no date yet says: waiting, and on what, in the engine's
+    words ("Not yet due: stage 4's owner sets this timescale for the case"); one
+    counted from its stage's start, until the stage starts."""
+    if explanation.startswith(NOT_YET_DUE):
+        return explanation[:1].upper() + explanation[1:]
+    return "Worked out when the stage starts"
+
+
 def deadline_rows(deadlines: Iterable[dict[str, Any]], tags: Tags) -> list[dict[str, Any]]:
     """A stage's deadlines, each once: a current stage's owner must act by its
     conclude-by date, and the two, kept apart, say the same."""
@@ -73,7 +86,7 @@ def deadline_rows(deadlines: Iterable[dict[str, Any]], tags: Tags) -> list[dict[
             continue
         last = said
         if not d["due"]:
-            html = format_html("{}", "Worked out when the stage starts")
+            html = format_html("{}", waiting_words(d["explanation"]))
         elif d["tag"] is None:
             html = format_html("{}", d["due"])
         else:
@@ -123,7 +136,7 @@ def stage_card_rows(s: StageRow, case: Case, may_tick: bool, tags: Tags) -> list
         rows = [text_row("Owner", f"Not yet: owned by {s.owner_roles}")]
     else:
         owner = record.owner.full_name if record.owner else ""
-        rows = [text_row("Owner", f"{owner} ({record.get_owner_role_display()})")]
+        rows = [text_row("Owner", f"{owner} ({s.owner_role})")]
         if record.counterpart_name:
             counterpart = record.counterpart_name
             if record.counterpart_email:

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from escalate import clock
+from escalate.partnerships import versions
 from escalate.partnerships.admin.common import is_superuser
 from escalate.partnerships.models import ProcedureVersion
 
@@ -41,7 +43,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
         "sequence",
         "library_key",
         "version_label",
-        "status",
+        "shown_status",
         "source",
         "effective_from",
         "published_at",
@@ -50,6 +52,14 @@ class ProcedureVersionAdmin(admin.ModelAdmin[ProcedureVersion]):
     search_fields = ("partnership__name", "library_key", "version_label")
     fields = VERSION_FIELDS
     readonly_fields = VERSION_FIELDS
+
+    @admin.display(description="status today")
+    def shown_status(self, version: ProcedureVersion) -> str:
+        """Draft, scheduled, in force or superseded, worked out for today as every page
+        shows it (the stored status says only whether it is a draft)."""
+        today = clock.today()
+        in_force = versions.version_in_force(version.partnership, today)
+        return versions.status_on(version, today, in_force).label
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProcedureVersion]:
         # The large columns are read only on a version's own page.

@@ -1,5 +1,5 @@
 """The pages that meet a procedure's conditions on a move, with Django's test client
-(Riverside, tests/procedures/definitions/riverside-moves.toml): giving notice that the
+(Riverside, tests/procedures/definitions/riverside.toml): giving notice that the
 agency intends to escalate stage 2, then escalating; recording the consultation with a
 line manager before skipping to stage 3, then expediting. Bad input is put back on the
 form with what was typed; the agency challenged, and a stage that needs no notice, are
@@ -26,7 +26,7 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside.toml"
 AROSE = dt.date(2026, 12, 23)
 
 
@@ -91,7 +91,8 @@ def test_notice_is_given_on_its_page_then_the_case_can_be_escalated(
 
     said = "Emailed their team manager that we intend to escalate on Friday."
     sent = manager.post(url, {"version": case.version, "details": said})
-    assert sent.status_code == 302 and sent.url == reverse("cases:case", args=[case.reference])
+    assert sent.status_code == 302
+    assert sent["Location"] == reverse("cases:case", args=[case.reference])
     entry = Event.objects.get(case=case, action="escalation.notice_given")
     assert entry.data["details"] == said
     assert Notification.objects.filter(source_event=entry).exists()

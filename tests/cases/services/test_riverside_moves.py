@@ -1,5 +1,5 @@
 """End to end, through the services, for what a procedure may say about moves and words
-(Riverside, tests/procedures/definitions/riverside-moves.toml, published as a board's
+(Riverside, tests/procedures/definitions/riverside.toml, published as a board's
 own version): its role names in who is told, who is told of immediate risk, a chair who
 mediates but may not decide, skips only by named roles, only so far and only after a
 recorded consultation, and a notice before escalating stage 2."""
@@ -25,7 +25,7 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside.toml"
 AROSE = dt.date(2026, 12, 23)
 REASON = "The child could come to serious harm tonight."
 
@@ -53,7 +53,7 @@ def raised(w: factories.World, **extra: Any) -> Case:
     actor = extra.pop("actor", w.raiser)
     details = factories.case_details(w, categories=["difference-of-opinion"], **extra)
     case = services.raise_case(actor, **details)
-    assert case.procedure_key == "riverside-moves"
+    assert case.procedure_key == "riverside"
     return case
 
 

@@ -1,5 +1,5 @@
 """End to end, for routes that depend on the case (Riverside,
-tests/procedures/definitions/riverside-moves.toml, published as a board's own version):
+tests/procedures/definitions/riverside.toml, published as a board's own version):
 a looked-after child's case, ticked in the raise journey, is stored with its kind, the
 liaison officer is told why, it is never escalated (the service refuses, the case page
 offers no escalation and says where it goes) and it is resolved at its stage; a kind of
@@ -30,7 +30,7 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside-moves.toml"
+RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riverside.toml"
 AROSE = dt.date(2026, 12, 23)
 WHY = (
     "The child is looked after by the local authority: the procedure sends it to the "
@@ -151,7 +151,7 @@ def test_a_kind_of_case_for_someone_else_is_refused_under_the_field(
 def test_an_adults_case_is_heard_by_the_adults_forum_and_escalates_as_usual(
     w: factories.World,
 ) -> None:
-    theirs = {"categories": ["difference-of-opinion"]}
+    theirs: dict[str, Any] = {"categories": ["difference-of-opinion"]}
     case = factories.raise_case(w, subject_type="adult", kinds=["section_42_enquiry"], **theirs)
     assert [f.forum for f in case_routes(case, procedure_of(case)).forums] == [
         "Safeguarding Adults Board resolution panel"

@@ -1,8 +1,9 @@
-"""A stage's owner sets the timescales the procedure lets them set: "within a timescale
-the Chair sets" (Riverside stage 4) and "10 working days, or a timescale that protects
-the person, whichever is shorter" (stage 3: shorter only, never longer). The date is
-stored, its deadline chased, the chronology says who set it and why; everyone else, a
-date in the past or not a working day, and a longer timescale are refused in words."""
+"""A stage's owner sets the timescales the procedure lets them set (Riverside,
+tests/procedures/definitions/riverside.toml): "a date the partnership liaison officer
+sets" (stage 4) and "10 working days, or a timescale that protects the person, whichever
+is shorter" (stage 3: shorter only, never longer). The date is stored, its deadline
+chased, the chronology says who set it and why; everyone else, a date in the past or not
+a working day, and a longer timescale are refused in words."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from typing import Any
 
 import factories
 import pytest
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from escalate.cases import permissions
+from escalate.cases import permissions, services
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
 from escalate.cases.models import Case, Event
 from escalate.cases.models.deadlines import CONCLUDE_BY, CaseDeadline, OwnerTimescale
@@ -30,7 +32,7 @@ from escalate.procedures import library
 pytestmark = pytest.mark.django_db
 
 FrozenClock = Callable[[dt.date | dt.datetime], dt.datetime]
-KEY = "riverside-timescales"
+KEY = "riverside"
 RIVERSIDE = library.load_file(
     Path(__file__).parents[2] / "procedures" / "definitions" / f"{KEY}.toml"
 )
@@ -47,7 +49,22 @@ def at_stage(number: int, frozen_clock: FrozenClock) -> tuple[factories.World, C
     w = factories.world(KEY)
     frozen_clock(dt.datetime.combine(AROSE, dt.time(9, 0)))
     case = factories.raise_case(w, concern_arose_on=AROSE)
-    return w, factories.escalate_to(w, case, number)
+    return w, escalate_to(w, case, number)
+
+
+def escalate_to(w: factories.World, case: Case, number: int) -> Case:
+    """Stage by stage up to ``number`` (factories.escalate_to), first giving the notice
+    Riverside asks for before stage 2 is escalated."""
+    while case.current_stage < number:
+        if w.procedure.stage(case.current_stage).notice_before_escalation:
+            case = services.give_notice_of_escalation(
+                owner(case),
+                case,
+                details="Emailed their manager that we intend to escalate.",
+                expected_version=case.version,
+            )
+        case = factories.escalate_to(w, case, case.current_stage + 1)
+    return case
 
 
 def owner(case: Case) -> Any:
@@ -68,7 +85,7 @@ def problems(case: Case, **kw: Any) -> dict[str, list[str]]:
     return caught.value.errors
 
 
-def test_the_chair_sets_stage_4s_timescale_and_it_is_stored_told_and_chased(
+def test_the_liaison_officer_sets_stage_4s_timescale_and_it_is_stored_told_and_chased(
     frozen_clock: FrozenClock,
 ) -> None:
     w, case = at_stage(4, frozen_clock)
@@ -156,16 +173,14 @@ def test_only_the_stages_owner_may_set_its_timescale(frozen_clock: FrozenClock) 
 
 
 def test_a_closed_case_has_no_timescale_to_set(frozen_clock: FrozenClock) -> None:
-    from escalate.cases import services
-
     w, case = at_stage(4, frozen_clock)
-    chair = owner(case)
+    liaison = owner(case)
     case = services.withdraw(
         w.raiser, case, reason="No longer needed.", expected_version=case.version
     )
     with pytest.raises(Conflict, match="withdrawn, so its timescales can no longer be set"):
-        set_it(case, who=chair, due=dt.date(2026, 12, 11))
-    assert not permissions.can(chair, CaseAction.SET_TIMESCALE, case)
+        set_it(case, who=liaison, due=dt.date(2026, 12, 11))
+    assert not permissions.can(liaison, CaseAction.SET_TIMESCALE, case)
 
 
 def test_setting_a_timescale_is_the_current_stage_owners_alone_while_open(
@@ -192,7 +207,7 @@ def test_the_page_lists_what_the_owner_may_set_and_refuses_anyone_else(
     request = RequestFactory().get("/")
     request.user = owner(case)
     page = view(request, reference=case.reference)
-    assert page.status_code == 200
+    assert isinstance(page, HttpResponse) and page.status_code == 200
     text = page.content.decode()
     assert "10 working days, or a shorter timescale" in text
     assert "no later than Tue 15 Dec 2026" in text

@@ -8,9 +8,9 @@ Both act through :mod:`escalate.partnerships.versions` only. Its functions that 
 version take the acting person, checked by
 :func:`~escalate.partnerships.administration.may_administer_partnership`. Whoever runs
 ``escalate`` at the shell holds the database and the settings already, so is trusted as
-a superuser is: :data:`SHELL_OPERATOR` acts for them, and is recorded as nobody (the
-version's ``created_by`` and ``published_by`` stay empty, as for versions the library
-supplies).
+a superuser is: :data:`SHELL_OPERATOR` acts for them. It is no account (the version's
+``created_by`` and ``published_by`` stay empty, as for versions the library supplies),
+but the record of changes names them by their login name, "at the command line".
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from escalate import clock
 from escalate.core.management.commands import EscalateCommand
-from escalate.partnerships.models import Partnership, ProcedureVersion, VersionStatus
+from escalate.partnerships import versions
+from escalate.partnerships.models import Partnership, ProcedureVersion
+from escalate.partnerships.version_models import ShownStatus
 
 #: The effective dates a version may be published with: the years whose bank holidays
 #: Escalate knows go to 2100 (escalate.procedures.calendar.LAST_YEAR).
@@ -37,7 +40,8 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 @dataclass(frozen=True)
 class ShellOperator:
     """Whoever runs ``escalate`` at the shell: administers every partnership, as an
-    active superuser does, and is no account (``pk`` is None, so nobody is recorded)."""
+        active superuser does, and is no account (``pk`` is None: no user row is linked;
+    ``procedure import`` names them in the record of changes by their login name)."""
 
     pk: None = None
     is_authenticated: bool = True
@@ -118,16 +122,25 @@ def spoken(on: dt.date) -> str:
 
 
 def described(version: ProcedureVersion) -> str:
-    """ "version 3 (published, in force from 1 April 2027)", "version 4 (draft)"."""
-    status = VersionStatus(version.status)
-    if status is VersionStatus.DRAFT or version.effective_from is None:
+    """ "version 3 (in force from 1 April 2026)", "version 4 (scheduled: in force from
+    1 April 2027)", "version 2 (superseded: ...)", "version 5 (draft)": the status
+    worked out for today by :func:`escalate.partnerships.versions.status_on`, as every
+    page shows it."""
+    if version.is_draft or version.effective_from is None:
         return f"version {version.sequence} (draft, not in force)"
-    if status is VersionStatus.SUPERSEDED:
+    today = clock.today()
+    shown = versions.status_on(
+        version, today, versions.version_in_force(version.partnership, today)
+    )
+    day = spoken(version.effective_from)
+    if shown is ShownStatus.SUPERSEDED:
         return (
-            f"version {version.sequence} (superseded: effective from "
-            f"{spoken(version.effective_from)}, replaced by a version effective later)"
+            f"version {version.sequence} (superseded: effective from {day}, replaced by a "
+            "version effective later)"
         )
-    return f"version {version.sequence} (published, in force from {spoken(version.effective_from)})"
+    if shown is ShownStatus.SCHEDULED:
+        return f"version {version.sequence} (scheduled: in force from {day})"
+    return f"version {version.sequence} (published, in force from {day})"
 
 
 def writable(option: str, text: str) -> Path:

@@ -16,6 +16,7 @@ options are refused in one line before the database is touched.
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,12 @@ from django.db import transaction
 
 from escalate import clock
 from escalate.errors import Conflict, Invalid, NotAllowed
-from escalate.partnerships import versions
+from escalate.govuk import text as characters
+from escalate.partnerships import definition_text, versions
 from escalate.partnerships.management.commands import (
-    SHELL_OPERATOR,
     BadOption,
     ProcedureCommand,
+    ShellOperator,
     add_partnership_argument,
     check_slug,
     day,
@@ -95,7 +97,8 @@ class Command(ProcedureCommand):
             )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reading = read(options["file"])
+        file = options["file"]
+        reading = read(file)
         partnership = find_partnership(options["partnership"])
         if reading.procedure is None:
             self.keep_with_problems(options["file"], partnership, reading)
@@ -104,17 +107,22 @@ class Command(ProcedureCommand):
         effective = day("--effective", options["effective"]) if options["publish"] else None
         digest = versions.content_hash(versions.snapshot(procedure))
         had = versions.versions_of(partnership).filter(content_hash=digest).first()
+        who = operator()
         try:
             with transaction.atomic():
                 version = versions.store_draft(
-                    SHELL_OPERATOR, partnership, procedure, text=reading.text
+                    who,
+                    partnership,
+                    procedure,
+                    text=reading.text,
+                    started_from=f"the file {definition_text.printable_name(file)}",
                 )
                 already = (
                     version.status != VersionStatus.DRAFT and version.effective_from == effective
                 )
                 if effective is not None and not already:
-                    versions.publish(SHELL_OPERATOR, version, effective)
-        except (NotAllowed, Conflict) as refused:  # (the operator may do anything)
+                    versions.publish(who, version, effective)
+        except (NotAllowed, Conflict, Invalid) as refused:  # (the operator may do anything)
             raise CommandError(str(refused)) from None
         version.refresh_from_db(fields=["status", "effective_from"])
         for line in report(options["file"], partnership, version, had is not None):
@@ -143,7 +151,10 @@ class Command(ProcedureCommand):
         assert reading.problems is not None
         try:
             version = versions.save_draft_text(
-                SHELL_OPERATOR, partnership, reading.text, started_from=f"the file {file}"
+                operator(),
+                partnership,
+                reading.text,
+                started_from=f"the file {definition_text.printable_name(file)}",
             )
         except Invalid as refused:  # too long, or characters no definition may hold
             problems = "; ".join(p for found in refused.errors.values() for p in found)
@@ -173,26 +184,52 @@ class Reading:
 
 
 def read(file: str) -> Reading:
-    """``file``'s text and definition, or its problems; :class:`CommandError` for a file
-    with no text to keep (missing, a folder, not UTF-8), listing what is wrong as
-    ``escalate procedure validate`` does."""
+    """``file``'s text, as the authoring pages would keep it, and its definition or its
+    problems; :class:`CommandError` for a file with no text to keep (missing, a folder,
+    not UTF-8: listing what is wrong as ``escalate procedure validate`` does) or with
+    what no definition may hold."""
     try:
-        procedure: Procedure | None = load_definition(file)
-        problems = None
+        load_definition(file)  # (what is wrong with a file that cannot be read, in words)
+        problems: library.DefinitionError | None = None
     except library.DefinitionError as found:
-        procedure, problems = None, found
+        problems = found
     try:
-        text = Path(file).read_bytes().decode("utf-8-sig")
+        written = Path(file).read_bytes().decode("utf-8-sig")
     except (OSError, ValueError):  # (ValueError: not UTF-8, or a NUL byte in the name)
         if problems is None:
             raise CommandError(f"{file} changed while it was being read: try again.") from None
         raise CommandError(refusal(problems, "Nothing was stored.")) from None
-    if procedure is not None:
-        try:
-            procedure = library.parse(text, file)  # (what is stored is what was read)
-        except library.DefinitionError:
-            raise CommandError(f"{file} changed while it was being read: try again.") from None
-    return Reading(text, procedure, problems)
+    text, refused = definition_text.prepared(written)
+    if refused:
+        raise CommandError(
+            f"{file} cannot be stored: {refused[0].lower()}{refused[1:]}. Nothing was stored."
+        )
+    try:  # (what is stored is what was read, as the authoring pages read it)
+        return Reading(text, library.parse(text, file), None)
+    except library.DefinitionError as found:
+        return Reading(text, None, found)
+
+
+def operator() -> CommandLineOperator:
+    """Whoever runs the command: :data:`SHELL_OPERATOR`, named by their login name."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError, ImportError):  # (no name in the environment, no account)
+        name = ""
+    return CommandLineOperator(login=characters.printable(name).strip()[:100])
+
+
+@dataclass(frozen=True)
+class CommandLineOperator(ShellOperator):
+    """:data:`SHELL_OPERATOR` as the record of changes names them: "alice at the
+    command line" (no account is recorded: versions' ``created_by`` and
+    ``published_by`` stay empty)."""
+
+    login: str = ""
+
+    @property
+    def recorded_as(self) -> str:
+        return f"{self.login or 'someone'} at the command line"
 
 
 def refusal(problems: library.DefinitionError, ending: str) -> str:

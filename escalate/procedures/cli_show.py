@@ -1,0 +1,321 @@
+"""``escalate procedure show``: a procedure as readable text, stage by stage, saying
+everything its definition says, in the words the procedure page uses (each timescale
+through :func:`~escalate.procedures.timescales.sentence`, roles by the procedure's own
+names). Pure Python: nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from escalate.procedures.base import listed
+from escalate.procedures.forms import CaseForm
+from escalate.procedures.model import (
+    Expedite,
+    Procedure,
+    Protects,
+    Recipient,
+    Role,
+    Route,
+    Stage,
+)
+from escalate.procedures.skips import role_words
+from escalate.procedures.timescales import sentence
+from escalate.procedures.words import RECIPIENT_WORDS
+
+_WIDTH = 88
+_WRAP = textwrap.TextWrapper(
+    width=_WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+)
+_BULLET = textwrap.TextWrapper(
+    width=_WIDTH, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False
+)
+
+#: Whom a procedure protects, in words.
+PROTECTS_WORDS = {
+    Protects.ADULTS: "adults",
+    Protects.CHILDREN: "children",
+    Protects.BOTH: "adults and children",
+}
+
+
+def who(recipients: tuple[Recipient, ...]) -> str:
+    """Recipients in words: "both agencies' safeguarding leads and the business unit"."""
+    return listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
+
+
+def _roles(procedure: Procedure, roles: tuple[Role, ...]) -> str:
+    """Roles by the procedure's own names ("Head of service"), as the page lists them."""
+    return ", ".join(procedure.role_label(r) for r in roles)
+
+
+def _ended(text: str) -> str:
+    """``text`` ending in one full stop (not after a question's own mark)."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _told(recipients: tuple[Recipient, ...]) -> str:
+    return f" (Escalate tells {who(recipients)}.)" if recipients else ""
+
+
+# ---------------------------------------------------------------- the procedure's own
+
+
+def _heading(procedure: Procedure) -> list[str]:
+    source = procedure.source
+    lines = [
+        procedure.name,
+        "=" * len(procedure.name),
+        f"{procedure.partnership}. Protects: {PROTECTS_WORDS[procedure.protects]}. "
+        f"Version {procedure.version}, effective {procedure.effective:%d %B %Y}"
+        + (f", review by {procedure.review:%d %B %Y}" if procedure.review else "")
+        + ".",
+        f"Working days: {procedure.region.value} bank holidays.",
+        f"Source document: {source.title} ({source.publisher}). Date of the document: "
+        f"{source.dated_words}.",
+    ]
+    label = procedure.email_subject_label
+    if label:
+        lines.append(f"Email subjects: every email about a case carries the label {label}.")
+    return [*lines, ""]
+
+
+def _naming(procedure: Procedure) -> list[str]:
+    lines: list[str] = []
+    names = procedure.role_names.given()
+    if names:
+        lines.append("What this procedure calls roles")
+        lines += [_BULLET.fill(f"{role.label}: {name}") for role, name in names.items()]
+        lines.append("")
+    if procedure.stage_groups:
+        lines.append("Stage groups")
+        lines += [_BULLET.fill(g.words) for g in procedure.stage_groups]
+        lines.append("")
+    return lines
+
+
+def _immediate_risk(procedure: Procedure) -> list[str]:
+    expedite = procedure.expedite
+    lines = ["If someone is at immediate risk", _WRAP.fill(expedite.prompt_words)]
+    if expedite.guidance:
+        lines.append(_WRAP.fill(expedite.guidance))
+    lines.append(
+        _WRAP.fill(
+            "The case may start at, or move straight to, the most relevant later stage."
+            if expedite.allowed
+            else "Every case still starts at stage 1."
+        )
+    )
+    lines += [_WRAP.fill(s) for s in skip_rules(procedure, expedite)]
+    if expedite.notify:
+        lines.append(
+            _WRAP.fill(
+                f"Escalate tells {who(expedite.notify)} the moment a case is marked as at "
+                "immediate risk (raised as such, or expedited)."
+            )
+        )
+    return [*lines, ""]
+
+
+def skip_rules(procedure: Procedure, expedite: Expedite) -> list[str]:
+    """Who may skip stages, how far and after consulting whom, in sentences."""
+    if not expedite.allowed:
+        return []
+    rules = []
+    if expedite.skip_roles:
+        named = listed([role_words(procedure, r) for r in expedite.skip_roles], "or")
+        rules.append(f"Only {named} may skip stages.")
+    else:
+        rules.append("Whoever may escalate a stage may skip stages from it.")
+    if expedite.skip_up_to is not None:
+        rules.append(f"A case may skip no further than stage {expedite.skip_up_to}.")
+    needed = expedite.skip_needs_consultation
+    if needed is not None:
+        rules.append(
+            f"Before skipping, they must consult {role_words(procedure, needed)} and record "
+            "the consultation on the case."
+        )
+    return rules
+
+
+def route_words(route: Route) -> str:
+    """A kind of case that goes somewhere else, in words."""
+    if route.instead_of_ladder:
+        words = f"{route.label}: the case goes to the {route.go_to} instead of up the stages."
+    else:
+        words = (
+            f"{route.label}: the case goes to the {route.go_to} as well; the stages run as usual."
+        )
+    if route.how:
+        words += f" {route.how}"
+    if route.instead_of_ladder:
+        words += (
+            " It is never escalated or expedited: record what they decide, then resolve or "
+            "withdraw it at its stage."
+        )
+    if route.applies_to is not None:
+        words += f" Only for cases about {route.applies_to.value}."
+    if route.notify:
+        words += f" Escalate tells {who(route.notify)} when such a case is raised."
+    return words
+
+
+def _routes(procedure: Procedure) -> list[str]:
+    if not procedure.routes:
+        return []
+    lines = [
+        "Cases that go somewhere else",
+        _WRAP.fill("The person raising a case ticks each of these that applies."),
+    ]
+    lines += [_BULLET.fill(route_words(r)) for r in procedure.routes]
+    return [*lines, ""]
+
+
+# ---------------------------------------------------------------- each stage
+
+
+def _deadline_sentences(procedure: Procedure, stage: Stage) -> list[str]:
+    found = []
+    if stage.start_by:
+        found.append(sentence(stage.start_by, what="Start"))
+    if stage.conclude_by:
+        found.append(sentence(stage.conclude_by, what="Resolve or escalate"))
+    for d in stage.other_deadlines:
+        by = f" (Who: {procedure.role_label(d.role)}.)" if d.role else ""
+        found.append(sentence(d.timescale, what=d.label) + by)
+    return found
+
+
+def _who_acts(procedure: Procedure, stage: Stage) -> list[str]:
+    lines = []
+    group = procedure.group_of(stage.number)
+    if group is not None:
+        lines.append(f"  Part of: {group.words}")
+    lines.append(f"  Who acts: {_roles(procedure, stage.roles)}")
+    if stage.owner_roles:
+        lines.append(f"  Accountable: {_roles(procedure, stage.owner_roles)}")
+    if stage.escalate_roles:
+        lines.append(f"  Who may escalate it: {_roles(procedure, stage.escalate_roles)}")
+    if stage.resolve_roles:
+        lines.append(f"  Who records its outcome: {_roles(procedure, stage.resolve_roles)}")
+    forum = stage.forum_for
+    if forum is not None:
+        lines.append(
+            _WRAP.fill(
+                f"Heard by: {forum.adults} for a case about an adult; {forum.children} for "
+                "a case about a child or a family."
+            )
+        )
+    return lines
+
+
+def _stage_lines(procedure: Procedure, stage: Stage) -> list[str]:
+    """A stage's timescales and who is told of what, for ``procedure show``."""
+    lines: list[str] = []
+    timescales = _deadline_sentences(procedure, stage)
+    if timescales:
+        # One line each, unwrapped, so each can be searched for whole.
+        lines.append("  Timescales:")
+        lines += [f"  - {t}" for t in timescales]
+    else:
+        lines.append("  Timescale: none fixed; resolve it as quickly as possible.")
+    told = []
+    if stage.notify_on_start:
+        told.append(f"When the stage starts: {who(stage.notify_on_start)}.")
+    every = tuple(dict.fromkeys((*procedure.on_every_decision, *stage.on_every_decision)))
+    if every:
+        told.append(f"Of every decision at this stage: {who(every)}.")
+    for whom in stage.told_by_owner:
+        told.append(f"By the stage's owner, not by Escalate (it does not email them): {whom}.")
+    if told:
+        lines.append("  Who is told:")
+        lines += [_BULLET.fill(t) for t in told]
+    return lines
+
+
+def _form_lines(label: str, form: CaseForm | None) -> list[str]:
+    """A form completed on the case (a stage's, or the outcome form) in words."""
+    if form is None:
+        return []
+    words = f"{label}: {form.title}" + (f"; send to {form.submit_to}" if form.submit_to else "")
+    asks = [f"{f.label}{'' if f.required else ' (optional)'}" for f in form.fields]
+    words += _ended(f". It asks for: {'; '.join(asks)}")
+    if form.notify:
+        words += f" Escalate tells {who(form.notify)} when it is submitted."
+    return [_BULLET.fill(words)]
+
+
+def _stage(procedure: Procedure, stage: Stage) -> list[str]:
+    heading = f"Stage {stage.number}: {stage.title}"
+    lines = [heading, "-" * len(heading)]
+    lines += _who_acts(procedure, stage)
+    lines += _stage_lines(procedure, stage)
+    lines.append(_WRAP.fill(stage.guidance))
+    if stage.checklist:
+        lines.append("  Required actions:")
+        lines += [_BULLET.fill(c.text) for c in stage.checklist]
+    if stage.on_resolved:
+        lines.append("  If resolved:")
+        lines += [_BULLET.fill(d.text + _told(d.recipients)) for d in stage.on_resolved]
+    if stage.on_unresolved:
+        lines.append("  If not resolved:")
+        unresolved = stage.on_unresolved
+        lines.append(_BULLET.fill(unresolved.text + _told(unresolved.notify)))
+    if stage.notice_before_escalation:
+        lines.append("  Before escalating:")
+        lines.append(
+            _BULLET.fill(
+                "The escalating agency must first tell the other organisation that it "
+                "intends to escalate, and record that notice on the case: Escalate does not "
+                "let the stage be escalated until it is recorded."
+            )
+        )
+    if stage.panel:
+        panel = stage.panel
+        lines.append(_BULLET.fill(f"Panel: {panel.name}: {panel.when}{_told(panel.notify)}"))
+        if panel.how_to_refer:
+            lines.append(_BULLET.fill(f"How to refer to the panel: {panel.how_to_refer}"))
+    lines += _form_lines("Form at this stage", stage.form)
+    return [*lines, ""]
+
+
+def describe(procedure: Procedure) -> str:
+    """The procedure as readable text, stage by stage, like the document."""
+    lines = _heading(procedure)
+    for para in procedure.guidance.split("\n\n"):
+        lines += [_WRAP.fill(para), ""]
+    lines += _naming(procedure)
+    if procedure.principles:
+        lines.append("Principles")
+        lines += [_BULLET.fill(p) for p in procedure.principles]
+        lines.append("")
+    if procedure.out_of_scope:
+        lines.append("Not covered by this procedure")
+        lines += [_BULLET.fill(f"{o.situation}: {o.go_instead}") for o in procedure.out_of_scope]
+        lines.append("")
+    if procedure.categories:
+        lines.append("What disagreements are usually about")
+        lines += [_BULLET.fill(c.label) for c in procedure.categories]
+        lines.append("")
+    lines += _immediate_risk(procedure)
+    lines += _routes(procedure)
+    for stage in procedure.stages:
+        lines += _stage(procedure, stage)
+    if procedure.outcome_form is not None:
+        lines.append("When a case ends resolved")
+        lines += _form_lines("Outcome form", procedure.outcome_form)
+        lines.append("")
+    lines.append("Policy issues")
+    lines.append(
+        _WRAP.fill(
+            "A gap in policy or procedure that a case shows up can be flagged at any stage: "
+            f"Escalate tells {who(procedure.policy_issues.notify)}, and the board's "
+            "business unit, which keeps the list of them."
+        )
+    )
+    lines.append("")
+    if procedure.readings:
+        lines.append("How Escalate reads this procedure")
+        lines += [_BULLET.fill(r) for r in procedure.readings]
+        lines.append("")
+    return "\n".join(lines)
