@@ -27,8 +27,7 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Tex
 from django.db.models.functions import Cast
 
 from escalate import clock
-from escalate.cases.models import Case, CaseDeadline, CaseStatus, StageRecord
-from escalate.cases.models.deadlines import ACT_BY
+from escalate.cases.models import Case, CaseStatus, StageRecord
 from escalate.reports.common import Period, require_statistics
 from escalate.reports.procedure_versions import PartnershipVersions
 from escalate.reports.register_rows import (
@@ -39,6 +38,7 @@ from escalate.reports.register_rows import (
     StageRow,
     case_rows,
     grouped,
+    soft_act_by,
 )
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _timeliness_rank(today: dt.date) -> Choose:
     timed, 2 every timed stage within its timescale."""
     # (A "where possible" target is never counted as missed.)
     timed_stages = StageRecord.objects.filter(case=OuterRef("pk"), act_by__isnull=False).exclude(
-        Exists(CaseDeadline.objects.filter(owner_stage=OuterRef("pk"), key=ACT_BY, soft=True))
+        soft_act_by()
     )
     missed = timed_stages.filter(
         Q(concluded_on__isnull=False, concluded_on__gt=F("act_by"))
@@ -236,8 +236,10 @@ def iter_register(
     checked now, not when the first row is read."""
     known = procedure_versions or PartnershipVersions(partnership)
     cases = register_cases(user, partnership, filters, known)
-    joined = cases.order_by(*_ordering(filters.sort), "stages__number").values_list(
-        *CASE_COLUMNS, *(f"stages__{c}" for c in STAGE_COLUMNS)
+    joined = (
+        cases.order_by(*_ordering(filters.sort), "stages__number")
+        .annotate(stage_soft=soft_act_by("stages__pk"))
+        .values_list(*CASE_COLUMNS, *(f"stages__{c}" for c in STAGE_COLUMNS), "stage_soft")
     )
     return grouped(joined.iterator(chunk_size=chunk_size), Labels(known))
 

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from escalate import clock
-from escalate.cases.models import Case, CaseStatus, Conclusion, StageRecord
+from escalate.cases.models import Case, CaseDeadline, CaseStatus, Conclusion, StageRecord
+from escalate.cases.models.deadlines import ACT_BY
 from escalate.reports.common import sector_label_map
 from escalate.reports.models import ReferralSubmission
 from escalate.reports.procedure_versions import PartnershipVersions
@@ -32,11 +33,12 @@ class StageRow:
     conclusion: str
     owner_role: str
     outcome: str = ""
+    soft: bool = False  # its act-by is a "where possible" target
 
     def in_time(self, today: dt.date) -> bool | None:
-        """Concluded within its timescale? ``None``: no timescale, or still running
-        and not yet late."""
-        if self.act_by is None:
+        """Concluded within its timescale? ``None``: no timescale, a "where possible"
+        target (chased, never counted as missed), or still running and not yet late."""
+        if self.act_by is None or self.soft:
             return None
         if self.concluded_on is not None:
             return self.concluded_on <= self.act_by
@@ -103,7 +105,15 @@ CASE_COLUMNS = (
     "closed_on",
     "definition_id",
 )
-#: A stage's columns, in :class:`StageRow`'s order.
+
+
+def soft_act_by(stage: str = "pk") -> Exists:
+    """Whether the stage ``stage`` names (from a stage row: ``"pk"``; from a case row:
+    ``"stages__pk"``) has a "where possible" act-by, which is never counted as missed."""
+    return Exists(CaseDeadline.objects.filter(owner_stage=OuterRef(stage), key=ACT_BY, soft=True))
+
+
+#: A stage's columns, in :class:`StageRow`'s order (then :func:`soft_act_by`).
 STAGE_COLUMNS = (
     "number",
     "started_on",
@@ -174,7 +184,8 @@ def case_rows(labels: Labels, cases: QuerySet[Case]) -> list[RegisterRow]:
     for s in (
         StageRecord.objects.filter(case_id__in=pks)
         .order_by("case_id", "number")
-        .values_list("case_id", *STAGE_COLUMNS)
+        .annotate(soft=soft_act_by())
+        .values_list("case_id", *STAGE_COLUMNS, "soft")
     ):
         stages[s[0]].append(StageRow(*s[1:]))
     submitted = set(

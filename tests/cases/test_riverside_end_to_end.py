@@ -200,12 +200,6 @@ def test_the_managers_speak_the_same_working_day_as_the_escalation_or_the_next()
 # ---------------------------------------------------------------- where possible
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The register does not know a stage's act-by is a 'where possible' target: "
-    "escalate/reports/register_rows.py counts stage 2's soft act-by (its record's act_by, "
-    "kept in step since the first discussion) as 'Timescale missed' once it passes.",
-)
 def test_a_where_possible_target_from_the_first_discussion_is_chased_never_missed() -> None:
     at(AROSE)
     w = running()

@@ -16,7 +16,8 @@ from escalate.cases import services
 from escalate.cases.models import ContactKind
 from escalate.cases.models.deadlines import CONCLUDE_BY, CaseDeadline
 from escalate.procedures import library
-from escalate.reports import report_data
+from escalate.procedures.model import Role
+from escalate.reports import register, report_data
 from escalate.reports.common import parse_period
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,16 @@ def test_a_soft_target_passed_unmet_is_not_reported_as_missed(
 
     assert report.overdue_now == 0
     assert all(n == 0 for _stage, n in report.missed_by_stage)
+
+    # Nor in the register: its page, its downloads and its sort by timeliness.
+    business_unit = w.person(Role.BUSINESS_UNIT)
+    every = register.RegisterFilters(reached="all")
+    (on_page,) = register.register_page(business_unit, w.partnership, every).rows
+    (downloaded,) = list(register.iter_register(business_unit, w.partnership, every))
+    for row in (on_page, downloaded):
+        stage_2 = next(s for s in row.stages if s.number == 2)
+        assert stage_2.act_by is not None and stage_2.soft
+        assert row.timeliness != "Timescale missed"
+    first_missed = register.RegisterFilters(reached="all", sort="timeliness")
+    (ranked,) = register.register_page(business_unit, w.partnership, first_missed).rows
+    assert ranked.timeliness == on_page.timeliness
