@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from escalate import clock
 from escalate.partnerships import authoring, permissions, selectors, versions
 from escalate.partnerships.models import Partnership, RoleChange
+from escalate.partnerships.version_records import when_words
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
     Procedure,
@@ -186,13 +185,6 @@ def procedure_page(request: HttpRequest, slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- who was given which role
 
 ROLE_CHANGES_PER_PAGE = 50
-
-
-def when_words(at: dt.datetime) -> str:
-    """A moment in GOV.UK style: "1 December 2026 at 9:05am"."""
-    local = timezone.localtime(at)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 @require_safe

@@ -28,6 +28,7 @@ from django.db.models.functions import Cast
 
 from escalate import clock
 from escalate.cases.models import Case, CaseStatus, StageRecord
+from escalate.govuk.pagination import page_numbers
 from escalate.reports.common import Period, require_statistics
 from escalate.reports.procedure_versions import PartnershipVersions
 from escalate.reports.register_rows import (
@@ -188,16 +189,9 @@ class RegisterPage:
         return self.number < self.num_pages
 
     def numbers(self) -> list[int | None]:
-        """The page numbers to link to, as GOV.UK's pagination shows them: the first,
-        the last, and those either side of this one, with ``None`` for a gap."""
-        wanted = {1, self.num_pages, self.number - 1, self.number, self.number + 1}
-        shown = sorted(n for n in wanted if 1 <= n <= self.num_pages)
-        out: list[int | None] = []
-        for n in shown:
-            if out and out[-1] is not None and n - out[-1] > 1:
-                out.append(None)
-            out.append(n)
-        return out
+        """The page numbers to link to, as GOV.UK's pagination shows them (the one
+        rule every list uses: :func:`escalate.govuk.pagination.page_numbers`)."""
+        return page_numbers(self.number, self.num_pages)
 
 
 def register_page(
