@@ -6,7 +6,9 @@ Which deadlines a case keeps (:func:`plan_stage`, pure):
 - for each stage it has reached: its start-by (met the day the stage began), its
   conclude-by, its act-by (resolve or escalate by; the engine's
   :func:`~escalate.procedures.deadlines.act_by`) and every extra deadline its
-  definition holds (``other_deadlines``), each of these met when the stage concludes;
+  definition holds (``other_deadlines``), each of these met when the stage concludes
+  (an extra deadline also by ticking off the required action of its key, or by the
+  event its ``met_by`` names: :func:`met_by_event`);
 - while the case is open, for the stage after the one being worked: its start-by (owned
   by the owner of the stage being worked, who must move the case on) and any extra
   deadline naming a role whose date is already known.
@@ -61,6 +63,7 @@ from escalate.procedures.calendar import WorkingCalendar, format_day
 from escalate.procedures.deadlines import CaseEvents
 from escalate.procedures.deadlines_plan import NO_EVENTS
 from escalate.procedures.model import PARTNERSHIP_ROLES, Procedure, Role
+from escalate.procedures.stages import MetBy
 from escalate.procedures.words import article
 
 if TYPE_CHECKING:
@@ -127,7 +130,11 @@ def plan_stage(
         ):
             return []  # skipped, or nobody is working towards it
         rows = [planned(here.start_by, worked, None)] if here.start_by and here.start_by.due else []
-        return rows + [planned(d, None, None) for d in here.other if d.role and d.due]
+        return rows + [
+            planned(d, None, met_by_event(procedure, number, d.key, events))
+            for d in here.other
+            if d.role and d.due
+        ]
 
     concluded = facts.stage_concluded.get(number)
     earlier = max((m for m in facts.stage_started if m < number), default=number)
@@ -145,8 +152,24 @@ def plan_stage(
                 number, ACT_BY, act.label, act.due, act.explanation, "", number, concluded, soft
             )
         )
-    rows += [planned(d, number, concluded) for d in here.other if d.due]
+    for d in here.other:
+        if d.due:
+            happened = met_by_event(procedure, number, d.key, events)
+            met = min(m for m in (concluded, happened) if m) if concluded or happened else None
+            rows.append(planned(d, number, met))
     return rows
+
+
+def met_by_event(procedure: Procedure, number: int, key: str, events: CaseEvents) -> dt.date | None:
+    """The day the event that meets stage ``number``'s extra deadline ``key`` happened
+    (its ``met_by``: the other professional acknowledging, the stage's first
+    discussion), or None: it names none, or the event has not happened."""
+    named = next((d for d in procedure.stage(number).other_deadlines if d.key == key), None)
+    if named is None or named.met_by is None:
+        return None
+    if named.met_by is MetBy.OTHER_PROFESSIONAL_ACKNOWLEDGED:
+        return events.acknowledged
+    return events.first_discussion.get(number)
 
 
 def met_by_checklist(procedure: Procedure, number: int, item: str) -> list[str]:

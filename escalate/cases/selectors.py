@@ -37,7 +37,9 @@ from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.procedures import engine
 from escalate.procedures.calendar import WorkingCalendar
-from escalate.procedures.model import PARTNERSHIP_ROLES, ChecklistItem, Role
+from escalate.procedures.deadlines import CaseEvents
+from escalate.procedures.deadlines_plan import NO_EVENTS
+from escalate.procedures.model import PARTNERSHIP_ROLES, Anchor, ChecklistItem, Procedure, Role
 
 if TYPE_CHECKING:
     from escalate.accounts.models import User
@@ -209,21 +211,59 @@ def submitted(user: User | Any, token: str) -> Submission | None:
     return Submission.objects.filter(token_hash=digest, person=user).select_related("case").first()
 
 
+#: Anchors counted from the case's own days (no event of the case needed).
+_OWN_DAYS = frozenset({Anchor.CONCERN_AROSE, Anchor.STAGE_STARTED})
+
+
+def counts_from_events(procedure: Procedure) -> bool:
+    """Whether some timescale of ``procedure`` counts from an event of a case (the other
+    professional acknowledging, a stage escalated, a first discussion) or is set or may
+    be shortened by a stage's owner: then a case's deadlines need its
+    :class:`CaseEvents`."""
+    for stage in procedure.stages:
+        every = [stage.start_by, stage.conclude_by, *(d.timescale for d in stage.other_deadlines)]
+        if any(t is not None and (t.anchor not in _OWN_DAYS or t.counted_by_owner) for t in every):
+            return True
+    return False
+
+
+def deadline_events(
+    case: Case,
+    stages: Iterable[StageRecord] | None = None,
+    *,
+    procedure: Procedure | None = None,
+) -> CaseEvents:
+    """What ``case``'s timescales count from besides its stages' days, and the dates its
+    stages' owners set (:func:`escalate.cases.deadlines.case_events`): two queries, and
+    none when its procedure counts no timescale from them. ``stages``: the case's stage
+    records, when the caller has them already. Read it once to pass to
+    :func:`stage_statuses` and :func:`projected_deadlines`."""
+    if not counts_from_events(procedure or procedure_of(case)):
+        return NO_EVENTS
+    return deadlines.case_events(case, list(stages) if stages is not None else None)
+
+
 def stage_statuses(
     case: Case,
     on: dt.date | None = None,
     *,
     stages: Iterable[StageRecord] | None = None,
     calendar: WorkingCalendar | None = None,
+    events: CaseEvents | None = None,
 ) -> dict[int, engine.StageStatus]:
-    """Each stage's status today (for showing a case someone may already see).
-    ``stages``, ``calendar``: the case's stage records and its partnership's working
-    days, when the caller has them already."""
+    """Each stage's status today (for showing a case someone may already see), counted
+    from the case's events as its stored deadlines are (a stage whose conclude-by counts
+    from the acknowledgement is overdue once that has passed). ``stages``, ``calendar``,
+    ``events``: the case's stage records, its partnership's working days and its
+    :func:`deadline_events`, when the caller has them already."""
+    records = list(stages) if stages is not None else list(case.stages.all())
+    procedure = procedure_of(case)
     return engine.stage_statuses(
-        procedure_of(case),
+        procedure,
         calendar or calendar_for(case.partnership),
-        facts_of(case, stages),
+        facts_of(case, records),
         on or clock.today(),
+        events if events is not None else deadline_events(case, records, procedure=procedure),
     )
 
 
@@ -232,20 +272,30 @@ def projected_deadlines(
     stages: Iterable[StageRecord] | None = None,
     *,
     calendar: WorkingCalendar | None = None,
+    events: CaseEvents | None = None,
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each stage's deadlines as the procedure sets them from what is known now, by stage
-    number, each in the shape a stage record keeps them (``label``, ``due`` as an ISO
-    date or None, ``explanation``): for stages whose record keeps none yet. ``stages``,
-    ``calendar``: as for :func:`stage_statuses`. (For showing a case someone may already
-    see.)"""
-    facts = facts_of(case, stages)
+    """Each stage's deadlines as the procedure sets them from what is known now (the
+    case's stages and its events: the other professional's acknowledgement, each
+    stage's escalation and first discussion, the dates owners set), by stage number,
+    each in the shape a stage record keeps them (``label``, ``due`` as an ISO date or
+    None, ``explanation``): for stages whose record keeps none yet. ``stages``,
+    ``calendar``, ``events``: as for :func:`stage_statuses`. (For showing a case someone
+    may already see.)"""
+    records = list(stages) if stages is not None else list(case.stages.all())
+    procedure = procedure_of(case)
+    facts = facts_of(case, records)
     return {
         d.number: [deadline.as_json() for deadline in d.all]
         for d in engine.stage_deadlines(
-            procedure_of(case),
+            procedure,
             calendar or calendar_for(case.partnership),
             arose=facts.arose,
             stage_started=facts.stage_started,
+            events=(
+                events
+                if events is not None
+                else deadline_events(case, records, procedure=procedure)
+            ),
         )
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from escalate.partnerships.version_models import (
     ProcedureVersion,
@@ -360,8 +361,10 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
+        # Stored in UTC; read as the people reading the record live (Europe/London).
+        at = timezone.localtime(self.at) if timezone.is_aware(self.at) else self.at
         return (
-            f"{self.at:%d %B %Y %H:%M}: {self.actor_label} – {self.get_change_display()} "
+            f"{at:%d %B %Y %H:%M}: {self.actor_label} – {self.get_change_display()} "
             f"{self.role_label}, {self.place_label}, {self.person_label}"
         )
 

@@ -58,7 +58,7 @@ def explain(procedure: Procedure) -> list[StageExplained]:
         timescales = [
             timescale_words(stage.start_by, what="Start"),
             timescale_words(stage.conclude_by, what="Resolve or escalate"),
-            *(timescale_words(d.timescale, what=d.label) for d in stage.other_deadlines),
+            *(d.sentence for d in stage.other_deadlines),
         ]
         timescales = [t for t in timescales if t]
         resolved = []

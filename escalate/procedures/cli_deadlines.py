@@ -16,6 +16,7 @@ from typing import TextIO
 
 from escalate.procedures.calendar import format_day
 from escalate.procedures.model import Anchor, Procedure, Stage, Timescale, Unit
+from escalate.procedures.stages import MET_BY_WORDS, MetBy
 from escalate.procedures.timescales import sentence
 from escalate.procedures.vocabulary import Deadline, StageDeadlines
 
@@ -37,6 +38,8 @@ class DeadlineRow:
     number: int
     #: Who does what by then, as the procedure page's sentence starts ("Start").
     what: str
+    #: The event of the case that meets it (an extra deadline's ``met_by``), if one.
+    met_by: MetBy | None = None
 
     @property
     def pending(self) -> bool:
@@ -89,6 +92,8 @@ class DeadlineRow:
             found.append(
                 f"stage {self.number}'s owner may set an earlier date to protect the person"
             )
+        if self.met_by is not None:
+            found.append(f"met when {MET_BY_WORDS[self.met_by]}")
         return found
 
     def as_json(self) -> dict[str, object]:
@@ -101,6 +106,7 @@ class DeadlineRow:
             "where_possible": self.where_possible,
             "owner_may_shorten": self.owner_may_shorten,
             "timescale": sentence(t, what=self.what) if t is not None else None,
+            "met_by": self.met_by.value if self.met_by is not None else None,
         }
 
 
@@ -119,7 +125,7 @@ def rows(stage: Stage, deadlines: StageDeadlines) -> list[DeadlineRow]:
     for d in deadlines.other:
         named = others.get(d.key)
         t, what = (named.timescale, named.label) if named else (None, d.label)
-        found.append(DeadlineRow(d, t, n, what))
+        found.append(DeadlineRow(d, t, n, what, named.met_by if named else None))
     return found
 
 

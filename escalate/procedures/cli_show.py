@@ -182,7 +182,7 @@ def _deadline_sentences(procedure: Procedure, stage: Stage) -> list[str]:
         found.append(sentence(stage.conclude_by, what="Resolve or escalate"))
     for d in stage.other_deadlines:
         by = f" (Who: {procedure.role_label(d.role)}.)" if d.role else ""
-        found.append(sentence(d.timescale, what=d.label) + by)
+        found.append(d.sentence + by)
     return found
 
 

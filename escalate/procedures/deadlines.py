@@ -105,28 +105,35 @@ def _anchor(
         return arose, f"the concern arose on {format_day(arose)}"
     if anchor is Anchor.STAGE_STARTED:
         if stage_started is None:
-            return None, f"{in_words(t)} counted from the day stage {n} begins, not yet known"
+            return None, f"{_waiting(t)} counted from the day stage {n} begins, not yet known"
         return stage_started, f"stage {n} began on {format_day(stage_started)}"
     if anchor is Anchor.PREVIOUS_STAGE_ESCALATED:
         day = events.escalated.get(n - 1) or stage_started
         if day is None:
-            return None, f"not yet due: {in_words(t)} counted from when stage {n - 1} is escalated"
+            return None, f"not yet due: {_waiting(t)} counted from when stage {n - 1} is escalated"
         return day, f"stage {n - 1} was escalated on {format_day(day)}"
     if anchor is Anchor.OTHER_PROFESSIONAL_ACKNOWLEDGED:
         day = events.acknowledged
         if day is None:
             return None, (
-                f"not yet due: {in_words(t)} counted from when the other professional "
+                f"not yet due: {_waiting(t)} counted from when the other professional "
                 "acknowledges the challenge"
             )
         return day, f"the other professional acknowledged the challenge on {format_day(day)}"
     day = events.first_discussion.get(n) if stage_started is not None else None
     if day is None:
         return None, (
-            f"not yet due: {in_words(t)} counted from the first discussion at stage {n} (the "
+            f"not yet due: {_waiting(t)} counted from the first discussion at stage {n} (the "
             "first meeting or contact recorded there)"
         )
     return day, f"the first discussion at stage {n} was on {format_day(day)}"
+
+
+def _waiting(t: Timescale) -> str:
+    """``t`` in words before "counted from ...": "10 working days, or a shorter timescale
+    the stage's owner sets to protect the person," (the comma closing the aside)."""
+    words = in_words(t)
+    return f"{words}," if t.owner_may_shorten else words
 
 
 def _counted(

@@ -264,9 +264,7 @@ _ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
     ChecklistItem: lambda c: (
         c.text + (f" (the stage's owner tells {c.informs})" if c.informs else "")
     ),
-    NamedDeadline: lambda d: (
-        sentence(d.timescale, what=d.label) + (f" (Who: {d.role.label}.)" if d.role else "")
-    ),
+    NamedDeadline: lambda d: d.sentence + (f" (Who: {d.role.label}.)" if d.role else ""),
     Duty: lambda d: d.text + _told(d.recipients),
     OutOfScope: lambda o: f"{o.situation}: {o.go_instead}",
     Category: lambda c: c.label,

@@ -25,6 +25,7 @@ from escalate.procedures.timescales import (
     always_later,
     check_in_stage,
     in_words,
+    sentence,
 )
 
 
@@ -53,11 +54,46 @@ DUTY_RECIPIENTS: dict[DutyKind, Recipient] = {
 }
 
 
+class MetBy(StrEnum):
+    """An event of the case that meets an extra deadline (besides ticking off the
+    required action of the same key, and the stage concluding, which meet any)."""
+
+    #: The other professional acknowledges the challenge.
+    OTHER_PROFESSIONAL_ACKNOWLEDGED = "other_professional_acknowledged"
+    #: The first meeting or contact at the stage is recorded.
+    FIRST_DISCUSSION = "first_discussion"
+
+
+#: What each event is, in words ("met when ...").
+MET_BY_WORDS: dict[MetBy, str] = {
+    MetBy.OTHER_PROFESSIONAL_ACKNOWLEDGED: "the other professional acknowledges the challenge",
+    MetBy.FIRST_DISCUSSION: "the first discussion at the stage is recorded",
+}
+
+
 class NamedDeadline(Frozen):
     key: Slug
     label: Text
     timescale: Timescale
     role: Role | None = None
+    met_by: MetBy | None = Field(
+        default=None,
+        description="The event of the case that meets it: 'other_professional_acknowledged' "
+        "or 'first_discussion' (at this stage). Ticking off the required action of the "
+        "same key, and the stage concluding, meet it too.",
+    )
+
+    @property
+    def met_by_words(self) -> str | None:
+        """ "the other professional acknowledges the challenge", or None."""
+        return MET_BY_WORDS[self.met_by] if self.met_by is not None else None
+
+    @property
+    def sentence(self) -> str:
+        """The deadline as the procedure page says it: its timescale's sentence and what
+        meets it ("... Met when the other professional acknowledges the challenge.")."""
+        said = sentence(self.timescale, what=self.label)
+        return f"{said} Met when {self.met_by_words}." if self.met_by_words else said
 
 
 class ChecklistItem(Frozen):
@@ -278,5 +314,12 @@ class Stage(Frozen):
                     f"{d.role.value!r} does not act at this stage; use one of the stage's "
                     f"roles ({', '.join(repr(r.value) for r in self.roles)})",
                     at=("other_deadlines", i, "role"),
+                )
+            if d.met_by is not None and d.met_by.value == d.timescale.anchor.value:
+                raise DefinitionProblem(
+                    f"{d.label!r} counts from the event that meets it ({d.met_by.value}), so "
+                    "it would be met the day it begins; count it from an earlier day (such as "
+                    "'concern_arose' or 'stage_started') or leave out met_by",
+                    at=("other_deadlines", i, "met_by"),
                 )
         return self

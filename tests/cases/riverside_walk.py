@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,84 @@ def delivered(mailoutbox: list[Any]) -> list[Any]:
     for message in mailoutbox:
         assert message.subject.startswith(f"{LABEL}: Escalate "), message.subject
     return list(mailoutbox)
+
+
+# ---------------------------------------------------------------- a case's forms
+
+
+def form_url(case: Case, key: str, rest: str = "/") -> str:
+    """The address of the case's form ``key`` ("stage-2", "outcome"), or of its print
+    view (``rest`` "/print/"), PDF (".pdf") or Word file (".docx")."""
+    return f"/board/cases/{case.reference}/forms/{key}{rest}"
+
+
+def forms_offered(page: str) -> list[tuple[str, str]]:
+    """The forms a case page offers: each link's address and words, in order."""
+    found = re.findall(
+        r'<a class="govuk-link" id="form-link-[^"]+" href="([^"]+)">([^<]+)</a>', page
+    )
+    return [(href, html.unescape(said)) for href, said in found]
+
+
+class _FormAnswers(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._area: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name") or ""
+        if tag == "input" and a.get("type") in (None, "text") and name:
+            self.values[name] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._area = name
+            self.values[name] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._area is not None:
+            self.values[self._area] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._area is not None:
+            # The template puts a newline after the opening tag, which browsers drop.
+            self.values[self._area] = self.values[self._area].removeprefix("\n")
+            self._area = None
+
+
+def form_answers(page: str) -> dict[str, str]:
+    """What each question of a form page starts as (its text fields and text areas),
+    by the field's name, as a browser would send them."""
+    parser = _FormAnswers()
+    parser.feed(page)
+    return parser.values
+
+
+def submitted(person: Any, case: Case, key: str, **answers: str) -> Any:
+    """``person`` opens the case's form ``key``, keeps what it is filled in with, types
+    ``answers`` and submits it, with the version of the case they see."""
+    client = signed_in(person)
+    page = client.get(form_url(case, key))
+    assert page.status_code == 200, words(page)[:1500]
+    case.refresh_from_db()
+    values = form_answers(page.content.decode()) | answers
+    return client.post(form_url(case, key), {"version": case.version, **values})
+
+
+def pdf_words(content: bytes) -> str:
+    """The words of a PDF, spaces collapsed."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join((p.extract_text() or "") for p in pages).split())
+
+
+def docx_words(content: bytes) -> str:
+    """The words of a Word file (its paragraphs and its tables' cells), spaces collapsed."""
+    from docx import Document
+
+    document = Document(io.BytesIO(content))
+    said = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        said += [cell.text for row in table.rows for cell in row.cells]
+    return " ".join(" ".join(said).split())

@@ -143,13 +143,6 @@ def test_the_48_hours_are_2_working_days_from_the_concern_and_chased_unacknowled
     assert {email(w.raiser), email(w.other_professional)} <= told
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Acknowledging does not meet stage 1's 'Acknowledge the challenge' deadline: an "
-    "extra deadline is met only by ticking a required action or by the stage concluding "
-    "(escalate/cases/deadlines.py mark_met, met_by_checklist); services.acknowledge "
-    "meets none, so the acknowledged challenge is still chased as overdue.",
-)
 def test_acknowledging_meets_the_48_hour_deadline_and_stops_it_being_chased() -> None:
     at(AROSE)
     w = running()
@@ -159,6 +152,18 @@ def test_acknowledging_meets_the_48_hour_deadline_and_stops_it_being_chased() ->
     deadline = stored(case, 1, "acknowledge")
     assert email(w.other_professional) not in chased(case, deadline, D(2026, 12, 4))
     assert deadline.met_on == D(2026, 12, 2)
+    assert "Acknowledge the challenge Thu 3 Dec 2026 Met" in card(
+        case_page(w.other_professional, case), 1
+    )
+
+
+def test_an_unacknowledged_challenge_is_chased_on_the_other_professional() -> None:
+    at(AROSE)
+    w = running()
+    case = raised(w)
+    deadline = stored(case, 1, "acknowledge")
+    assert deadline.met_on is None
+    assert email(w.other_professional) in chased(case, deadline, D(2026, 12, 4))
 
 
 def test_telling_the_safeguarding_lead_is_due_immediately_and_met_by_ticking_it_off() -> None:
@@ -195,6 +200,18 @@ def test_the_managers_speak_the_same_working_day_as_the_escalation_or_the_next()
     deadline = stored(case, 2, "managers-speak")
     assert deadline.due == D(2026, 12, 7) and not deadline.soft
     assert email(manager) in chased(case, deadline, D(2026, 12, 8))
+
+
+def test_recording_the_managers_first_discussion_meets_speaking_to_the_other_manager() -> None:
+    at(AROSE)
+    w = running()
+    case = escalated(w, raised(w), Role.LINE_MANAGER)
+    manager = w.person(Role.LINE_MANAGER)
+    at(D(2026, 12, 2), 10)
+    case = record_meeting(manager, case, D(2026, 12, 2))
+    deadline = stored(case, 2, "managers-speak")
+    assert deadline.met_on == D(2026, 12, 2)
+    assert email(manager) not in chased(case, deadline, D(2026, 12, 3))
 
 
 # ---------------------------------------------------------------- where possible

@@ -30,6 +30,7 @@ DEADLINE_KEYS = [
     "where_possible",
     "owner_may_shorten",
     "timescale",
+    "met_by",
 ]
 
 

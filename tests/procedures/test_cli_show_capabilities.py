@@ -50,12 +50,14 @@ def test_every_kind_of_timescale_reads_as_the_procedure_page_says_it(riverside: 
         "  - Resolve or escalate within 5 working days of the other professional "
         "acknowledging the challenge.",
         "  - Acknowledge the challenge within 48 hours (2 working days) of the concern "
-        "arising. (Who: Practitioner.)",
+        "arising. Met when the other professional acknowledges the challenge. (Who: "
+        "Practitioner.)",
         "  - Tell your safeguarding lead immediately on the concern arising.",
         "  - Where possible, resolve or escalate within 5 working days of the first "
         "discussion at the stage.",
         "  - Speak to the other line manager on the same working day as the previous stage "
-        "being escalated (within 4 hours).",
+        "being escalated (within 4 hours). Met when the first discussion at the stage is "
+        "recorded.",
         "  - Resolve or escalate within 10 working days of the previous stage being "
         "escalated, or sooner if the stage's owner sets a shorter timescale to protect the "
         "person.",

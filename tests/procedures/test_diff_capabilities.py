@@ -43,13 +43,14 @@ def test_every_new_kind_of_timescale_reads_as_one_sentence() -> None:
             "Stage 1",
             "Other deadline",
             sentence(s1.other_deadlines[0].timescale, what="Acknowledge the challenge")
-            + " (Who: Practitioner.)",
+            + " Met when the other professional acknowledges the challenge. (Who: Practitioner.)",
         ),
         ("Stage 2", "Conclude by", sentence(s2.conclude_by, what="Resolve or escalate")),
         (
             "Stage 2",
             "Other deadline",
-            sentence(s2.other_deadlines[0].timescale, what="Speak to the other line manager"),
+            sentence(s2.other_deadlines[0].timescale, what="Speak to the other line manager")
+            + " Met when the first discussion at the stage is recorded.",
         ),
         ("Stage 3", "Conclude by", sentence(s3.conclude_by, what="Resolve or escalate")),
     ]
@@ -146,17 +147,27 @@ def test_routes_notice_and_forums_are_named_plainly() -> None:
 
 
 def test_forms_are_named_plainly() -> None:
-    fields = [{"key": "what", "label": "What was agreed", "kind": "long_text"}]
+    def without_forms(d: dict[str, Any]) -> None:
+        d["stages"][1]["form"] = None
+        d["stages"][3]["form"] = None
+        d["outcome_form"] = None
 
-    def forms(d: dict[str, Any]) -> None:
-        d["stages"][1]["form"] = {"title": "Managers' record", "fields": fields, "notify": []}
-        d["outcome_form"] = {"title": "Outcome record", "fields": fields}
-
-    said = rows(RIVERSIDE, changed(forms))
-    assert said[("Stage 2", "Form at this stage")] == (NOT_SET, "Managers' record")
+    said = rows(changed(without_forms), RIVERSIDE)
+    assert said[("Stage 2", "Form at this stage")] == (
+        NOT_SET,
+        "Notice of intention to escalate, sent to The opposite line manager in the other "
+        "agency (Escalate tells the counterpart in the other agency and both agencies' "
+        "safeguarding leads.)",
+    )
+    assert said[("Stage 4", "Form at this stage")] == (
+        NOT_SET,
+        "Referral to the conference chair, sent to The conference chair (Escalate tells the "
+        "independent chair.)",
+    )
     assert said[("Procedure", "Outcome form")] == (
         NOT_SET,
-        "Outcome record (Escalate tells the board's business unit.)",
+        "Record of the resolved disagreement (Escalate tells the board's business unit and "
+        "both agencies' safeguarding leads.)",
     )
 
 

@@ -56,12 +56,13 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     )
     calendar = calendar_for(case.partnership)
     stored = selectors.stored_deadlines(access, case, calendar=calendar)
+    happened = selectors.deadline_events(case, access.stages, procedure=procedure)
     stages = presenters.stage_rows(
         case,
         procedure,
         records,
-        selectors.stage_statuses(case, stages=access.stages, calendar=calendar),
-        selectors.projected_deadlines(case, access.stages, calendar=calendar)
+        selectors.stage_statuses(case, stages=access.stages, calendar=calendar, events=happened),
+        selectors.projected_deadlines(case, access.stages, calendar=calendar, events=happened)
         if presenters.needs_projection(procedure, records)
         else {},
         stored.rows,
