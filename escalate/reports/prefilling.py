@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
+from escalate.cases.facts import procedure_of
 from escalate.cases.models import Case, CaseStatus, ContactKind, Event, StageRecord
 from escalate.procedures.calendar import format_day
 from escalate.procedures.model import PARTNERSHIP_ROLES, Prefill, Role
@@ -27,10 +30,11 @@ BOARD_ROLES = frozenset(
 ATTEMPTS_LISTED = 30
 
 
-def _person_line(name: str, role: Role | None, where: str) -> str:
+def _person_line(case: Case, name: str, role: Role | None, where: str) -> str:
+    """ "Name, Head of service, Agency": the role in the case's procedure's own name."""
     parts = [name]
     if role is not None:
-        parts.append(role.label)
+        parts.append(procedure_of(case).role_label(role))
     if where:
         parts.append(where)
     return ", ".join(parts)
@@ -67,7 +71,7 @@ def _escalated_by(
                 role: Role | None = Role(event.data.get("role", ""))
             except ValueError:
                 role = None
-            return _person_line(actor.full_name, role, _agency_of(actor.pk, role, case))
+            return _person_line(case, actor.full_name, role, _agency_of(actor.pk, role, case))
     return _stage_owner(case, records.get(stage))
 
 
@@ -81,7 +85,9 @@ def _board_members(case: Case, records: dict[int, StageRecord]) -> str:
         if role in BOARD_ROLES and record.owner_id not in seen:
             seen.add(record.owner_id)
             lines.append(
-                _person_line(record.owner.full_name, role, _agency_of(record.owner_id, role, case))
+                _person_line(
+                    case, record.owner.full_name, role, _agency_of(record.owner_id, role, case)
+                )
             )
     gate = case.board_representative_from
     if gate is not None and case.current_stage >= gate:
@@ -98,7 +104,7 @@ def _board_members(case: Case, records: dict[int, StageRecord]) -> str:
             if m.person_id not in seen:
                 seen.add(m.person_id)
                 lines.append(
-                    _person_line(m.person.full_name, Role.BOARD_REPRESENTATIVE, m.agency.name)
+                    _person_line(case, m.person.full_name, Role.BOARD_REPRESENTATIVE, m.agency.name)
                 )
     return "\n".join(lines)
 
@@ -111,12 +117,12 @@ def _attempts(events: list[Event]) -> str:
             continue
         if event.action == "stage.escalated":
             text = event.data.get("summary", "")
-            day = event.at.date()
+            day = timezone.localdate(event.at)
             what = f"Escalated from stage {event.data.get('from_stage')}"
         else:
             text = event.data.get("text", "")
             day = dt.date.fromisoformat(
-                event.data.get("occurred_on") or event.at.date().isoformat()
+                event.data.get("occurred_on") or timezone.localdate(event.at).isoformat()
             )
             what = ContactKind(event.data.get("kind", "note")).label.split(" (")[0]
             if event.data.get("with_whom"):
@@ -129,7 +135,7 @@ def _stage_owner(case: Case, record: StageRecord | None) -> str:
     if record is None:
         return ""
     role = Role(record.owner_role)
-    return _person_line(record.owner.full_name, role, _agency_of(record.owner_id, role, case))
+    return _person_line(case, record.owner.full_name, role, _agency_of(record.owner_id, role, case))
 
 
 def _agencies(case: Case) -> str:

@@ -180,14 +180,6 @@ class RegisterPage:
     def last_index(self) -> int:
         return min(self.count, self.number * self.per_page)
 
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
     def numbers(self) -> list[int | None]:
         """The page numbers to link to, as GOV.UK's pagination shows them (the one
         rule every list uses: :func:`escalate.govuk.pagination.page_numbers`)."""

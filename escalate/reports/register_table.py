@@ -1,10 +1,14 @@
-"""The escalation register's table as the GOV.UK table component takes it: its column
-headings (each a link that sorts by it) and a page's rows, worked out here once per
-page rather than by a template tag per cell.
+"""The escalation register's table: its column headings (each a link that sorts by
+it), a page's rows, and the table drawn from them (:func:`table_html`) as the GOV.UK
+table component draws it, the rows in one pass rather than by the component's
+template for every cell.
 
 Every heading and cell is a :func:`escalate.reports.tables.item` (each option the
 component reads, and each heading's plain words), and the status tags are drawn once
-per status, not once per row.
+per status, not once per row. Every value is escaped: text cells and attributes by
+:func:`table_html`, HTML cells made here by ``format_html`` (and any other HTML a cell
+is given that is not marked safe is escaped too), the sort links' addresses (the
+filters, URL-encoded) by ``format_html``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from escalate.cases.models import CaseStatus
@@ -180,6 +184,10 @@ def _cell(cell: dict[str, Any], label: str) -> str:
             parts.append(f' {name}="{escape(cell[name])}"')
     for key, value in (cell.get("attributes") or {}).items():
         parts.append(f' {escape(key)}="{escape(value)}"')
-    contents = str(cell["html"]) if cell.get("html") else escape(cell.get("text", ""))
+    # (HTML not marked safe is escaped: only what this module made with format_html,
+    # or the tag component drew, is drawn as HTML.)
+    contents = (
+        conditional_escape(cell["html"]) if cell.get("html") else escape(cell.get("text", ""))
+    )
     parts.append(f">{contents}</td>")
     return "".join(parts)

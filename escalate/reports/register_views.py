@@ -1,5 +1,6 @@
 """The escalation register's page and downloads: thin. Parse the filters, call the
-selectors, render (the table through :mod:`escalate.reports.register_table`)."""
+selectors, render (the table drawn, escaped, by
+:func:`escalate.reports.register_table.table_html`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from escalate.partnerships.models import Partnership
 from escalate.reports import exports, forms, register_table, selectors
 from escalate.reports.procedure_versions import PartnershipVersions
 from escalate.reports.view_helpers import log_export, partnership_or_404, period_of, refused
+
+#: The table's caption, for screen readers.
+TABLE_CAPTION = "Escalation register. Select a column heading to sort by it."
 
 
 @require_safe
@@ -79,8 +83,13 @@ def register(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
             "values": kept,
             "errors": errors,
             "unboxed": form.unboxed,
-            "head": register_table.head(sort, base),
-            "rows": register_table.rows(page.rows),
+            "table": register_table.table_html(
+                register_table.head(sort, base),
+                register_table.rows(page.rows),
+                caption=TABLE_CAPTION,
+                captionClasses="govuk-visually-hidden",
+                classes="app-register govuk-!-font-size-16",
+            ),
             "sort": sort,
             "export_query": export_query,
         },

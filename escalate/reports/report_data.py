@@ -21,6 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils import timezone
 
 from escalate import clock
 from escalate.cases.facts import calendar_for
@@ -50,6 +51,29 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------- the board's report
+
+
+def period_moments(period: Period) -> tuple[dt.datetime, dt.datetime | None]:
+    """The moments a period's days cover, [start of its first day, start of the day
+    after its last), in the current time zone (Django's ``TIME_ZONE``, as a
+    ``__date`` lookup reads them); no end (None) when the last day is the last a date
+    can be. Filtering a date-time column on this range counts exactly the rows
+    ``__date`` between the days would, and an index on the column can serve it
+    (``__date`` converts every row's value first)."""
+    zone = timezone.get_current_timezone()
+
+    def start_of(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
+
+    after = None if period.last >= dt.date.max else start_of(period.last + dt.timedelta(days=1))
+    return start_of(period.first), after
+
+
+def within(field: str, period: Period) -> Q:
+    """``field`` (a date-time) on one of the period's days: :func:`period_moments`."""
+    starts, ends = period_moments(period)
+    found = Q(**{f"{field}__gte": starts})
+    return found if ends is None else found & Q(**{f"{field}__lt": ends})
 
 
 @dataclass(frozen=True)
@@ -226,11 +250,7 @@ def build_report(partnership: Partnership, period: Period) -> Report:
     )
     labels = dict(PolicyIssueStatus.choices)
     issue_status: Counter[str] = Counter(dict.fromkeys(labels.values(), 0))
-    issues = PolicyIssue.objects.filter(
-        case__partnership=partnership,
-        raised_at__date__gte=period.first,
-        raised_at__date__lte=period.last,
-    )
+    issues = PolicyIssue.objects.filter(within("raised_at", period), case__partnership=partnership)
     for status, n in _grouped(issues, "status"):
         issue_status[labels.get(status, status)] += n
     closed_cases = cases.exclude(status=CaseStatus.OPEN)

@@ -402,13 +402,6 @@ def test_the_other_agency_may_not_complete_the_outcome_form_of_a_resolved_case(
 # ---------------------------------------------------------------- Riverside's own names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A form fills the stage's owner with the format's role label (Senior manager), "
-    "not the procedure's own name for it (Head of service), which the case page uses: "
-    "escalate/reports/prefilling.py _person_line takes Role.label, not "
-    "procedure_of(case).role_label(role).",
-)
 def test_the_forms_call_the_owner_what_riverside_does(w: factories.World) -> None:
     case = resolved_at_3(w)
     head = w.person(Role.SENIOR_MANAGER)
@@ -416,13 +409,6 @@ def test_the_forms_call_the_owner_what_riverside_does(w: factories.World) -> Non
     assert answers["led-by"] == f"{head.full_name}, Head of service, {w.raising.name}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The case page's chronology says 'Form submitted' but not which form: the entry "
-    "keeps the form's title (data['title']) but escalate/cases/views/presenters.py "
-    "EVENT_DETAILS has no ('title', 'Form') row, so a case with several forms does not say "
-    "which was submitted.",
-)
 def test_the_chronology_names_the_form_submitted(w: factories.World) -> None:
     case = at_stage_2(w)
     manager = w.person(Role.LINE_MANAGER)

@@ -14,6 +14,7 @@ from django.test import Client
 from docx import Document
 from pypdf import PdfReader
 
+from escalate.cases import services as services_of_cases
 from escalate.cases.errors import Conflict, Invalid, NotAllowed
 from escalate.cases.models import Event
 from escalate.notifications.models import Notification
@@ -235,3 +236,29 @@ def test_documents_fetch_only_our_own_static_files():
     ):
         with pytest.raises(RefusedFetch):
             fetcher.fetch(url)
+
+
+@pytest.mark.django_db
+def test_an_escalation_just_after_midnight_in_summer_is_listed_on_its_local_day(frozen_clock):
+    """(00:30 in London on Fri 11 June is 23:30 UTC on the 10th: the form says the 11th.)"""
+    w = factories.world("cheshire-east-sab")
+    frozen_clock(dt.date(2027, 6, 9))
+    case = factories.raise_case(w)
+    services_of_cases.record_contact(
+        w.raiser, case, kind="meeting", text="No agreement.", expected_version=case.version
+    )
+    case.refresh_from_db()
+    frozen_clock(dt.datetime(2027, 6, 10, 23, 30, tzinfo=dt.UTC))
+    case = factories.escalate_to(w, case, 2)
+    frozen_clock(dt.date(2027, 6, 16))
+    case = factories.escalate_to(w, case, 4)
+    found = referral.form_of(case)
+    assert found is not None
+    values = referral.prefill(case, found)
+    [attempts] = [
+        values[f.key]
+        for f in found.form.fields
+        if f.prefill and f.prefill.value == "resolution_attempts"
+    ]
+    assert "Fri 11 Jun 2027: Escalated from stage 1" in attempts
+    assert "10 Jun 2027" not in attempts

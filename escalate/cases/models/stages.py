@@ -210,6 +210,9 @@ class PolicyIssue(models.Model):
 
     class Meta:
         ordering = ["raised_at", "id"]
+        # The board report counts a period's issues by when they were raised
+        # (escalate.reports.report_data.within: a range this index serves).
+        indexes = [models.Index(fields=["raised_at"], name="policy_issue_raised_at")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PolicyIssueStatus.values),

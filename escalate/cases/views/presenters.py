@@ -50,6 +50,7 @@ CASE_STATUS_TAGS: dict[str, str] = {
 
 #: How the details kept with chronology entries read.
 EVENT_DETAILS: list[tuple[str, str]] = [
+    ("title", "Form"),
     ("text", "Details"),
     ("occurred_on", "Happened on"),
     ("with_whom", "With"),
