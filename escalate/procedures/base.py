@@ -18,11 +18,14 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     model_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 #: The validation context key that says where a definition comes from: ``True`` for
 #: TOML text (:func:`escalate.procedures.library.parse`), held to every rule; ``False``
@@ -70,16 +73,53 @@ def control_character(value: str, *, one_line: bool = False) -> str | None:
     return None
 
 
-def _one_line(value: str) -> str:
-    found = control_character(value, one_line=True)
-    if found:
-        what = {"U+000A": "a line break", "U+0009": "a tab"}.get(found, "a control character")
-        raise ValueError(f"holds {what} ({found}): write it on one line")
+#: The line breaks one-line text refuses, beside the tab, by what they are called.
+_LINE_BREAKS = {
+    "\n": "a line break",
+    "\r": "a line break",
+    "\v": "a line break",
+    "\f": "a line break",
+    "\x85": "a line break",
+    "\u2028": "a line break",
+    "\u2029": "a line break",
+    "\t": "a tab",
+}
+
+#: One-line text in the JSON Schema: after any spaces or line breaks around it (which
+#: are stripped), no line break or tab, and not blank. (ECMA-262 and Python alike.)
+ONE_LINE_PATTERN = r"^\s*\S(?:[^\n\r\t\v\f\x85\u2028\u2029]*\S)?\s*$"
+
+
+def _one_line(value: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return value  # stored before titles had to be one line: it keeps loading
+    for ch in value:
+        shown = f"U+{ord(ch):04X}"
+        if ch in _LINE_BREAKS:
+            raise ValueError(f"holds {_LINE_BREAKS[ch]} ({shown}): write it on one line")
+        if unicodedata.category(ch) == "Cc":
+            raise ValueError(f"holds a control character ({shown}): write it on one line")
     return value
 
 
-#: Text that must fit on one line (a title, a label): no line breaks or tabs.
-Line = Annotated[Text, AfterValidator(_one_line)]
+class OneLineInSchema:
+    """Says in the JSON Schema that text is one line: :data:`ONE_LINE_PATTERN`."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(core_schema)
+        found["pattern"] = ONE_LINE_PATTERN
+        return found
+
+
+#: Marks one-line text for the JSON Schema (:class:`OneLineInSchema`).
+ONE_LINE_IN_SCHEMA = OneLineInSchema()
+
+#: Text that must fit on one line (a name, a title, a label, shown in a heading or an
+#: email subject): no line breaks or tabs, refused at the field's line (text stored
+#: before this rule keeps loading). Prose (guidance, sources) is :data:`Text`.
+Line = Annotated[Text, AfterValidator(_one_line), ONE_LINE_IN_SCHEMA]
 
 
 class DefinitionProblem(ValueError):

@@ -16,8 +16,8 @@ from pydantic import Field, field_validator
 from escalate.procedures.base import (
     DefinitionProblem,
     Frozen,
+    Line,
     Slug,
-    Text,
     listed,
     refuse_duplicate_keys,
     refuse_duplicates,
@@ -79,7 +79,7 @@ class FormField(Frozen):
     """One field of a form."""
 
     key: Slug = Field(description="Names the field; unique within the form.")
-    label: Text = Field(description="The field's label, as the form shows it.")
+    label: Line = Field(description="The field's label, as the form shows it.")
     kind: FieldKind = Field(
         default=FieldKind.TEXT,
         description="text (one line), long_text (several lines) or date.",
@@ -101,11 +101,11 @@ class CaseForm(Frozen):
     """A form completed on a case: at a stage (such as the final stage's referral to the
     board) or, as the outcome form, once the case has ended resolved."""
 
-    title: Text = Field(
+    title: Line = Field(
         description="The form's title, as the document names it: the case page offers "
         "it by this title."
     )
-    submit_to: Text | None = Field(
+    submit_to: Line | None = Field(
         default=None,
         description="Who the completed form is sent to; left out for a form kept on the case.",
     )

@@ -18,6 +18,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from escalate.procedures.base import FROM_TEXT, listed, refuse_duplicate_keys, refuse_duplicates
 from escalate.procedures.base import DefinitionProblem as DefinitionProblem
 from escalate.procedures.base import Frozen as Frozen
+from escalate.procedures.base import Line as Line
 from escalate.procedures.base import Slug as Slug
 from escalate.procedures.base import Text as Text
 from escalate.procedures.forms import OUTCOME_FORM_KEY as OUTCOME_FORM_KEY
@@ -94,7 +95,7 @@ class OutOfScope(Frozen):
 
 class Category(Frozen):
     key: Slug
-    label: Text
+    label: Line
 
 
 class Expedite(Frozen):
@@ -209,11 +210,11 @@ class Route(Frozen):
     when: Slug = Field(
         description="Names the kind of case ('looked_after_child'); unique within the procedure."
     )
-    label: Text = Field(
+    label: Line = Field(
         description="The kind of case as the person raising it ticks it ('The child is "
         "looked after by the local authority')."
     )
-    go_to: Text = Field(
+    go_to: Line = Field(
         description="Who such a case goes to ('Named officer for looked-after children')."
     )
     how: Text | None = Field(
@@ -252,11 +253,11 @@ class Route(Frozen):
 
 
 class Source(Frozen):
-    title: Text
-    publisher: Text
+    title: Line
+    publisher: Line
     file: str | None = None
     url: str | None = None
-    dated: Text | None = Field(
+    dated: Line | None = Field(
         default=None, description="When the document is dated; left out where it is undated."
     )
 
@@ -268,9 +269,9 @@ class Source(Frozen):
 
 class Procedure(Frozen):
     key: Slug
-    name: Text
-    partnership: Text
-    version: Text
+    name: Line
+    partnership: Line
+    version: Line
     effective: dt.date
     review: dt.date | None = None
     source: Source

@@ -11,13 +11,21 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from escalate.procedures.base import DefinitionProblem, Frozen, Text, listed, refuse_duplicates
+from escalate.procedures.base import (
+    ONE_LINE_IN_SCHEMA,
+    DefinitionProblem,
+    Frozen,
+    Text,
+    listed,
+    refuse_duplicates,
+)
 from escalate.procedures.roles import Role
 
 #: How a value the source document does not give reads on pages and in the CLI.
 NOT_GIVEN = "not given"
 
-#: The longest label an email subject may carry, and the longest name of a role.
+#: The longest label an email subject may carry, and the longest name of a role (or
+#: label of a group of stages).
 LABEL_MAX = 40
 ROLE_NAME_MAX = 80
 
@@ -69,13 +77,19 @@ def _role_name(value: str) -> str:
     return _single_line(value, limit=ROLE_NAME_MAX, what="a role's name")
 
 
+def _group_label(value: str) -> str:
+    return _single_line(value, limit=ROLE_NAME_MAX, what="a group's label")
+
+
 def same_name(name: str) -> str:
     """A name as compared with others: capitals and runs of spaces ignored."""
     return " ".join(name.split()).casefold()
 
 
-SubjectLabel = Annotated[str, AfterValidator(_subject_label)]
-RoleName = Annotated[Text, AfterValidator(_role_name)]
+#: (One line, as :data:`~escalate.procedures.base.Line` is, with messages of their own.)
+SubjectLabel = Annotated[str, AfterValidator(_subject_label), ONE_LINE_IN_SCHEMA]
+RoleName = Annotated[Text, AfterValidator(_role_name), ONE_LINE_IN_SCHEMA]
+GroupLabel = Annotated[Text, AfterValidator(_group_label), ONE_LINE_IN_SCHEMA]
 
 
 class RoleNames(Frozen):
@@ -141,7 +155,7 @@ class RoleNames(Frozen):
 class StageGroup(Frozen):
     """Stages the document groups under one heading ("Informal": stages 1 and 2)."""
 
-    label: RoleName
+    label: GroupLabel
     stages: tuple[int, ...] = Field(min_length=1)
 
     @field_validator("stages")

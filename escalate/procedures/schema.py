@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from escalate.procedures.base import ONE_LINE_PATTERN
 from escalate.procedures.model import ROLE_LABELS, Procedure, Role
 
 _SOURCE = "The words of the document this follows, quoted, so a reader can check it."
@@ -160,3 +161,15 @@ def _describe(name: str, definition: dict[str, Any]) -> None:
     for field, prop in definition.get("properties", {}).items():
         if not prop.get("description") and field in words:
             prop["description"] = words[field]
+        if _one_line(prop):
+            prop["description"] = f"{prop.get('description', '').rstrip()} {ONE_LINE}".lstrip()
+
+
+#: What a one-line field's description adds to say so (its pattern says it to a machine).
+ONE_LINE = "One line: no line breaks or tabs."
+
+
+def _one_line(prop: dict[str, Any]) -> bool:
+    """Whether a property is one-line text (or an optional one, or a list of them)."""
+    given = [prop, *prop.get("anyOf", ()), prop.get("items") or {}]
+    return any(p.get("pattern") == ONE_LINE_PATTERN for p in given)

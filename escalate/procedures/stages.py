@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from escalate.procedures.base import (
     DefinitionProblem,
     Frozen,
+    Line,
     Slug,
     Text,
     refuse_duplicate_keys,
@@ -73,7 +74,7 @@ MET_BY_WORDS: dict[MetBy, str] = {
 
 class NamedDeadline(Frozen):
     key: Slug
-    label: Text
+    label: Line
     timescale: Timescale
     role: Role | None = None
     met_by: MetBy | None = Field(
@@ -98,8 +99,8 @@ class NamedDeadline(Frozen):
 
 class ChecklistItem(Frozen):
     key: Slug
-    text: Text
-    informs: Text | None = Field(
+    text: Line
+    informs: Line | None = Field(
         default=None,
         description='Whom this action tells that Escalate cannot email ("their Director"): '
         "the stage's owner tells them; pages moving a case to the stage say so.",
@@ -128,7 +129,7 @@ class Unresolved(Frozen):
 
 
 class Panel(Frozen):
-    name: Text
+    name: Line
     when: Text
     how_to_refer: str | None = None
     notify: tuple[Recipient, ...] = ()
@@ -139,14 +140,14 @@ class ForumFor(Frozen):
     child's ("the Safeguarding Adults Board's panel" and "the Children's Partnership
     executive"), chosen by whom the case is about (a family's case is a child's)."""
 
-    adults: Text = Field(description="The forum for a case about an adult.")
-    children: Text = Field(description="The forum for a case about a child or a family.")
+    adults: Line = Field(description="The forum for a case about an adult.")
+    children: Line = Field(description="The forum for a case about a child or a family.")
     source: str | None = Field(default=None, description="The line of the document.")
 
 
 class Stage(Frozen):
     number: int = Field(ge=1)
-    title: Text
+    title: Line
     roles: tuple[Role, ...] = Field(min_length=1, description="Who acts at this stage.")
     owner_roles: tuple[Role, ...] = Field(
         default=(), description="Who may be the stage's one accountable owner; default: roles."
