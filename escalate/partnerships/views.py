@@ -16,15 +16,17 @@ from escalate import clock
 from escalate.partnerships import authoring, permissions, selectors, versions
 from escalate.partnerships.models import Partnership, RoleChange
 from escalate.partnerships.version_records import when_words
+from escalate.procedures.base import listed
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
+    CaseForm,
     Procedure,
     Recipient,
     Stage,
     Timescale,
 )
 from escalate.procedures.timescales import sentence
-from escalate.procedures.words import RECIPIENT_WORDS
+from escalate.procedures.words import in_sentence, recipients_words
 
 
 def timescale_words(t: Timescale | None, *, what: str) -> str:
@@ -32,14 +34,14 @@ def timescale_words(t: Timescale | None, *, what: str) -> str:
     return sentence(t, what=what) if t else ""
 
 
-def listed(words: list[str]) -> str:
-    if len(words) < 2:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def who(recipients: tuple[Recipient, ...]) -> str:
-    return listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
+def form_words(form: CaseForm, procedure: Procedure, *, when: str) -> str:
+    """What the procedure page says of a form before what it asks for: "From this stage
+    on, the case has a form to complete, to send to the conference chair. When it is
+    submitted, Escalate tells the partnership liaison officer." (roles by the
+    procedure's own names)."""
+    said = when + (f", to send to {in_sentence(form.submit_to)}" if form.submit_to else "")
+    told = recipients_words(form.notify, procedure.role_names)
+    return f"{said}." + (f" When it is submitted, Escalate tells {told}." if told else "")
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,20 @@ class StageExplained:
     timescales: list[str]
     on_resolved: list[str]
     on_unresolved: str
+    form: str  # what the page says of the stage's form, or "" when it has none
+
+
+#: When each kind of form is to be completed, as the procedure page says it.
+STAGE_FORM_WHEN = "From this stage on, the case has a form to complete"
+OUTCOME_FORM_WHEN = "Once a case has been resolved, at whichever stage, it has a form to complete"
 
 
 def explain(procedure: Procedure) -> list[StageExplained]:
+    names = procedure.role_names
+
+    def who(recipients: tuple[Recipient, ...]) -> str:
+        return recipients_words(recipients, names)
+
     explained = []
     for stage in procedure.stages:
         timescales = [
@@ -80,6 +93,7 @@ def explain(procedure: Procedure) -> list[StageExplained]:
                 timescales=timescales,
                 on_resolved=resolved,
                 on_unresolved=unresolved,
+                form=form_words(stage.form, procedure, when=STAGE_FORM_WHEN) if stage.form else "",
             )
         )
     return explained
@@ -157,6 +171,11 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
         "chart": flowchart(procedure, explained),
         "any_timescale": any(e.timescales for e in explained),
         "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+        "outcome_form": (
+            form_words(procedure.outcome_form, procedure, when=OUTCOME_FORM_WHEN)
+            if procedure.outcome_form
+            else ""
+        ),
     }
 
 

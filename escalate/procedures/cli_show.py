@@ -19,9 +19,10 @@ from escalate.procedures.model import (
     Route,
     Stage,
 )
+from escalate.procedures.naming import RoleNames
 from escalate.procedures.skips import role_words
 from escalate.procedures.timescales import sentence
-from escalate.procedures.words import RECIPIENT_WORDS
+from escalate.procedures.words import in_sentence, recipients_words
 
 _WIDTH = 88
 _WRAP = textwrap.TextWrapper(
@@ -39,9 +40,10 @@ PROTECTS_WORDS = {
 }
 
 
-def who(recipients: tuple[Recipient, ...]) -> str:
-    """Recipients in words: "both agencies' safeguarding leads and the business unit"."""
-    return listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in recipients])
+def who(recipients: tuple[Recipient, ...], names: RoleNames | None = None) -> str:
+    """Recipients in words: "both agencies' safeguarding leads and the business unit"
+    (the chair and the business unit by the procedure's names for them, ``names``)."""
+    return recipients_words(recipients, names)
 
 
 def _roles(procedure: Procedure, roles: tuple[Role, ...]) -> str:
@@ -54,8 +56,8 @@ def _ended(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
-def _told(recipients: tuple[Recipient, ...]) -> str:
-    return f" (Escalate tells {who(recipients)}.)" if recipients else ""
+def _told(recipients: tuple[Recipient, ...], names: RoleNames | None = None) -> str:
+    return f" (Escalate tells {who(recipients, names)}.)" if recipients else ""
 
 
 # ---------------------------------------------------------------- the procedure's own
@@ -110,8 +112,8 @@ def _immediate_risk(procedure: Procedure) -> list[str]:
     if expedite.notify:
         lines.append(
             _WRAP.fill(
-                f"Escalate tells {who(expedite.notify)} the moment a case is marked as at "
-                "immediate risk (raised as such, or expedited)."
+                f"Escalate tells {who(expedite.notify, procedure.role_names)} the moment a "
+                "case is marked as at immediate risk (raised as such, or expedited)."
             )
         )
     return [*lines, ""]
@@ -138,7 +140,7 @@ def skip_rules(procedure: Procedure, expedite: Expedite) -> list[str]:
     return rules
 
 
-def route_words(route: Route) -> str:
+def route_words(route: Route, names: RoleNames | None = None) -> str:
     """A kind of case that goes somewhere else, in words."""
     if route.instead_of_ladder:
         words = f"{route.label}: the case goes to the {route.go_to} instead of up the stages."
@@ -156,7 +158,7 @@ def route_words(route: Route) -> str:
     if route.applies_to is not None:
         words += f" Only for cases about {route.applies_to.value}."
     if route.notify:
-        words += f" Escalate tells {who(route.notify)} when such a case is raised."
+        words += f" Escalate tells {who(route.notify, names)} when such a case is raised."
     return words
 
 
@@ -167,7 +169,7 @@ def _routes(procedure: Procedure) -> list[str]:
         "Cases that go somewhere else",
         _WRAP.fill("The person raising a case ticks each of these that applies."),
     ]
-    lines += [_BULLET.fill(route_words(r)) for r in procedure.routes]
+    lines += [_BULLET.fill(route_words(r, procedure.role_names)) for r in procedure.routes]
     return [*lines, ""]
 
 
@@ -221,10 +223,10 @@ def _stage_lines(procedure: Procedure, stage: Stage) -> list[str]:
         lines.append("  Timescale: none fixed; resolve it as quickly as possible.")
     told = []
     if stage.notify_on_start:
-        told.append(f"When the stage starts: {who(stage.notify_on_start)}.")
+        told.append(f"When the stage starts: {who(stage.notify_on_start, procedure.role_names)}.")
     every = tuple(dict.fromkeys((*procedure.on_every_decision, *stage.on_every_decision)))
     if every:
-        told.append(f"Of every decision at this stage: {who(every)}.")
+        told.append(f"Of every decision at this stage: {who(every, procedure.role_names)}.")
     for whom in stage.told_by_owner:
         told.append(f"By the stage's owner, not by Escalate (it does not email them): {whom}.")
     if told:
@@ -233,15 +235,17 @@ def _stage_lines(procedure: Procedure, stage: Stage) -> list[str]:
     return lines
 
 
-def _form_lines(label: str, form: CaseForm | None) -> list[str]:
+def _form_lines(label: str, form: CaseForm | None, names: RoleNames | None = None) -> list[str]:
     """A form completed on the case (a stage's, or the outcome form) in words."""
     if form is None:
         return []
-    words = f"{label}: {form.title}" + (f"; send to {form.submit_to}" if form.submit_to else "")
+    words = f"{label}: {form.title}" + (
+        f"; send to {in_sentence(form.submit_to)}" if form.submit_to else ""
+    )
     asks = [f"{f.label}{'' if f.required else ' (optional)'}" for f in form.fields]
     words += _ended(f". It asks for: {'; '.join(asks)}")
     if form.notify:
-        words += f" Escalate tells {who(form.notify)} when it is submitted."
+        words += f" Escalate tells {who(form.notify, names)} when it is submitted."
     return [_BULLET.fill(words)]
 
 
@@ -256,11 +260,14 @@ def _stage(procedure: Procedure, stage: Stage) -> list[str]:
         lines += [_BULLET.fill(c.text) for c in stage.checklist]
     if stage.on_resolved:
         lines.append("  If resolved:")
-        lines += [_BULLET.fill(d.text + _told(d.recipients)) for d in stage.on_resolved]
+        lines += [
+            _BULLET.fill(d.text + _told(d.recipients, procedure.role_names))
+            for d in stage.on_resolved
+        ]
     if stage.on_unresolved:
         lines.append("  If not resolved:")
         unresolved = stage.on_unresolved
-        lines.append(_BULLET.fill(unresolved.text + _told(unresolved.notify)))
+        lines.append(_BULLET.fill(unresolved.text + _told(unresolved.notify, procedure.role_names)))
     if stage.notice_before_escalation:
         lines.append("  Before escalating:")
         lines.append(
@@ -272,10 +279,14 @@ def _stage(procedure: Procedure, stage: Stage) -> list[str]:
         )
     if stage.panel:
         panel = stage.panel
-        lines.append(_BULLET.fill(f"Panel: {panel.name}: {panel.when}{_told(panel.notify)}"))
+        lines.append(
+            _BULLET.fill(
+                f"Panel: {panel.name}: {panel.when}{_told(panel.notify, procedure.role_names)}"
+            )
+        )
         if panel.how_to_refer:
             lines.append(_BULLET.fill(f"How to refer to the panel: {panel.how_to_refer}"))
-    lines += _form_lines("Form at this stage", stage.form)
+    lines += _form_lines("Form at this stage", stage.form, procedure.role_names)
     return [*lines, ""]
 
 
@@ -303,14 +314,14 @@ def describe(procedure: Procedure) -> str:
         lines += _stage(procedure, stage)
     if procedure.outcome_form is not None:
         lines.append("When a case ends resolved")
-        lines += _form_lines("Outcome form", procedure.outcome_form)
+        lines += _form_lines("Outcome form", procedure.outcome_form, procedure.role_names)
         lines.append("")
     lines.append("Policy issues")
     lines.append(
         _WRAP.fill(
             "A gap in policy or procedure that a case shows up can be flagged at any stage: "
-            f"Escalate tells {who(procedure.policy_issues.notify)}, and the board's "
-            "business unit, which keeps the list of them."
+            f"Escalate tells {who(procedure.policy_issues.notify, procedure.role_names)}, "
+            "and the board's business unit, which keeps the list of them."
         )
     )
     lines.append("")

@@ -43,6 +43,7 @@ from escalate.procedures.model import (
     Unresolved,
 )
 from escalate.procedures.timescales import sentence
+from escalate.procedures.words import in_sentence
 
 #: How a value that is not there reads.
 NOT_SET = "not set"
@@ -277,7 +278,7 @@ _ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
     Panel: lambda p: f"{p.name}: {p.when}" + _told(p.notify),
     Unresolved: lambda u: u.text + _told(u.notify),
     CaseForm: lambda f: (
-        f.title + (f", sent to {f.submit_to}" if f.submit_to else "") + _told(f.notify)
+        f.title + (f", sent to {in_sentence(f.submit_to)}" if f.submit_to else "") + _told(f.notify)
     ),
     Source: lambda s: ", ".join(x for x in (s.title, s.publisher, getattr(s, "dated", "")) if x),
     StageGroup: lambda g: g.words,

@@ -18,10 +18,10 @@ from escalate.procedures.base import (
     Frozen,
     Line,
     Slug,
-    listed,
     refuse_duplicate_keys,
     refuse_duplicates,
 )
+from escalate.procedures.naming import RoleNames
 from escalate.procedures.roles import Recipient
 
 #: The key naming the outcome form among a case's forms (a stage's is "stage-<n>").
@@ -131,12 +131,13 @@ class CaseForm(Frozen):
         refuse_duplicates("recipient", [r.value for r in told])
         return told
 
-    @property
-    def told_words(self) -> str:
-        """Who submitting it tells, in words ("the board's business unit"); "": nobody."""
-        from escalate.procedures.words import RECIPIENT_WORDS  # it reads the model
+    def told_words(self, names: RoleNames | None = None) -> str:
+        """Who submitting it tells, in words ("the board's business unit", or by the
+        procedure's ``names`` for the roles: "the partnership liaison officer"); "":
+        nobody."""
+        from escalate.procedures.words import recipients_words  # it reads the model
 
-        return listed([RECIPIENT_WORDS.get(r, r.value.replace("_", " ")) for r in self.notify])
+        return recipients_words(self.notify, names)
 
 
 #: The older name of :class:`CaseForm`, from when only a referral form was known.

@@ -22,7 +22,8 @@ from escalate.procedures import engine
 from escalate.procedures.calendar import OutsideCalendar, WorkingCalendar, covers, format_day
 from escalate.procedures.engine import Action, CaseFacts, Notice, Outcome, Refused
 from escalate.procedures.model import AGENCY_ROLES, Procedure, Recipient, Role
-from escalate.procedures.words import RECIPIENT_WORDS
+from escalate.procedures.naming import RoleNames
+from escalate.procedures.words import recipient_words as named_recipient_words
 
 #: The day the preview's moves are made on: a Wednesday, far from bank holidays.
 _DAY = dt.date(2026, 1, 14)
@@ -80,8 +81,14 @@ def who_is_told(procedure: Procedure) -> list[MoveTold]:
         for words, action, to_stage in moves:
             outcome = _move(procedure, _before(facts, action), action, to_stage)
             if outcome is not None:
-                rows.append(MoveTold(n, words, _words(outcome.notices)))
-    rows.append(MoveTold(ANY_STAGE, "Policy issue flagged", _told(policy_issue_told(procedure))))
+                rows.append(MoveTold(n, words, _words(outcome.notices, procedure.role_names)))
+    rows.append(
+        MoveTold(
+            ANY_STAGE,
+            "Policy issue flagged",
+            _told(policy_issue_told(procedure), procedure.role_names),
+        )
+    )
     return rows
 
 
@@ -95,7 +102,7 @@ def _raising_rows(procedure: Procedure, number: int) -> list[MoveTold]:
     start = (
         "Stage 1 starts" if number == 1 else f"Raised at stage {number} (someone at immediate risk)"
     )
-    plain = _words(raised.notices)
+    plain = _words(raised.notices, procedure.role_names)
     rows = [MoveTold(number, start, plain)]
     variants: list[tuple[str, Outcome | None]] = []
     if number == 1 and procedure.expedite.notify:
@@ -106,8 +113,8 @@ def _raising_rows(procedure: Procedure, number: int) -> list[MoveTold]:
             routed = _raise_at(procedure, number, kinds=frozenset({route.when}))
             variants.append((f"{start}, as “{route.label}”", routed))
     for words, outcome in variants:
-        if outcome is not None and set(_words(outcome.notices)) != set(plain):
-            rows.append(MoveTold(number, words, _words(outcome.notices)))
+        if outcome is not None and set(_words(outcome.notices, procedure.role_names)) != set(plain):
+            rows.append(MoveTold(number, words, _words(outcome.notices, procedure.role_names)))
     return rows
 
 
@@ -217,19 +224,23 @@ def _move(
     )
 
 
-def recipient_words(recipient: Recipient, stage: int | None = None) -> str:
-    """Who a recipient is, in words; the stage's owner by the stage they own."""
+def recipient_words(
+    recipient: Recipient, stage: int | None = None, names: RoleNames | None = None
+) -> str:
+    """Who a recipient is, in words (:func:`escalate.procedures.words.recipient_words`:
+    by the procedure's ``names`` for the roles); the stage's owner by the stage they
+    own."""
     if recipient is Recipient.STAGE_OWNER and stage:
         return f"the owner of stage {stage}"
-    return RECIPIENT_WORDS.get(recipient, recipient.value.replace("_", " "))
+    return named_recipient_words(recipient, names)
 
 
-def _words(notices: tuple[Notice, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(recipient_words(n.recipient, n.stage) for n in notices))
+def _words(notices: tuple[Notice, ...], names: RoleNames) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(recipient_words(n.recipient, n.stage, names) for n in notices))
 
 
-def _told(recipients: tuple[Recipient, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(recipient_words(r) for r in recipients))
+def _told(recipients: tuple[Recipient, ...], names: RoleNames) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(recipient_words(r, names=names) for r in recipients))
 
 
 # ---------------------------------------------------------------- deadlines

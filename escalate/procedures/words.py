@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from escalate.procedures.model import Recipient
+from collections.abc import Iterable
+
+from escalate.procedures.base import listed
+from escalate.procedures.model import Recipient, Role
+from escalate.procedures.naming import RoleNames
 
 
 def article(words: str) -> str:
@@ -25,3 +29,52 @@ RECIPIENT_WORDS: dict[Recipient, str] = {
     Recipient.STATUTORY_PARTNERS: "the statutory partners",
     Recipient.ALL_INVOLVED: "everyone involved",
 }
+
+#: The recipients who are one role's one holder, said by the procedure's name for the
+#: role where it has one ("the conference chair").
+_ONE_ROLE: dict[Recipient, Role] = {
+    Recipient.BUSINESS_UNIT: Role.BUSINESS_UNIT,
+    Recipient.INDEPENDENT_CHAIR: Role.INDEPENDENT_CHAIR,
+}
+
+#: Words that open a phrase and read in small letters mid-sentence ("sent to the
+#: opposite line manager"); a phrase opening otherwise (a name: "Cheshire East SAB")
+#: keeps its capital.
+_OPENERS = frozenset(
+    {"a", "an", "the", "your", "their", "our", "its", "both", "each", "every", "any", "all"}
+)
+
+
+def in_sentence(words: str) -> str:
+    """``words`` as they read after "sent to": "The conference chair" as "the
+    conference chair", "Your local partnership" as "your local partnership"; a name
+    ("Cheshire East SAB via ...") unchanged."""
+    first = words.split(" ", 1)[0]
+    if first.casefold() in _OPENERS and first[:1].isupper() and first[1:].islower():
+        return words[:1].lower() + words[1:]
+    return words
+
+
+def _role_name(name: str) -> str:
+    """A role's name mid-sentence: "Conference chair" as "conference chair", but an
+    acronym or a name in capitals ("SAB manager", "Designated Officer") unchanged."""
+    first = name.split(" ", 1)[0]
+    rest = name.split(" ")[1:]
+    if first[1:].islower() and not any(w[:1].isupper() for w in rest):
+        return name[:1].lower() + name[1:]
+    return name
+
+
+def recipient_words(recipient: Recipient, names: RoleNames | None = None) -> str:
+    """Who a recipient is, in words, by the procedure's own name for the role where it
+    has one (``names``: its ``role_names``)."""
+    role = _ONE_ROLE.get(recipient)
+    if names is not None and role is not None and role in names.given():
+        return f"the {_role_name(names.of(role))}"
+    return RECIPIENT_WORDS.get(recipient, recipient.value.replace("_", " "))
+
+
+def recipients_words(recipients: Iterable[Recipient], names: RoleNames | None = None) -> str:
+    """Recipients in words: "both agencies' safeguarding leads and the conference
+    chair" (each once)."""
+    return listed(list(dict.fromkeys(recipient_words(r, names) for r in recipients)))

@@ -50,7 +50,7 @@ def test_a_form_at_any_stage_and_an_outcome_form_are_read() -> None:
     assert first.submit_to is None and first.notify == (Recipient.SAFEGUARDING_LEADS,)
     assert procedure.outcome_form is not None
     assert procedure.outcome_form.notify == (Recipient.BUSINESS_UNIT,)  # the default
-    assert procedure.outcome_form.told_words == "the board's business unit"
+    assert procedure.outcome_form.told_words() == "the board's business unit"
     # The older name still reads the stage's form (for code that asks for it so).
     assert procedure.stage(3).referral_form is procedure.stage(3).form
     assert ReferralForm is CaseForm

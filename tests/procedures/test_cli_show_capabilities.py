@@ -136,8 +136,8 @@ def test_immediate_risk_says_who_may_skip_how_far_after_whom_and_who_is_told(
     assert "A case may skip no further than stage 3." in risk
     assert "Before skipping, they must consult a line manager and record the consultation" in risk
     assert (
-        "Escalate tells the board's business unit and both agencies' safeguarding leads the "
-        "moment a case is marked as at immediate risk" in risk
+        "Escalate tells the partnership liaison officer and both agencies' safeguarding leads "
+        "the moment a case is marked as at immediate risk" in risk
     )
 
 
@@ -148,7 +148,7 @@ def test_routes_say_where_each_kind_of_case_goes(riverside: str) -> None:
         "officer for looked-after children instead of up the stages. Call the Riverside "
         "looked-after children's service on 01632 960000. It is never escalated or expedited"
     ) in routes
-    assert "Only for cases about children. Escalate tells the board's business unit when" in (
+    assert "Only for cases about children. Escalate tells the partnership liaison officer" in (
         routes
     )
     assert (
@@ -183,9 +183,9 @@ def test_a_stages_form_and_the_outcome_form() -> None:
     text = read(cli.describe(_with_forms()))
     assert "- Form at this stage: Managers' record. It asks for: What was agreed." in text
     assert (
-        "When a case ends resolved - Outcome form: Outcome record; send to The partnership "
+        "When a case ends resolved - Outcome form: Outcome record; send to the partnership "
         "liaison officer. It asks for: What was agreed; Notes (optional). Escalate tells the "
-        "board's business unit when it is submitted."
+        "partnership liaison officer when it is submitted."
     ) in text
 
 

@@ -223,7 +223,7 @@ def test_referral_form_fields_by_key() -> None:
     assert (row.what, row.before, row.after) == (
         "Form at this stage",
         NOT_SET,
-        "Referral to the chair, sent to The business unit (Escalate tells the board's "
+        "Referral to the chair, sent to the business unit (Escalate tells the board's "
         "business unit.)",
     )
 

@@ -155,13 +155,13 @@ def test_forms_are_named_plainly() -> None:
     said = rows(changed(without_forms), RIVERSIDE)
     assert said[("Stage 2", "Form at this stage")] == (
         NOT_SET,
-        "Notice of intention to escalate, sent to The opposite line manager in the other "
+        "Notice of intention to escalate, sent to the opposite line manager in the other "
         "agency (Escalate tells the counterpart in the other agency and both agencies' "
         "safeguarding leads.)",
     )
     assert said[("Stage 4", "Form at this stage")] == (
         NOT_SET,
-        "Referral to the conference chair, sent to The conference chair (Escalate tells the "
+        "Referral to the conference chair, sent to the conference chair (Escalate tells the "
         "independent chair.)",
     )
     assert said[("Procedure", "Outcome form")] == (

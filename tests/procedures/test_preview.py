@@ -13,6 +13,7 @@ from escalate.procedures import engine, library, preview
 from escalate.procedures.calendar import WorkingCalendar
 from escalate.procedures.engine import Action, CaseFacts, Outcome, Refused
 from escalate.procedures.model import Procedure, Recipient, Role
+from escalate.procedures.naming import RoleNames
 from escalate.procedures.preview import ANY_STAGE, MoveTold, PreviewDates
 from escalate.procedures.words import RECIPIENT_WORDS
 
@@ -27,9 +28,10 @@ def rows_of(procedure: Procedure) -> dict[tuple[int, str], tuple[str, ...]]:
     return found
 
 
-def words(outcome: Outcome) -> tuple[str, ...]:
+def words(outcome: Outcome, names: RoleNames | None = None) -> tuple[str, ...]:
+    """Whom ``outcome`` tells, in words (by the procedure's ``names`` for the roles)."""
     return tuple(
-        dict.fromkeys(preview.recipient_words(n.recipient, n.stage) for n in outcome.notices)
+        dict.fromkeys(preview.recipient_words(n.recipient, n.stage, names) for n in outcome.notices)
     )
 
 
@@ -299,6 +301,8 @@ def test_dates_the_preview_cannot_use_are_refused_in_words(
 # ---------------------------------------------------------------- notices, routes, risk
 
 RIVERSIDE = library.load_file(Path(__file__).parent / "definitions" / "riverside.toml")
+#: What Riverside calls its roles: the preview names the chair and the business unit so.
+NAMES = RIVERSIDE.role_names
 
 
 def raised(procedure: Procedure, **kw: object) -> Outcome:
@@ -329,20 +333,21 @@ def test_each_route_that_tells_someone_is_listed_at_raising_with_whom_it_tells()
     found = rows_of(RIVERSIDE)
     for route in RIVERSIDE.routes:
         told = found[(1, f"Stage 1 starts, as “{route.label}”")]
-        assert told == words(raised(RIVERSIDE, kinds=frozenset({route.when})))
-        assert {preview.recipient_words(r) for r in route.notify} <= set(told)
+        assert told == words(raised(RIVERSIDE, kinds=frozenset({route.when})), NAMES)
+        assert {preview.recipient_words(r, names=NAMES) for r in route.notify} <= set(told)
     looked_after = found[
         (1, "Stage 1 starts, as “The child is looked after by the local authority”")
     ]
-    assert "the board's business unit" in looked_after
-    assert "the board's business unit" not in found[(1, "Stage 1 starts")]
+    # (Riverside calls its business unit the partnership liaison officer.)
+    assert "the partnership liaison officer" in looked_after
+    assert "the partnership liaison officer" not in found[(1, "Stage 1 starts")]
 
 
 def test_raising_with_someone_at_immediate_risk_lists_whom_the_procedure_tells_of_it() -> None:
     found = rows_of(RIVERSIDE)
     told = found[(1, "Stage 1 starts (someone at immediate risk)")]
-    assert told == words(raised(RIVERSIDE, immediate_risk=True))
-    assert {"the board's business unit", "both agencies' safeguarding leads"} <= set(told)
+    assert told == words(raised(RIVERSIDE, immediate_risk=True), NAMES)
+    assert {"the partnership liaison officer", "both agencies' safeguarding leads"} <= set(told)
     # Raised later, or expedited, at immediate risk: they are told there too.
     assert (
         "both agencies' safeguarding leads"
