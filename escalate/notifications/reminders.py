@@ -258,15 +258,20 @@ class _RegionSweep:
         what its reminders say (:data:`_Owed`). One query (a pass over the region's open
         cases, reading the owners with them) for each :data:`DATES_PER_QUERY` distinct
         act-bys passed, so that no query's parameters grow with the number of dates;
-        almost always one query in all. (Reading each batch's stages again by id instead
-        had PostgreSQL scan every case once a batch.)"""
+        almost always one query in all, after one that reads which act-bys have passed
+        from the stage records alone (every stage not yet concluded: a few more dates
+        than the region's current stages have, which only add a bound to a query, never
+        a pass over the cases). (Reading each batch's stages again by id instead had
+        PostgreSQL scan every case once a batch.)"""
         rows = self.current_stages()
-        late = self.late(rows, "act_by")
+        late = self.late(StageRecord.objects.filter(concluded_on__isnull=True), "act_by")
         passed = sorted(late, reverse=True)
-        owed = self._stages_unsent(rows.filter(act_by__gte=self.today), late, [])
-        for start in range(0, len(passed), DATES_PER_QUERY):
+        owed: list[_Owed] = []
+        # The latest passed days share their pass with the act-bys today and tomorrow.
+        for start in range(0, max(len(passed), 1), DATES_PER_QUERY):
             days = passed[start : start + DATES_PER_QUERY]
-            window = rows.filter(act_by__range=(days[-1], days[0]))
+            latest = days[0] if start else self.horizon
+            window = rows.filter(act_by__range=(days[-1] if days else self.today, latest))
             owed += self._stages_unsent(window, late, days)
         return sorted(owed, key=lambda o: o[0][0]), late
 
