@@ -16,8 +16,8 @@ from escalate.procedures.model import Procedure
 
 #: The longest definition kept (the shipped ones are under 25,000 characters).
 MAX_CHARACTERS = 200_000
-#: The largest file that may be uploaded.
-MAX_UPLOAD_BYTES = 256 * 1024
+#: The largest file that may be uploaded: the largest the CLI reads too.
+MAX_UPLOAD_BYTES = library.MAX_FILE_BYTES
 
 
 class Problem(TypedDict):

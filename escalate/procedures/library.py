@@ -22,6 +22,11 @@ from escalate.procedures.positions import Lines
 
 LIBRARY = Path(__file__).parent / "library"
 
+#: The largest definition file read (the shipped ones are under 30 KB): the web's upload
+#: limit too (``escalate.partnerships.definition_text``), so a file the CLI reads is one
+#: the web would take. A larger file is refused before it is read whole.
+MAX_FILE_BYTES = 256 * 1024
+
 #: How deeply tables and lists may nest in a definition. The format itself needs 6
 #: (stages, a stage, its deadlines, one deadline, its timescale); anything far deeper is
 #: a mistake or an attack, refused before it can exhaust Python's stack.
@@ -175,7 +180,8 @@ def _nesting(data: object) -> int:
 def load_file(path: Path | str) -> Procedure:
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DefinitionError(str(path), ["no such file"]) from None
     except IsADirectoryError:
@@ -184,6 +190,14 @@ def load_file(path: Path | str) -> Procedure:
         raise DefinitionError(str(path), ["cannot be read: permission denied"]) from None
     except OSError as exc:
         raise DefinitionError(str(path), [f"cannot be read: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise DefinitionError(
+            str(path),
+            [
+                f"is larger than {MAX_FILE_BYTES // 1024} KB, far more than any procedure "
+                "needs: is it the right file?"
+            ],
+        )
     try:
         text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some editors add
     except UnicodeDecodeError as exc:

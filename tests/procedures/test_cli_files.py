@@ -53,6 +53,10 @@ def broken(folder: Path, kind: str) -> Path:
         path.write_bytes(b'key = "caf\xe9"\n')
     elif kind == "not-toml":
         path.write_text('key = "our-board\nstages = [\n', encoding="utf-8")
+    elif kind == "too-large":  # a good definition, buried in a very long comment
+        padding = "# " + "x" * 1000 + "\n"
+        text = CHESHIRE_EAST.read_text(encoding="utf-8")
+        path.write_text(text + padding * (library.MAX_FILE_BYTES // 1000), encoding="utf-8")
     elif kind == "wrong-unit":
         path.write_text(
             CHESHIRE_EAST.read_text(encoding="utf-8").replace(
@@ -69,6 +73,7 @@ KINDS = {
     "not-utf8": "is not UTF-8 text (byte 0xe9 on line 1 is not UTF-8)",
     "not-toml": "this is not valid TOML",
     "wrong-unit": "'weeks' is not allowed",
+    "too-large": "is larger than 256 KB, far more than any procedure needs: is it the right file?",
 }
 
 
@@ -249,3 +254,13 @@ def test_help_names_import_and_export_as_needing_the_database() -> None:
     assert "(needs the database)" in text
     show = " ".join(run("show", "--help").stdout.split())
     assert "KEY|FILE" in show and "ending in .toml" in show
+
+
+def test_the_cli_reads_no_larger_a_file_than_the_web_takes_and_stops_at_that() -> None:
+    """(Read no further than the limit: an endless stream is refused at once.)"""
+    from escalate.partnerships import definition_text
+
+    assert definition_text.MAX_UPLOAD_BYTES == library.MAX_FILE_BYTES
+    with pytest.raises(library.DefinitionError) as caught:
+        library.load_file("/dev/zero")
+    assert caught.value.problems == [KINDS["too-large"]]
