@@ -27,8 +27,9 @@ escalating side, the raising agency, and to the partnership's people, and within
 those to the roles the procedure gives the current stage (the engine decides that).
 The other agency's people take part by acknowledging and responding (the other
 professional), recording contacts, meetings and notes, agreeing and completing actions
-and flagging policy issues. The referral form of a procedure's final stage is completed
-by the stage's owner, the escalating agency's managers or the partnership's people.
+and flagging policy issues. The forms a procedure puts on a case (a stage's, and the
+outcome form) are completed by the stage's owner, the escalating agency's managers or
+the partnership's people.
 """
 
 from __future__ import annotations
