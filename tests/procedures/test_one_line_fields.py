@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_definition_refusals import line_of, refused
 
 from escalate.procedures import library, schema
 from escalate.procedures.base import ONE_LINE_PATTERN
-from escalate.procedures.library import DefinitionError
 
 HERE = Path(__file__).parent
 DEFINITIONS = {
@@ -116,16 +116,6 @@ def broken(text: str, start: str, breaks: str = "\\n") -> tuple[str, str]:
     assert line, start
     new = f'{line[0][:-1]}{breaks}second line"'
     return text.replace(line[0], new, 1), new
-
-
-def line_of(text: str, needle: str) -> int:
-    return text[: text.index(needle)].count("\n") + 1
-
-
-def refused(text: str) -> list[str]:
-    with pytest.raises(DefinitionError) as caught:
-        library.parse(text, "changed.toml")
-    return caught.value.problems
 
 
 def schema_errors(text: str) -> list[tuple[tuple[Any, ...], str]]:
