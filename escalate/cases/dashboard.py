@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case as Choose
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     DateField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -31,6 +32,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models import Case as Choose
 from django.db.models.functions import Cast, Concat, RowNumber
 
 from escalate import clock
@@ -44,6 +46,7 @@ from escalate.cases.models import (
     PolicyIssueStatus,
     StageRecord,
 )
+from escalate.cases.models.deadlines import ACT_BY
 from escalate.cases.visibility import same_address, visible_case_ids
 from escalate.govuk.text import PAST_EVERY_PAGE, page_number
 from escalate.partnerships import permissions as partnership_permissions
@@ -93,10 +96,13 @@ class ActionItem:
     overdue: bool
     agreed_action_id: int | None = None
     policy_issue_id: int | None = None
+    #: Due by a "where possible" target that has passed: chased, never overdue.
+    target_passed: bool = False
 
     def urgency(self, today: dt.date) -> str:
         """ "none" (no fixed timescale), "overdue", "due_soon" (within DUE_SOON_DAYS) or
-        "on_time"."""
+        "on_time". A "where possible" target passed (:attr:`target_passed`) is never
+        "overdue": "due_soon", and the dashboard's table shows it as "Target passed"."""
         if self.due is None:
             return "none"
         if self.overdue:
@@ -107,7 +113,7 @@ class ActionItem:
 
 
 #: The columns of every part of the list, as annotations.
-COLUMNS = ("w_rank", "w_case", "w_ref", "w_due", "w_no_due", "w_item", "w_label")
+COLUMNS = ("w_rank", "w_case", "w_ref", "w_due", "w_no_due", "w_item", "w_label", "w_soft")
 ORDER = ("w_no_due", "w_due", "w_ref", "w_rank", "w_item")
 
 
@@ -115,8 +121,11 @@ def _text(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def _part(rows: QuerySet[Any], kind: str, case: str, due: Any, item: str, label: Any) -> Any:
-    """One part of the list: ``rows`` with the columns every part has."""
+def _part(
+    rows: QuerySet[Any], kind: str, case: str, due: Any, item: str, label: Any, soft: Any = None
+) -> Any:
+    """One part of the list: ``rows`` with the columns every part has. ``soft``: whether
+    it is due by a "where possible" target (none: never)."""
     return (
         rows.order_by()
         .annotate(
@@ -126,6 +135,7 @@ def _part(rows: QuerySet[Any], kind: str, case: str, due: Any, item: str, label:
             w_due=due,
             w_item=F(item),
             w_label=label,
+            w_soft=soft if soft is not None else Value(False, output_field=BooleanField()),
         )
         .annotate(
             w_no_due=Choose(
@@ -170,6 +180,7 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
     ).annotate(
         w_first_due=Subquery(here.values("due")[:1], output_field=DateField()),
         w_first_label=Subquery(here.values("label")[:1], output_field=CharField()),
+        w_first_soft=Subquery(here.values("soft")[:1], output_field=BooleanField()),
     )
     sooner = Q(w_first_due__lt=F("act_by")) | Q(act_by__isnull=True, w_first_due__isnull=False)
     parts = [
@@ -184,6 +195,15 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
                 default=Concat(_text("Resolve or escalate stage "), Cast("number", CharField())),
                 output_field=CharField(),
             ),
+            Choose(
+                When(sooner, then=F("w_first_soft")),
+                default=Exists(  # read by the index of unmet deadlines by owner
+                    CaseDeadline.objects.filter(
+                        owner_stage=OuterRef("pk"), key=ACT_BY, soft=True, met_on__isnull=True
+                    )
+                ),
+                output_field=BooleanField(),
+            ),
         )
     ]
     act_by = Subquery(
@@ -191,6 +211,11 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
         .order_by()
         .values("act_by")[:1],
         output_field=DateField(),
+    )
+    soft_act_by = Exists(
+        CaseDeadline.objects.filter(
+            case_id=OuterRef("pk"), stage=OuterRef("current_stage"), key=ACT_BY, soft=True
+        )
     )
     awaiting = Case.objects.filter(only("pk"), status=CaseStatus.OPEN, response="")
     for named in (
@@ -201,7 +226,7 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
         parts.append(
             _part(
                 awaiting.filter(named), "respond", "pk", act_by, "pk",
-                _text("Respond to the challenge"),
+                _text("Respond to the challenge"), soft_act_by,
             )
         )  # fmt: skip
     # On a case the person may not see, nothing is theirs to do (``cases``: they may).
@@ -226,7 +251,7 @@ def waiting(user: User | Any, cases: Sequence[int] | None = None) -> QuerySet[An
     )
     if cases is not None:
         own_here = deadlines.open_deadlines().filter(own, case_id__in=list(cases))
-        parts.append(_part(own_here, "deadline", "case_id", F("due"), "pk", F("label")))
+        parts.append(_part(own_here, "deadline", "case_id", F("due"), "pk", F("label"), F("soft")))
     first, *rest = parts
     return first.union(*rest, all=True).order_by(*ORDER)  # type: ignore[no-any-return]
 
@@ -243,17 +268,19 @@ def items(
     if wanted:
         by_id.update((pk, case) for pk, (case, _) in listed_cases(wanted).items())
     made = []
-    for rank, case_id, _ref, due, _no_due, item, label in rows:
+    for rank, case_id, _ref, due, _no_due, item, label, soft in rows:
         kind = KINDS[rank]
+        passed = due is not None and today > due
         made.append(
             ActionItem(
                 kind,
                 by_id[case_id],
                 label,
                 due,
-                due is not None and today > due,
+                passed and not soft,
                 agreed_action_id=item if kind == "agreed_action" else None,
                 policy_issue_id=item if kind == "policy_issue" else None,
+                target_passed=passed and bool(soft),
             )
         )
     return made

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from escalate.cases.models import Case, Conclusion, Event, StageRecord
 from escalate.cases.models.deadlines import CONCLUDE_BY, START_BY, OwnerTimescale
+from escalate.procedures import deadlines as engine_deadlines
 from escalate.procedures.deadlines import CaseEvents
 from escalate.procedures.model import Procedure, Timescale
 
@@ -42,11 +43,9 @@ def is_soft(procedure: Procedure, number: int, key: str) -> bool:
 
 
 def act_by_is_soft(procedure: Procedure, number: int, own: bool) -> bool:
-    """Whether stage ``number``'s act-by is soft: as the deadline it stands for is, its
-    own conclude-by (``own``) or else the next stage's start-by."""
-    if own:
-        return is_soft(procedure, number, CONCLUDE_BY)
-    return number < len(procedure.stages) and is_soft(procedure, number + 1, START_BY)
+    """Whether stage ``number``'s act-by is soft (the engine's one rule:
+    :func:`escalate.procedures.deadlines.act_by_is_soft`)."""
+    return engine_deadlines.act_by_is_soft(procedure, number, own=own)
 
 
 def case_events(case: Case, records: Sequence[StageRecord] | None = None) -> CaseEvents:

@@ -45,6 +45,7 @@ from escalate.procedures.vocabulary import (
 __all__ = [
     "CaseEvents",
     "act_by",
+    "act_by_is_soft",
     "deadline_for",
     "forget_kept",
     "outstanding",
@@ -363,7 +364,9 @@ def stage_statuses(
     """Each stage's status on ``today``, read from the case's dated facts.
 
     ``today`` may be in the past: a stage that began after it is not reached yet, and
-    one concluded after it was still in progress (or overdue) then.
+    one concluded after it was still in progress (or overdue) then. A stage whose
+    act-by is a "where possible" target (:func:`act_by_is_soft`) is never overdue: once
+    the target passes it is still in progress, chased but never shown as missed.
     """
     result: dict[int, StageStatus] = {}
     for stage in procedure.stages:
@@ -383,9 +386,25 @@ def stage_statuses(
             result[n] = StageStatus.CONCLUDED  # concluded, date not recorded
         else:
             due = act_by(procedure, calendar, facts, n, events)
-            overdue = due is not None and due.due is not None and today > due.due
+            overdue = (
+                due is not None
+                and due.due is not None
+                and today > due.due
+                and not act_by_is_soft(procedure, n, own=due.key != "act_by")
+            )
             result[n] = StageStatus.OVERDUE if overdue else StageStatus.IN_PROGRESS
     return result
+
+
+def act_by_is_soft(procedure: Procedure, number: int, *, own: bool) -> bool:
+    """Whether stage ``number``'s act-by is a "where possible" target: as the deadline it
+    stands for is, the stage's own conclude-by (``own``) or else the next stage's
+    start-by."""
+    if own:
+        t = procedure.stage(number).conclude_by
+    else:
+        t = procedure.stage(number + 1).start_by if number < len(procedure.stages) else None
+    return t is not None and t.where_possible
 
 
 def outstanding(procedure: Procedure, facts: CaseFacts, number: int) -> list[ChecklistItem]:

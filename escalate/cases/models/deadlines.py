@@ -47,6 +47,8 @@ class DeadlineStatus(models.TextChoices):
     ON_TIME = "on_time", "On time"
     DUE_SOON = "due_soon", "Due soon"
     OVERDUE = "overdue", "Overdue"
+    #: A "where possible" target passed, not met: still chased, never counted as missed.
+    TARGET_PASSED = "target_passed", "Target passed"
     MET = "met", "Met"
 
 
@@ -197,12 +199,14 @@ class CaseDeadline(models.Model):
         return False if today > self.due else None
 
     def status(self, today: dt.date, calendar: WorkingCalendar) -> DeadlineStatus:
-        """Met; overdue (passed, not met); due soon (today, or within
-        :data:`DUE_SOON_WORKING_DAYS` working days); otherwise on time."""
+        """Met; overdue (passed, not met), or for a "where possible" target (``soft``)
+        target passed, which is chased but never shown or counted as missed; due soon
+        (today, or within :data:`DUE_SOON_WORKING_DAYS` working days); otherwise on
+        time."""
         if self.met_on is not None:
             return DeadlineStatus.MET
         if today > self.due:
-            return DeadlineStatus.OVERDUE
+            return DeadlineStatus.TARGET_PASSED if self.soft else DeadlineStatus.OVERDUE
         if self.due <= calendar.add_working_days(today, DUE_SOON_WORKING_DAYS):
             return DeadlineStatus.DUE_SOON
         return DeadlineStatus.ON_TIME

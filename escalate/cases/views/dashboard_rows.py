@@ -24,8 +24,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from escalate.cases.dashboard import ActionItem, CaseRow
-from escalate.cases.deadlines import DeadlineRow
+from escalate.cases.deadlines import DeadlineRow, DeadlineStatus
 from escalate.cases.models import CaseStatus
+from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.govuk.templatetags.govuk import render_component
 
 #: A table cell: the plain text of its column's heading (the responsive table's
@@ -97,10 +98,12 @@ ACTIONS_HEAD = ("Case", "What to do", "Agencies", "Stage", "Due", "Status")
 
 
 def actions_table(actions: Iterable[tuple[ActionItem, dict[str, str]]]) -> Table:
-    """ "Needs your action": each thing waiting, with its urgency's tag."""
+    """ "Needs your action": each thing waiting, with its urgency's tag (for a "where
+    possible" target passed, the stored deadlines' "Target passed", never "Overdue")."""
     rows = []
     case_link = CaseLinks()
-    for item, status in actions:
+    for item, urgency in actions:
+        status = DEADLINE_TAGS[DeadlineStatus.TARGET_PASSED] if item.target_passed else urgency
         case = item.case
         if item.policy_issue_id:
             link = format_html(
@@ -188,7 +191,8 @@ def _due_from_you(due: ActionItem | None) -> SafeString | str:
     if due.due is None:
         when = " (no fixed timescale)"
     else:
-        when = f", by {_day(due.due)}{' (overdue)' if due.overdue else ''}"
+        late = " (overdue)" if due.overdue else " (target passed)" if due.target_passed else ""
+        when = f", by {_day(due.due)}{late}"
     return format_html("<span data-due-from-you>{}{}</span>", due.label, when)
 
 

@@ -39,6 +39,7 @@ DEADLINE_TAGS: dict[str, dict[str, str]] = {
     DeadlineStatus.ON_TIME: {"text": "On time", "classes": "govuk-tag--blue"},
     DeadlineStatus.DUE_SOON: {"text": "Due soon", "classes": "govuk-tag--yellow"},
     DeadlineStatus.OVERDUE: {"text": "Overdue", "classes": "govuk-tag--red"},
+    DeadlineStatus.TARGET_PASSED: {"text": "Target passed", "classes": "govuk-tag--yellow"},
     DeadlineStatus.MET: {"text": "Met", "classes": "govuk-tag--green"},
 }
 
