@@ -37,6 +37,9 @@ from django.db.models.functions import Cast, Concat, RowNumber
 
 from escalate import clock
 from escalate.cases import compiled, deadlines, owned, permissions
+from escalate.cases.dashboard_items import DUE_SOON_DAYS as DUE_SOON_DAYS
+from escalate.cases.dashboard_items import ActionItem as ActionItem
+from escalate.cases.dashboard_items import ListedCase as ListedCase
 from escalate.cases.models import (
     AgreedAction,
     Case,
@@ -62,54 +65,8 @@ CASES_PER_PAGE = 50
 #: Rows a page of "Your deadlines" shows.
 DEADLINES_PER_PAGE = 20
 
-#: Calendar days before its due date that something counts as due soon.
-DUE_SOON_DAYS = 3
-
 #: The kinds of thing waiting, in the order they come on the same day for one case.
 KINDS = ("stage", "respond", "agreed_action", "policy_issue", "deadline")
-
-
-@dataclass(frozen=True)
-class ListedCase:
-    """What a list of cases shows of one (not the procedure it follows, nor the details
-    of the person at risk)."""
-
-    pk: int
-    reference: str
-    current_stage: int
-    status: str
-    raising_agency_name: str
-    other_agency_name: str
-
-    def get_status_display(self) -> str:
-        return str(CaseStatus(self.status).label)
-
-
-@dataclass(frozen=True)
-class ActionItem:
-    """Something waiting for one person, with the day it is due by."""
-
-    kind: str  # "stage" | "respond" | "agreed_action" | "policy_issue" | "deadline"
-    case: ListedCase
-    label: str
-    due: dt.date | None
-    overdue: bool
-    agreed_action_id: int | None = None
-    policy_issue_id: int | None = None
-    #: Due by a "where possible" target that has passed: chased, never overdue.
-    target_passed: bool = False
-
-    def urgency(self, today: dt.date) -> str:
-        """ "none" (no fixed timescale), "overdue", "due_soon" (within DUE_SOON_DAYS) or
-        "on_time". A "where possible" target passed (:attr:`target_passed`) is never
-        "overdue": "due_soon", and the dashboard's table shows it as "Target passed"."""
-        if self.due is None:
-            return "none"
-        if self.overdue:
-            return "overdue"
-        if (self.due - today).days <= DUE_SOON_DAYS:
-            return "due_soon"
-        return "on_time"
 
 
 #: The columns of every part of the list, as annotations.

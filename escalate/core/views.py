@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,12 +26,14 @@ from escalate.accounts.forms import (
     SignInForm,
 )
 from escalate.cases import dashboard, owned
+from escalate.cases.models.deadlines import DeadlineStatus
 from escalate.cases.views import dashboard_rows
 from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.govuk import pagination as govuk_pagination
 from escalate.govuk.text import page_number
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
+from escalate.partnerships.models import Partnership
 from escalate.throttling import limits
 
 #: Rows a page of "Your deadlines" shows.
@@ -40,6 +44,8 @@ DEADLINES_PER_PAGE = dashboard.DEADLINES_PER_PAGE
 URGENCY_TAGS: dict[str, dict[str, str]] = {
     "none": {"text": "No fixed timescale", "classes": "govuk-tag--grey"},
     "overdue": {"text": "Overdue", "classes": "govuk-tag--red"},
+    # (The stored deadlines' own tag: the same words on the case page.)
+    "target_passed": DEADLINE_TAGS[DeadlineStatus.TARGET_PASSED],
     "due_soon": {"text": "Due soon", "classes": "govuk-tag--yellow"},
     "on_time": {"text": "On time", "classes": "govuk-tag--blue"},
 }
@@ -61,12 +67,31 @@ def pagination(
     return govuk_pagination.pagination(page.number, page.paginator.num_pages, href, landmark)
 
 
+@dataclass(frozen=True)
+class ProcedureRow:
+    """One of "Your partnerships' procedures": the procedure a partnership follows
+    today, and whether the person writes it (so is shown its versions)."""
+
+    partnership: Partnership
+    procedure_name: str
+    may_author: bool
+
+
+def procedure_rows(
+    person: Any, partnerships: list[Partnership], today: dt.date
+) -> list[ProcedureRow]:
+    """The rows for ``partnerships``, in a few queries however many there are."""
+    names = selectors.procedure_names(partnerships, today)
+    authoring = partnership_permissions.authoring_partnership_ids(person, partnerships)
+    return [ProcedureRow(p, names[p.pk], p.pk in authoring) for p in partnerships]
+
+
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: what needs the person's action, their own deadlines, the cases
-    they can see (each list a page at a time), raising. The same queries however many
-    cases there are."""
+    they can see (each list a page at a time), raising, their partnerships' procedures.
+    The same queries however many cases there are, and however many partnerships."""
     person = request.user
     today = clock.today()
     pages = {name: page_number(request.GET.get(name)) for name in ("actions", "deadlines", "cases")}
@@ -104,13 +129,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_raise": bool(partnership_permissions.raising_choices(person)),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
-            "partnerships": partnerships,
             "board_partnerships": [p for p in partnerships if p.pk in statistics],
-            "authoring": {
-                p.pk
-                for p in partnerships
-                if partnership_permissions.may_author_procedure(person, p)
-            },
+            "procedures": procedure_rows(person, partnerships, today),
         },
     )
 

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, Prefetch, QuerySet, Value
+from django.db.models import CharField, Prefetch, Q, QuerySet, Value
 
 from escalate.partnerships.models import (
     Agency,
@@ -205,16 +205,31 @@ def sees_role_history(user: User | Any, partnership: Partnership) -> bool:
 def may_author_procedure(user: User | Any, partnership: Partnership | None) -> bool:
     """Who writes a partnership's procedure: whoever administers the partnership, and
     the people holding its business unit role. Nobody else (deny by default)."""
-    if partnership is None or partnership.pk is None or not is_active_person(user):
+    if partnership is None or partnership.pk is None:
         return False
+    return partnership.pk in authoring_partnership_ids(user, [partnership])
+
+
+def authoring_partnership_ids(
+    user: User | Any, partnerships: Iterable[Partnership | None]
+) -> set[int]:
+    """Which of ``partnerships`` ``user`` writes the procedure of (the rule of
+    :func:`may_author_procedure`, which asks this), in one query however many there are
+    (one more for a member of staff, to find what they administer; none for a
+    superuser, who administers every partnership)."""
+    wanted = {p.pk for p in partnerships if p is not None and p.pk is not None}
+    if not wanted or not is_active_person(user):
+        return set()
     # (administration builds on this module, so it is asked only here, when needed.)
     from escalate.partnerships import administration
 
-    if administration.may_administer_partnership(user, partnership):
-        return True
-    return PartnershipRole.objects.filter(
-        person=user, partnership=partnership, role=Role.BUSINESS_UNIT.value
-    ).exists()
+    if administration.is_superuser(user):
+        return wanted
+    business_unit = PartnershipRole.objects.filter(person=user, role=Role.BUSINESS_UNIT.value)
+    writers = Q(pk__in=administration.administered_partnerships(user).values("pk")) | Q(
+        pk__in=business_unit.values("partnership_id")
+    )
+    return set(Partnership.objects.filter(writers, pk__in=wanted).values_list("pk", flat=True))
 
 
 def sees_version(user: User | Any, version: ProcedureVersion) -> bool:

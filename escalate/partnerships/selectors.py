@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KT
 
+from escalate.partnerships import versions
 from escalate.partnerships.models import (
     Agency,
     Membership,
     Partnership,
     PartnershipRole,
+    ProcedureVersion,
     RoleGrant,
 )
 from escalate.procedures.model import Role
@@ -45,6 +50,35 @@ def partnerships_of(person: User) -> QuerySet[Partnership]:
     return Partnership.objects.filter(
         Q(agencies__memberships__person=person) | Q(people__person=person)
     ).distinct()
+
+
+def procedure_names(partnerships: Iterable[Partnership], on_date: dt.date) -> dict[int, str]:
+    """The name of each partnership's procedure on ``on_date``, by partnership id: the
+    version :func:`~escalate.partnerships.versions.in_force` finds (the live version
+    with the latest effective date on or before the day; before every version's day,
+    the earliest), read for all of them in one query, whose name is read from its
+    snapshot by the database. A partnership that must first have its library
+    definition stored (see :func:`~escalate.partnerships.versions.version_in_force`:
+    once for each new library definition) is asked of ``in_force`` on its own."""
+    asked = {p.pk: p for p in partnerships if p.pk is not None}
+    live: dict[int, list[ProcedureVersion]] = {pk: [] for pk in asked}
+    found = (
+        ProcedureVersion.objects.filter(partnership_id__in=list(asked), status__in=versions.LIVE)
+        .defer(*versions.LARGE)
+        .annotate(procedure_name=KT("snapshot__name"))
+        .order_by("partnership_id", *versions.IN_FORCE_ORDER)
+    )
+    for version in found:
+        live[version.partnership_id].append(version)
+    names: dict[int, str] = {}
+    for pk, partnership in asked.items():
+        ordered = live[pk]  # the latest effective date first: the earliest is last
+        if not versions.stores_nothing_first(partnership, ordered[0] if ordered else None):
+            names[pk] = versions.in_force(partnership, on_date).procedure.name
+            continue
+        dated = (v for v in ordered if v.effective_from and v.effective_from <= on_date)
+        names[pk] = next(dated, ordered[-1]).procedure_name  # type: ignore[attr-defined]
+    return names
 
 
 def people_in_role(agency: Agency, role: str) -> QuerySet[User]:

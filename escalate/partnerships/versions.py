@@ -149,6 +149,16 @@ def version_in_force(partnership: Partnership, on_date: dt.date) -> ProcedureVer
     return found
 
 
+def stores_nothing_first(partnership: Partnership, latest: ProcedureVersion | None) -> bool:
+    """Whether :func:`version_in_force` finds the partnership's version among those
+    stored, its latest live one being ``latest``: it stores no library definition first
+    and refuses nothing (so many partnerships' versions may be read together)."""
+    template = library_procedure(partnership)
+    if latest is None or template is None or latest.source not in FOLLOWING_LIBRARY:
+        return latest is not None
+    return _same_definition(latest, *library_entry(template))
+
+
 def status_on(
     version: ProcedureVersion, on_date: dt.date, in_force_then: ProcedureVersion
 ) -> ShownStatus:

@@ -24,9 +24,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from escalate.cases.dashboard import ActionItem, CaseRow
-from escalate.cases.deadlines import DeadlineRow, DeadlineStatus
+from escalate.cases.deadlines import DeadlineRow
 from escalate.cases.models import CaseStatus
-from escalate.cases.views.presenters import DEADLINE_TAGS
 from escalate.govuk.templatetags.govuk import render_component
 
 #: A table cell: the plain text of its column's heading (the responsive table's
@@ -99,11 +98,10 @@ ACTIONS_HEAD = ("Case", "What to do", "Agencies", "Stage", "Due", "Status")
 
 def actions_table(actions: Iterable[tuple[ActionItem, dict[str, str]]]) -> Table:
     """ "Needs your action": each thing waiting, with its urgency's tag (for a "where
-    possible" target passed, the stored deadlines' "Target passed", never "Overdue")."""
+    possible" target passed, "Target passed", never "Overdue")."""
     rows = []
     case_link = CaseLinks()
-    for item, urgency in actions:
-        status = DEADLINE_TAGS[DeadlineStatus.TARGET_PASSED] if item.target_passed else urgency
+    for item, status in actions:
         case = item.case
         if item.policy_issue_id:
             link = format_html(
