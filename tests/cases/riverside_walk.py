@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import factories
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -32,6 +33,9 @@ RIVERSIDE = library.load_file(RIVERSIDE_FILE)
 AROSE = dt.date(2026, 12, 1)  # a Tuesday
 LABEL = "OFFICIAL-SENSITIVE"
 CATEGORY = "difference-of-opinion"
+#: Tests that move the clock with :func:`at` mark themselves so: the suite's
+#: ``frozen_clock`` fixture sets it free after each.
+CLOCK_SET_FREE_AFTER = pytest.mark.usefixtures("frozen_clock")
 
 
 def running(procedure: Procedure = RIVERSIDE) -> factories.World:

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from riverside_walk import (
     AROSE,
+    CLOCK_SET_FREE_AFTER,
     RIVERSIDE_FILE,
     act,
     at,
@@ -36,7 +37,7 @@ from escalate.procedures.deadlines_plan import NO_EVENTS
 from escalate.procedures.model import Procedure
 from escalate.procedures.vocabulary import StageStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, CLOCK_SET_FREE_AFTER]
 D = dt.date
 
 #: Stage 3 of the variant: a deadline of its owner counted from the acknowledgement.
@@ -62,11 +63,6 @@ def variant() -> Procedure:
 
 
 VARIANT = variant()
-
-
-@pytest.fixture(autouse=True)
-def _clock_set_free_after(frozen_clock: object) -> None:
-    """Each test moves the clock (riverside_walk.at); the suite's fixture frees it."""
 
 
 def acknowledged_on_2_december() -> Case:

@@ -15,6 +15,7 @@ import factories
 import pytest
 from riverside_walk import (
     AROSE,
+    CLOCK_SET_FREE_AFTER,
     act,
     at,
     card,
@@ -39,13 +40,8 @@ from escalate.procedures.model import Role
 from escalate.reports import report_data
 from escalate.reports.common import parse_period
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, CLOCK_SET_FREE_AFTER]
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def _clock_set_free_after(frozen_clock: object) -> None:
-    """Each test moves the clock (riverside_walk.at); the suite's fixture frees it."""
 
 
 def register_words(w: factories.World) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from riverside_walk import (
     AROSE,
+    CLOCK_SET_FREE_AFTER,
     act,
     at,
     card,
@@ -30,13 +31,8 @@ from escalate.cases.models.deadlines import CONCLUDE_BY, DeadlineStatus
 from escalate.cases.selectors import calendar_for
 from escalate.procedures.model import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, CLOCK_SET_FREE_AFTER]
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def _clock_set_free_after(frozen_clock: object) -> None:
-    """Each test moves the clock (riverside_walk.at); the suite's fixture frees it."""
 
 
 def dashboard(person: object) -> str:
