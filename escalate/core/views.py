@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +31,6 @@ from escalate.govuk import pagination as govuk_pagination
 from escalate.govuk.text import page_number
 from escalate.partnerships import permissions as partnership_permissions
 from escalate.partnerships import selectors
-from escalate.partnerships.models import Partnership
 from escalate.throttling import limits
 
 #: Rows a page of "Your deadlines" shows.
@@ -65,25 +62,6 @@ def pagination(
         return f"?{query.urlencode()}#{anchor}"
 
     return govuk_pagination.pagination(page.number, page.paginator.num_pages, href, landmark)
-
-
-@dataclass(frozen=True)
-class ProcedureRow:
-    """One of "Your partnerships' procedures": the procedure a partnership follows
-    today, and whether the person writes it (so is shown its versions)."""
-
-    partnership: Partnership
-    procedure_name: str
-    may_author: bool
-
-
-def procedure_rows(
-    person: Any, partnerships: list[Partnership], today: dt.date
-) -> list[ProcedureRow]:
-    """The rows for ``partnerships``, in a few queries however many there are."""
-    names = selectors.procedure_names(partnerships, today)
-    authoring = partnership_permissions.authoring_partnership_ids(person, partnerships)
-    return [ProcedureRow(p, names[p.pk], p.pk in authoring) for p in partnerships]
 
 
 @require_safe
@@ -130,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "board_partnerships": [p for p in partnerships if p.pk in statistics],
-            "procedures": procedure_rows(person, partnerships, today),
+            "procedures": selectors.procedure_rows(person, partnerships, today),  # type: ignore[arg-type]
         },
     )
 

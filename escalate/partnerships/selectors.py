@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
 
-from escalate.partnerships import versions
+from escalate.partnerships import permissions, versions
 from escalate.partnerships.models import (
     Agency,
     Membership,
@@ -79,6 +79,26 @@ def procedure_names(partnerships: Iterable[Partnership], on_date: dt.date) -> di
         dated = (v for v in ordered if v.effective_from and v.effective_from <= on_date)
         names[pk] = next(dated, ordered[-1]).procedure_name  # type: ignore[attr-defined]
     return names
+
+
+@dataclass(frozen=True)
+class ProcedureRow:
+    """One of a person's partnerships' procedures, as the home page lists them: the
+    procedure the partnership follows on the day, and whether the person writes it (so
+    is shown its versions)."""
+
+    partnership: Partnership
+    procedure_name: str
+    may_author: bool
+
+
+def procedure_rows(
+    person: User, partnerships: list[Partnership], on_date: dt.date
+) -> list[ProcedureRow]:
+    """The rows for ``partnerships``, in a few queries however many there are."""
+    names = procedure_names(partnerships, on_date)
+    authoring = permissions.authoring_partnership_ids(person, partnerships)
+    return [ProcedureRow(p, names[p.pk], p.pk in authoring) for p in partnerships]
 
 
 def people_in_role(agency: Agency, role: str) -> QuerySet[User]:
