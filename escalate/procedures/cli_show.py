@@ -22,7 +22,7 @@ from escalate.procedures.model import (
 from escalate.procedures.naming import RoleNames
 from escalate.procedures.skips import role_words
 from escalate.procedures.timescales import sentence
-from escalate.procedures.words import in_sentence, recipients_words
+from escalate.procedures.words import in_sentence, recipients_words, the
 
 _WIDTH = 88
 _WRAP = textwrap.TextWrapper(
@@ -143,10 +143,10 @@ def skip_rules(procedure: Procedure, expedite: Expedite) -> list[str]:
 def route_words(route: Route, names: RoleNames | None = None) -> str:
     """A kind of case that goes somewhere else, in words."""
     if route.instead_of_ladder:
-        words = f"{route.label}: the case goes to the {route.go_to} instead of up the stages."
+        words = f"{route.label}: the case goes to {the(route.go_to)} instead of up the stages."
     else:
         words = (
-            f"{route.label}: the case goes to the {route.go_to} as well; the stages run as usual."
+            f"{route.label}: the case goes to {the(route.go_to)} as well; the stages run as usual."
         )
     if route.how:
         words += f" {route.how}"

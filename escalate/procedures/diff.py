@@ -2,10 +2,11 @@
 
 :func:`differences` compares two definitions field by field: the procedure's own
 fields first, then stage by stage (stages added, removed or changed). Timescales read
-as the procedure page says them, roles by their labels, whoever is told in the words
-the emails use. Any field without words of its own here (one added to the format
-later) is still compared, labelled by its name in words, so no change goes unseen.
-Pure Python: nothing here imports Django.
+as the procedure page says them; roles, and whoever is told, by each version's own
+names for them (the "before" in the old version's words, the "after" in the new
+one's). Any field without words of its own here (one added to the format later) is
+still compared, labelled by its name in words, so no change goes unseen. Pure Python:
+nothing here imports Django.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from escalate.procedures.model import (
     Unresolved,
 )
 from escalate.procedures.timescales import sentence
-from escalate.procedures.words import in_sentence
+from escalate.procedures.words import article, in_sentence, mid_sentence
 
 #: How a value that is not there reads.
 NOT_SET = "not set"
@@ -65,10 +66,12 @@ class Difference:
 def differences(old: Procedure | None, new: Procedure) -> list[Difference]:
     """Every change from ``old`` to ``new``: the procedure's own first, then by stage.
     With no ``old``, everything is new: the procedure and each stage, added."""
+    said = _Side(new.role_names)
     if old is None:
         whole = Difference("Procedure", "Procedure", "", f"{new.name} (version {new.version})")
-        return [whole, *(_stage_added(s) for s in new.stages)]
-    rows = _model_rows("Procedure", "", old, new)
+        return [whole, *(_stage_added(s, said) for s in new.stages)]
+    sides = (_Side(old.role_names), said)
+    rows = _model_rows("Procedure", "", old, new, sides)
     for number in range(1, max(len(old.stages), len(new.stages)) + 1):
         before = old.stages[number - 1] if number <= len(old.stages) else None
         after = new.stages[number - 1] if number <= len(new.stages) else None
@@ -76,14 +79,14 @@ def differences(old: Procedure | None, new: Procedure) -> list[Difference]:
             assert before is not None
             rows.append(Difference(f"Stage {number} (removed)", "Stage", before.title, ""))
         elif before is None:
-            rows.append(_stage_added(after))
+            rows.append(_stage_added(after, said))
         else:
-            rows += _model_rows(f"Stage {number}: {after.title}", "", before, after)
+            rows += _model_rows(f"Stage {number}: {after.title}", "", before, after, sides)
     return rows
 
 
-def _stage_added(stage: Stage) -> Difference:
-    acts = _roles(stage.roles)
+def _stage_added(stage: Stage, side: _Side) -> Difference:
+    acts = side.roles(stage.roles)
     return Difference(
         f"Stage {stage.number} (added)", "Stage", "", f"{stage.title}. Who acts: {acts}."
     )
@@ -96,47 +99,59 @@ def _day(d: dt.date | None) -> str:
     return f"{d.day} {d:%B %Y}" if d else NOT_SET
 
 
-def _roles(roles: Sequence[Role]) -> str:
-    return ", ".join(r.label for r in roles) or NOBODY
+@dataclass(frozen=True)
+class _Side:
+    """How one version says roles and whoever is told: by its own names for them (a
+    "Conference chair"), else their usual labels."""
+
+    names: RoleNames
+
+    def role(self, role: Role) -> str:
+        return self.names.of(role)
+
+    def roles(self, roles: Sequence[Role]) -> str:
+        return ", ".join(self.names.of(r) for r in roles) or NOBODY
+
+    def who(self, recipients: Sequence[Recipient]) -> str:
+        return who(tuple(recipients), self.names) if recipients else NOBODY
+
+    def told(self, recipients: Sequence[Recipient]) -> str:
+        return f" (Escalate tells {self.who(recipients)}.)" if recipients else ""
 
 
-def _who(recipients: Sequence[Recipient]) -> str:
-    return who(tuple(recipients)) if recipients else NOBODY
+#: Words for a whole field's value: (the value, the part holding it, its version's side).
+FieldWords = Callable[[Any, Any, _Side], str]
 
 
-def _told(recipients: Sequence[Recipient]) -> str:
-    return f" (Escalate tells {who(tuple(recipients))}.)" if recipients else ""
-
-
-def _timescale(what: str) -> Callable[[Any, Any], str]:
+def _timescale(what: str) -> FieldWords:
     """A timescale as the procedure page says it (the one wording: ``sentence``)."""
 
-    def words(t: Timescale | None, _holder: Any) -> str:
+    def words(t: Timescale | None, _holder: Any, _side: _Side) -> str:
         return sentence(t, what=what) if t is not None else NOT_SET
 
     return words
 
 
-def _role_name(role: Role) -> Callable[[Any, Any], str]:
+def _role_name(role: Role) -> FieldWords:
     """A procedure's own name for ``role``, or that it uses the usual one."""
 
-    def words(name: str | None, _holder: Any) -> str:
+    def words(name: str | None, _holder: Any, _side: _Side) -> str:
         return name or f"the usual name ({role.label})"
 
     return words
 
 
-def _yes_no(yes: str, no: str) -> Callable[[Any, Any], str]:
-    return lambda value, _: yes if value else no
+def _yes_no(yes: str, no: str) -> FieldWords:
+    return lambda value, _, __: yes if value else no
 
 
-def _defaulting(words_when_empty: str) -> Callable[[Any, Any], str]:
+def _defaulting(words_when_empty: str) -> FieldWords:
     """Roles that default to the stage's roles when left out."""
 
-    def words(roles: tuple[Role, ...], stage: Any) -> str:
+    def words(roles: tuple[Role, ...], stage: Any, side: _Side) -> str:
         if roles:
-            return _roles(roles)
-        return f"{words_when_empty} ({_roles(getattr(stage, 'roles', ()))})"
+            return side.roles(roles)
+        return f"{words_when_empty} ({side.roles(getattr(stage, 'roles', ()))})"
 
     return words
 
@@ -230,12 +245,16 @@ _LABELS_IN: dict[tuple[type[BaseModel], str], str] = {
 }
 
 #: Words for a whole value of one field (roles, recipients, timescales, dates).
-_FIELD_WORDS: dict[tuple[type[BaseModel], str], Callable[[Any, Any], str]] = {
-    (Procedure, "effective"): lambda d, _: _day(d),
-    (Procedure, "review"): lambda d, _: _day(d),
-    (Procedure, "protects"): lambda p, _: "adults and children" if p.value == "both" else p.value,
-    (Procedure, "region"): lambda r, _: f"{_REGIONS.get(r.value, r.value)} bank holidays",
-    (Procedure, "policy_issues"): lambda p, _: f"{_who(p.notify)}, and the board's business unit",
+_FIELD_WORDS: dict[tuple[type[BaseModel], str], FieldWords] = {
+    (Procedure, "effective"): lambda d, _, __: _day(d),
+    (Procedure, "review"): lambda d, _, __: _day(d),
+    (Procedure, "protects"): lambda p, _, __: (
+        "adults and children" if p.value == "both" else p.value
+    ),
+    (Procedure, "region"): lambda r, _, __: f"{_REGIONS.get(r.value, r.value)} bank holidays",
+    (Procedure, "policy_issues"): lambda p, _, side: (
+        f"{side.who(p.notify)}, and {side.who((Recipient.BUSINESS_UNIT,))}"
+    ),
     (Stage, "start_by"): _timescale("Start"),
     (Stage, "conclude_by"): _timescale("Resolve or escalate"),
     (Stage, "owner_roles"): _defaulting("whoever acts"),
@@ -245,45 +264,49 @@ _FIELD_WORDS: dict[tuple[type[BaseModel], str], Callable[[Any, Any], str]] = {
         "the other organisation must be told of the intention to escalate first",
         "not needed",
     ),
-    (Procedure, "email_subject_label"): lambda label, _: label or "no label",
-    (Expedite, "skip_roles"): lambda roles, _: (
-        _roles(roles) if roles else "whoever may escalate the stage skipped from"
+    (Procedure, "email_subject_label"): lambda label, _, __: label or "no label",
+    (Expedite, "skip_roles"): lambda roles, _, side: (
+        side.roles(roles) if roles else "whoever may escalate the stage skipped from"
     ),
-    (Expedite, "skip_up_to"): lambda n, _: f"up to stage {n}" if n else "any later stage",
-    (Expedite, "skip_needs_consultation"): lambda role, _: (
-        f"a {role.label.lower()}, recorded on the case" if role else "nobody"
+    (Expedite, "skip_up_to"): lambda n, _, __: f"up to stage {n}" if n else "any later stage",
+    (Expedite, "skip_needs_consultation"): lambda role, _, side: (
+        f"{article(side.role(role)).lower()} {mid_sentence(side.role(role))}, recorded on the case"
+        if role
+        else "nobody"
     ),
     (Route, "instead_of_ladder"): _yes_no(
         "yes: never escalated or expedited", "no: told as well, the stages run as usual"
     ),
-    (Route, "applies_to"): lambda group, _: group.value if group else "any case",
+    (Route, "applies_to"): lambda group, _, __: group.value if group else "any case",
     **{(RoleNames, role.value): _role_name(role) for role in Role},
 }
 
 #: Words for one item of a list, or for a part of a definition added or removed whole.
-_ITEM_WORDS: dict[type[BaseModel], Callable[[Any], str]] = {
-    ChecklistItem: lambda c: (
+_ITEM_WORDS: dict[type[BaseModel], Callable[[Any, _Side], str]] = {
+    ChecklistItem: lambda c, _: (
         c.text + (f" (the stage's owner tells {c.informs})" if c.informs else "")
     ),
-    NamedDeadline: lambda d: d.sentence + (f" (Who: {d.role.label}.)" if d.role else ""),
-    Duty: lambda d: d.text + _told(d.recipients),
-    OutOfScope: lambda o: f"{o.situation}: {o.go_instead}",
-    Category: lambda c: c.label,
-    FormField: lambda f: (
-        f"{f.label} ({_plain(f.kind)}"
+    NamedDeadline: lambda d, side: d.sentence + (f" (Who: {side.role(d.role)}.)" if d.role else ""),
+    Duty: lambda d, side: d.text + side.told(d.recipients),
+    OutOfScope: lambda o, _: f"{o.situation}: {o.go_instead}",
+    Category: lambda c, _: c.label,
+    FormField: lambda f, side: (
+        f"{f.label} ({_plain(f.kind, side)}"
         + (f", filled in from {f.prefill.value}" if f.prefill else "")
         + ("" if f.required else ", optional")
         + ")"
     ),
-    Panel: lambda p: f"{p.name}: {p.when}" + _told(p.notify),
-    Unresolved: lambda u: u.text + _told(u.notify),
-    CaseForm: lambda f: (
-        f.title + (f", sent to {in_sentence(f.submit_to)}" if f.submit_to else "") + _told(f.notify)
+    Panel: lambda p, side: f"{p.name}: {p.when}" + side.told(p.notify),
+    Unresolved: lambda u, side: u.text + side.told(u.notify),
+    CaseForm: lambda f, side: (
+        f.title
+        + (f", sent to {in_sentence(f.submit_to)}" if f.submit_to else "")
+        + side.told(f.notify)
     ),
-    Source: lambda s: ", ".join(x for x in (s.title, s.publisher, getattr(s, "dated", "")) if x),
-    StageGroup: lambda g: g.words,
-    Route: route_words,
-    ForumFor: lambda f: (
+    Source: lambda s, _: ", ".join(x for x in (s.title, s.publisher, getattr(s, "dated", "")) if x),
+    StageGroup: lambda g, _: g.words,
+    Route: lambda r, side: route_words(r, side.names),
+    ForumFor: lambda f, _: (
         f"{f.adults} for a case about an adult; {f.children} for a case about a child or a family"
     ),
 }
@@ -299,16 +322,16 @@ def _label(cls: type[BaseModel], name: str) -> str:
     return found or name.replace("_", " ").capitalize()
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, side: _Side) -> str:
     """Any value in words, for fields without words of their own."""
     if value is None or value == () or value == "":
         return NOT_SET
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Role):
-        return value.label
+        return side.role(value)
     if isinstance(value, Recipient):
-        return _who((value,))
+        return side.who((value,))
     if isinstance(value, Enum):
         return str(value.value).replace("_", " ")
     if isinstance(value, dt.date):
@@ -318,26 +341,32 @@ def _plain(value: Any) -> str:
     if isinstance(value, BaseModel):
         words = _ITEM_WORDS.get(type(value))
         if words:
-            return words(value)
+            return words(value, side)
         parts = [
-            f"{_label(type(value), name)}: {_plain(getattr(value, name))}"
+            f"{_label(type(value), name)}: {_plain(getattr(value, name), side)}"
             for name in type(value).model_fields
             if getattr(value, name) not in (None, (), "")
         ]
         return "; ".join(parts) or NOT_SET
     if isinstance(value, tuple | list):
         if all(isinstance(v, Recipient) for v in value):
-            return _who(value)
+            return side.who(value)
         if all(isinstance(v, Role) for v in value):
-            return _roles(value)
-        return "; ".join(_plain(v) for v in value)
+            return side.roles(value)
+        return "; ".join(_plain(v, side) for v in value)
     return str(value)
 
 
 # ---------------------------------------------------------------- comparing
 
 
-def _model_rows(where: str, prefix: str, old: BaseModel, new: BaseModel) -> list[Difference]:
+#: The old version's words and the new one's.
+Sides = tuple[_Side, _Side]
+
+
+def _model_rows(
+    where: str, prefix: str, old: BaseModel, new: BaseModel, sides: Sides
+) -> list[Difference]:
     """The differences of each field of two versions of one part of a definition."""
     rows: list[Difference] = []
     cls = type(new)
@@ -350,7 +379,7 @@ def _model_rows(where: str, prefix: str, old: BaseModel, new: BaseModel) -> list
             continue
         label = _label(cls, name)
         what = f"{prefix}: {label[:1].lower()}{label[1:]}" if prefix else label
-        rows += _field_rows(where, what, (cls, name), (old, new), before, after)
+        rows += _field_rows(where, what, (cls, name), (old, new), before, after, sides)
     return rows
 
 
@@ -361,27 +390,29 @@ def _field_rows(
     holders: tuple[BaseModel, BaseModel],
     before: Any,
     after: Any,
+    sides: Sides,
 ) -> list[Difference]:
+    old, new = sides
     words = _FIELD_WORDS.get(field)
     if words is not None:
-        said = (words(before, holders[0]), words(after, holders[1]))
+        said = (words(before, holders[0], old), words(after, holders[1], new))
         if said[0] != said[1]:
             return [Difference(where, what, *said)]
         # The same in words, yet changed (such as a timescale's source): say how.
         if isinstance(before, BaseModel) and isinstance(after, BaseModel):
-            return _model_rows(where, what, before, after)
-        return [Difference(where, what, _plain(before), _plain(after))]
+            return _model_rows(where, what, before, after, sides)
+        return [Difference(where, what, _plain(before, old), _plain(after, new))]
     if isinstance(before, BaseModel) and isinstance(after, BaseModel):
-        return _model_rows(where, what, before, after)
+        return _model_rows(where, what, before, after, sides)
     if isinstance(before, tuple) and isinstance(after, tuple):
         held = getattr(field[0].model_fields.get(field[1]), "annotation", None)
         if Recipient in getattr(held, "__args__", ()):
-            return [Difference(where, what, _who(before), _who(after))]
+            return [Difference(where, what, old.who(before), new.who(after))]
         if Role in getattr(held, "__args__", ()):
-            return [Difference(where, what, _roles(before), _roles(after))]
+            return [Difference(where, what, old.roles(before), new.roles(after))]
         if _listed(before + after):
-            return _list_rows(where, what, before, after)
-    return [Difference(where, what, _plain(before), _plain(after))]
+            return _list_rows(where, what, before, after, sides)
+    return [Difference(where, what, _plain(before, old), _plain(after, new))]
 
 
 def _listed(items: tuple[Any, ...]) -> bool:
@@ -390,8 +421,12 @@ def _listed(items: tuple[Any, ...]) -> bool:
 
 
 def _list_rows(
-    where: str, what: str, before: tuple[Any, ...], after: tuple[Any, ...]
+    where: str, what: str, before: tuple[Any, ...], after: tuple[Any, ...], sides: Sides
 ) -> list[Difference]:
+    # Items are matched in one version's words (the new one's), so an item the versions
+    # share is not shown as changed because a role it names was renamed; each is shown
+    # in its own version's words.
+    old_side, new_side = sides
     keyed = all(isinstance(i, BaseModel) and hasattr(i, "key") for i in before + after)
     if keyed:
         old = {i.key: i for i in before}
@@ -401,14 +436,15 @@ def _list_rows(
             a, b = old.get(key), new.get(key)
             if a == b:
                 continue
-            if a is None or b is None or _item(a) != _item(b):
-                rows.append(Difference(where, what, _item(a), _item(b)))
+            if a is None or b is None or _item(a, new_side) != _item(b, new_side):
+                rows.append(Difference(where, what, _item(a, old_side), _item(b, new_side)))
             else:
-                rows += _model_rows(where, f"{what} {key!r}", a, b)
+                rows += _model_rows(where, f"{what} {key!r}", a, b, sides)
         return rows
-    a_words, b_words = [_item(i) for i in before], [_item(i) for i in after]
+    a_words, b_words = [_item(i, old_side) for i in before], [_item(i, new_side) for i in after]
+    a_matched = [_item(i, new_side) for i in before]
     rows = []
-    matcher = difflib.SequenceMatcher(a=a_words, b=b_words, autojunk=False)
+    matcher = difflib.SequenceMatcher(a=a_matched, b=b_words, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
@@ -425,9 +461,9 @@ def _list_rows(
     if not rows:  # the same in words, yet changed: each pair, field by field
         for a, b in zip(before, after, strict=False):
             if a != b and isinstance(a, BaseModel) and isinstance(b, BaseModel):
-                rows += _model_rows(where, what, a, b)
+                rows += _model_rows(where, what, a, b, sides)
     return rows
 
 
-def _item(value: Any) -> str:
-    return "" if value is None else _plain(value)
+def _item(value: Any, side: _Side) -> str:
+    return "" if value is None else _plain(value, side)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from escalate.procedures.base import listed
 from escalate.procedures.model import Procedure, Protects, Route
 from escalate.procedures.vocabulary import Action, CaseFacts, Notice, RefusalCode, Refused
+from escalate.procedures.words import the
 
 #: Whom a case is about, by the case's subject type ("a family" is a child's case).
 PERSON_GROUPS: dict[str, Protects] = {
@@ -81,7 +82,7 @@ def check_ladder(procedure: Procedure, facts: CaseFacts, action: Action) -> None
     if route is None or action not in LADDER_MOVES:
         return
     raise Refused(
-        f"{route.label}: {procedure.name} sends such a case to the {route.go_to} instead "
+        f"{route.label}: {procedure.name} sends such a case to {the(route.go_to)} instead "
         "of up the stages."
         + (f" {route.how}" if route.how else "")
         + " Record what they decide, then resolve or withdraw the case here.",
@@ -98,7 +99,7 @@ def check_start(procedure: Procedure, facts: CaseFacts, start_stage: int) -> Non
 def raise_notices(procedure: Procedure, kinds: Iterable[str], event: str, at: int) -> list[Notice]:
     """Who the routes of the kinds of case given tell when the case is raised."""
     return [
-        Notice(recipient, event, at, f"{route.label}: the procedure sends it to the {route.go_to}")
+        Notice(recipient, event, at, f"{route.label}: the procedure sends it to {the(route.go_to)}")
         for route in routes_for(procedure, kinds)
         for recipient in route.notify
     ]

@@ -24,7 +24,7 @@ from escalate.procedures.vocabulary import (
     RefusalCode,
     Refused,
 )
-from escalate.procedures.words import article
+from escalate.procedures.words import article, mid_sentence
 
 #: Why those named in ``expedite.notify`` are told.
 _AT_RISK_WHY = "someone is at immediate risk: the procedure says to tell them at once"
@@ -32,9 +32,8 @@ _AT_RISK_WHY = "someone is at immediate risk: the procedure says to tell them at
 
 def role_name(procedure: Procedure, role: Role) -> str:
     """A role as this procedure names it, mid-sentence: "head of service" (an initialism
-    such as "LADO" kept as it is)."""
-    label = procedure.role_label(role)
-    return label if label[1:2].isupper() else f"{label[:1].lower()}{label[1:]}"
+    such as "LADO", or a name in capitals such as "Designated Officer", kept as it is)."""
+    return mid_sentence(procedure.role_label(role))
 
 
 def role_words(procedure: Procedure, role: Role, *, start: bool = False) -> str:

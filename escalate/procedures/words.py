@@ -55,14 +55,32 @@ def in_sentence(words: str) -> str:
     return words
 
 
-def _role_name(name: str) -> str:
-    """A role's name mid-sentence: "Conference chair" as "conference chair", but an
-    acronym or a name in capitals ("SAB manager", "Designated Officer") unchanged."""
-    first = name.split(" ", 1)[0]
-    rest = name.split(" ")[1:]
-    if first[1:].islower() and not any(w[:1].isupper() for w in rest):
-        return name[:1].lower() + name[1:]
-    return name
+#: Small words passed over when asking whether a name's next word has a capital.
+_SMALL = frozenset({"of", "for", "the", "and", "to", "in", "on", "at", "with", "a", "an"})
+
+
+def mid_sentence(name: str) -> str:
+    """A name as it reads after "the": "Conference chair" as "conference chair", "Lead
+    officer of the Section 42 enquiry" as "lead officer of the Section 42 enquiry"; an
+    acronym or a name in capitals ("SAB manager", "Designated Officer", "Head of
+    Service", "High-Risk Panel") unchanged."""
+    words = name.split(" ")
+    first = words[0]
+    if not (first[:1].isupper() and first[1:].islower()):
+        return name
+    following = next((w for w in words[1:] if w.casefold() not in _SMALL), "")
+    if following[:1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def the(name: str) -> str:
+    """A name with "the" before it, mid-sentence: "the named officer for looked-after
+    children"; a name that already opens with "The" or "A" reads as it is, in small
+    letters ("the chair of the conference")."""
+    if name.split(" ", 1)[0].casefold() in _OPENERS:
+        return in_sentence(name)
+    return f"the {mid_sentence(name)}"
 
 
 def recipient_words(recipient: Recipient, names: RoleNames | None = None) -> str:
@@ -70,7 +88,7 @@ def recipient_words(recipient: Recipient, names: RoleNames | None = None) -> str
     has one (``names``: its ``role_names``)."""
     role = _ONE_ROLE.get(recipient)
     if names is not None and role is not None and role in names.given():
-        return f"the {_role_name(names.of(role))}"
+        return the(names.of(role))
     return RECIPIENT_WORDS.get(recipient, recipient.value.replace("_", " "))
 
 

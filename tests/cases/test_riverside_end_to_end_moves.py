@@ -91,13 +91,13 @@ def test_a_looked_after_childs_case_goes_to_the_named_officer_not_up_the_stages(
     told = told_why(mailoutbox)
     assert (
         "The child is looked after by the local authority: the procedure sends it to the "
-        "Named officer for looked-after children"
+        "named officer for looked-after children"
     ) in told[email(liaison)]
 
     page = case_page(w.raiser, case)
     shown = words(page)
     assert (
-        "This case goes to the Named officer for looked-after children instead of up the stages."
+        "This case goes to the named officer for looked-after children instead of up the stages."
     ) in shown
     assert "Call the Riverside looked-after children's service on 01632 960000." in shown
     assert link(case, "escalate") not in page and link(case, "expedite") not in page

@@ -144,7 +144,7 @@ def test_immediate_risk_says_who_may_skip_how_far_after_whom_and_who_is_told(
 def test_routes_say_where_each_kind_of_case_goes(riverside: str) -> None:
     routes = read(riverside.split("Cases that go somewhere else", 1)[1].split("\nStage 1", 1)[0])
     assert (
-        "- The child is looked after by the local authority: the case goes to the Named "
+        "- The child is looked after by the local authority: the case goes to the named "
         "officer for looked-after children instead of up the stages. Call the Riverside "
         "looked-after children's service on 01632 960000. It is never escalated or expedited"
     ) in routes
@@ -152,7 +152,7 @@ def test_routes_say_where_each_kind_of_case_goes(riverside: str) -> None:
         routes
     )
     assert (
-        "- A Section 42 safeguarding enquiry is open: the case goes to the Lead officer of the "
+        "- A Section 42 safeguarding enquiry is open: the case goes to the lead officer of the "
         "Section 42 enquiry as well; the stages run as usual. Only for cases about adults."
     ) in routes
 

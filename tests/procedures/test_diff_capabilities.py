@@ -93,7 +93,7 @@ def test_skip_rules_and_who_is_told_of_immediate_risk_are_named_plainly() -> Non
     risk = "If someone is at immediate risk"
     assert said[("Procedure", f"{risk}: who may skip stages")] == (
         "whoever may escalate the stage skipped from",
-        "Designated or named safeguarding lead, Senior manager",
+        "Designated or named safeguarding lead, Head of service",
     )
     assert said[("Procedure", f"{risk}: how far a case may skip")] == (
         "any later stage",
@@ -105,7 +105,7 @@ def test_skip_rules_and_who_is_told_of_immediate_risk_are_named_plainly() -> Non
     )
     assert said[("Procedure", f"{risk}: who is told at once")] == (
         "nobody",
-        "the board's business unit and both agencies' safeguarding leads",
+        "the partnership liaison officer and both agencies' safeguarding leads",
     )
 
 
@@ -119,10 +119,10 @@ def test_routes_notice_and_forums_are_named_plainly() -> None:
     found = differences(changed(fewer), RIVERSIDE)
     kinds = [r for r in found if r.what == "Kind of case that goes somewhere else"]
     assert kinds[0].before == (
-        "The child is looked after by the local authority: the case goes to the Named "
+        "The child is looked after by the local authority: the case goes to the named "
         "officer for looked-after children as well; the stages run as usual. Call the "
         "Riverside looked-after children's service on 01632 960000. Only for cases about "
-        "children. Escalate tells the board's business unit when such a case is raised."
+        "children. Escalate tells the partnership liaison officer when such a case is raised."
     )
     assert "instead of up the stages" in kinds[0].after
     assert "It is never escalated or expedited" in kinds[0].after
@@ -130,7 +130,7 @@ def test_routes_notice_and_forums_are_named_plainly() -> None:
         "Procedure",
         "Kind of case that goes somewhere else",
         "",
-        "A Section 42 safeguarding enquiry is open: the case goes to the Lead officer of the "
+        "A Section 42 safeguarding enquiry is open: the case goes to the lead officer of the "
         "Section 42 enquiry as well; the stages run as usual. Only for cases about adults. "
         "Escalate tells both agencies' safeguarding leads when such a case is raised.",
     )
@@ -162,11 +162,12 @@ def test_forms_are_named_plainly() -> None:
     assert said[("Stage 4", "Form at this stage")] == (
         NOT_SET,
         "Referral to the conference chair, sent to the conference chair (Escalate tells the "
-        "independent chair.)",
+        "conference chair.)",
     )
     assert said[("Procedure", "Outcome form")] == (
         NOT_SET,
-        "Record of the resolved disagreement (Escalate tells the board's business unit and "
+        "Record of the resolved disagreement (Escalate tells the partnership liaison officer "
+        "and "
         "both agencies' safeguarding leads.)",
     )
 
@@ -188,3 +189,27 @@ def test_no_field_of_riverside_shows_by_its_raw_name() -> None:
         for raw in ("Skip ", "Forum for", "Role names", "Routes", "Instead of ladder"):
             assert raw not in row.what, row
         assert "{" not in row.before + row.after, row
+
+
+def test_each_side_of_a_change_names_roles_as_its_own_version_does() -> None:
+    def usual_names(d: dict[str, Any]) -> None:
+        d["role_names"] = {}
+        d["stages"][3]["notify_on_start"] = ["business_unit"]
+
+    said = rows(changed(usual_names), RIVERSIDE)
+    # Before, in the old version's words (no names of its own); after, in the new one's.
+    assert said[("Stage 4", "Who is told when it starts")] == (
+        "the board's business unit",
+        "the conference chair",
+    )
+
+
+def test_renaming_a_role_does_not_show_what_names_it_as_changed() -> None:
+    def usual_names(d: dict[str, Any]) -> None:
+        d["role_names"] = {}
+
+    found = differences(changed(usual_names), RIVERSIDE)
+    # Only the names themselves changed; routes, duties and forms that tell the renamed
+    # roles are the same in both versions, so no row names them.
+    assert {r.what.split(":")[0] for r in found} == {"The procedure's names for roles"}
+    assert len(found) == 3

@@ -60,7 +60,7 @@ def test_raising_a_looked_after_childs_case_tells_whom_the_route_names() -> None
         (
             Recipient.BUSINESS_UNIT,
             "The child is looked after by the local authority: the procedure sends it to "
-            "the Named officer for looked-after children",
+            "the named officer for looked-after children",
         )
     }
     assert outcome.facts.kinds == LOOKED_AFTER
@@ -77,7 +77,7 @@ def test_a_case_routed_instead_of_the_ladder_is_never_escalated_or_expedited() -
     assert refused.value.code is RefusalCode.ROUTED
     assert refused.value.reason == (
         "The child is looked after by the local authority: Riverside Resolving Professional "
-        "Differences Procedure sends such a case to the Named officer for looked-after "
+        "Differences Procedure sends such a case to the named officer for looked-after "
         "children instead of up the stages. Call the Riverside looked-after children's "
         "service on 01632 960000. Record what they decide, then resolve or withdraw the "
         "case here."
@@ -112,7 +112,7 @@ def test_a_routed_case_cannot_be_raised_at_a_later_stage() -> None:
             person=Protects.CHILDREN,
         )
     assert refused.value.code is RefusalCode.ROUTED
-    assert "Chair of the child protection conference instead of up the stages" in (
+    assert "the chair of the child protection conference instead of up the stages" in (
         refused.value.reason
     )
 
@@ -122,7 +122,7 @@ def test_a_route_that_tells_someone_as_well_leaves_the_stages_as_they_are() -> N
     outcome = raised(kinds=kinds, person=Protects.ADULTS)
     assert (
         Recipient.SAFEGUARDING_LEADS,
-        "A Section 42 safeguarding enquiry is open: the procedure sends it to the Lead "
+        "A Section 42 safeguarding enquiry is open: the procedure sends it to the lead "
         "officer of the Section 42 enquiry",
     ) in {(n.recipient, n.why) for n in outcome.notices}
     offered = {m.action for m in next_moves(RIVERSIDE, at_stage(1, kinds=kinds))}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from escalate.cases.models import Case
 from escalate.procedures import routes
 from escalate.procedures.model import Procedure
+from escalate.procedures.words import the
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class RouteRow:
     def words(self) -> str:
         """What the route means for the case, in a sentence."""
         if self.instead_of_ladder:
-            return f"This case goes to the {self.go_to} instead of up the stages."
-        return f"Tell the {self.go_to} as well."
+            return f"This case goes to {the(self.go_to)} instead of up the stages."
+        return f"Tell {the(self.go_to)} as well."
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class ForumRow:
     number: int
     title: str
     forum: str
+
+    @property
+    def heard_by(self) -> str:
+        """Who hears the stage, mid-sentence ("the Safeguarding Adults Board resolution
+        panel")."""
+        return the(self.forum)
 
 
 @dataclass(frozen=True)

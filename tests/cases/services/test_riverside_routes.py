@@ -34,7 +34,7 @@ RIVERSIDE_FILE = Path(__file__).parents[2] / "procedures" / "definitions" / "riv
 AROSE = dt.date(2026, 12, 23)
 WHY = (
     "The child is looked after by the local authority: the procedure sends it to the "
-    "Named officer for looked-after children"
+    "named officer for looked-after children"
 )
 
 
@@ -113,7 +113,9 @@ def test_a_looked_after_childs_case_goes_to_the_named_officer_not_up_the_stages(
             expected_version=case.version,
         )
     assert refused.value.reason == "routed"
-    assert "Named officer for looked-after children instead of up the stages" in str(refused.value)
+    assert "the named officer for looked-after children instead of up the stages" in str(
+        refused.value
+    )
     page = client.get(f"/cases/{case.reference}/escalate/", follow=True)
     assert page.status_code == 403
     assert Case.objects.get(pk=case.pk).current_stage == 1
@@ -121,7 +123,7 @@ def test_a_looked_after_childs_case_goes_to_the_named_officer_not_up_the_stages(
     shown = case_routes(case, procedure_of(case))
     (route,) = shown.routes
     assert route.words == (
-        "This case goes to the Named officer for looked-after children instead of up the stages."
+        "This case goes to the named officer for looked-after children instead of up the stages."
     )
     assert route.how.startswith("Call the Riverside looked-after children's service")
     assert [(f.number, f.forum) for f in shown.forums] == [(4, "Children's Partnership executive")]
