@@ -57,6 +57,8 @@ def test_a_passed_where_possible_target_reads_target_passed_not_overdue() -> Non
     assert target.status(D(2026, 12, 21), calendar_for(w.partnership)) == (
         DeadlineStatus.TARGET_PASSED
     )
+    # Not counted as missed, nor as met when it is met late: a target, not a deadline.
+    assert target.within_timescale(D(2026, 12, 21)) is None
     shown = card(case_page(manager, case), 2)
     assert shown.startswith("Stage 2: Line manager to line manager In progress")
     assert "Where possible, conclude by Thu 10 Dec 2026 Target passed" in shown

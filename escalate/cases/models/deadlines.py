@@ -192,8 +192,11 @@ class CaseDeadline(models.Model):
         return Role(self.role) if self.role else None
 
     def within_timescale(self, today: dt.date) -> bool | None:
-        """Met by its due date (True), met late or passed unmet (False), or still to
-        come (None): what a board report counts."""
+        """Met by its due date (True), met late or passed unmet (False), or not counted
+        (None): still to come, or a "where possible" target (``soft``), which is chased
+        but never counted as met or missed. What a board report counts."""
+        if self.soft:
+            return None
         if self.met_on is not None:
             return self.met_on <= self.due
         return False if today > self.due else None
