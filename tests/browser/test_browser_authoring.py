@@ -2,7 +2,8 @@
 from the version in force, saves it with a mistake (the problems listed by line and
 field), fixes it, previews it and publishes it from a later date; every page passes
 axe-core. Then, through the services, a case raised before that date keeps the old
-version and one raised from it follows the new one."""
+version and one raised from it follows the new one; the register and the report, in the
+browser, label each case by its own version."""
 
 from __future__ import annotations
 
@@ -51,10 +52,13 @@ def test_the_business_unit_takes_a_new_version_from_draft_to_published(
     fixed = shipped.replace('version = "April 2023"', 'version = "April 2027"')
     mistaken = fixed.replace('protects = "adults"', 'protects = "adultz"')
 
-    page.goto(f"{base}/accounts/login/?next=/partnerships/{slug}/procedure/")
-    page.fill('input[name="username"]', bu.email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    def sign_in(then: str) -> None:
+        page.goto(f"{base}/accounts/login/?next={then}")
+        page.fill('input[name="username"]', bu.email)
+        page.fill('input[name="password"]', PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+    sign_in(f"/partnerships/{slug}/procedure/")
     page.get_by_role("link", name="Versions of this procedure, and new drafts").click()
     expect(page.get_by_role("heading", name="Versions of the procedure")).to_be_visible()
     assert_accessible(page)
@@ -134,3 +138,21 @@ def test_the_business_unit_takes_a_new_version_from_draft_to_published(
     assert on_the_day.definition_id == new.pk
     assert versions.procedure_for_case(Case.objects.get(pk=old_case.pk)).version == "April 2023"
     assert versions.procedure_for_case(Case.objects.get(pk=on_the_day.pk)).version == "April 2027"
+
+    # The register and the board's report say which version each case runs (signed in
+    # again: months have passed since the session began).
+    sign_in(f"/board/{slug}/register/?reached=all%26sort=reference")
+    expect(page.get_by_role("heading", name=re.compile("register", re.I)).first).to_be_visible()
+    for case, version in ((old_case, 1), (before, 1), (on_the_day, 2)):
+        row = page.get_by_role("row").filter(has_text=case.reference)
+        expect(row).to_contain_text(f"Version {version}, in force from")
+    expect(page.get_by_role("row").filter(has_text=on_the_day.reference)).to_contain_text(
+        "Version 2, in force from 1 April 2027"
+    )
+    assert_accessible(page)
+    page.goto(f"{base}/board/{slug}/report/?from=2026-12-01&to=2027-04-01")
+    expect(page.get_by_text("ran 2 versions of the procedure")).to_be_visible()
+    by_version = page.get_by_role("table", name="Cases by the procedure version they ran")
+    expect(by_version).to_contain_text("April 2023 (version 1, in force from")
+    expect(by_version).to_contain_text("April 2027 (version 2, in force from 1 April 2027)")
+    assert_accessible(page)
