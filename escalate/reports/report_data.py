@@ -219,7 +219,7 @@ def build_report(partnership: Partnership, period: Period) -> Report:
         resolution[days.between(raised_on, closed_on)] += n
     durations = sorted(resolution.elements())
 
-    timed, in_time, missed_stage, missed_side = _timescales(cases, today)
+    timed, in_time, missed_stage, missed_side = _timescales(partnership, period, today)
 
     seen_agencies = set(raising_ids) | set(other_ids) | {k for k in missed_side if k}
     agency_rows = list(
@@ -320,12 +320,12 @@ def _grouped(rows: QuerySet[Any], *columns: str) -> list[tuple[Any, ...]]:
 
 
 def _timescales(
-    cases: QuerySet[Case], today: dt.date
+    partnership: Partnership, period: Period, today: dt.date
 ) -> tuple[int, int, Counter[str], Counter[int | None]]:
-    """How many of the cases' deadlines were met or have passed, how many of those were
-    met by their date, and the missed ones by stage and by the agency whose they were
-    (None: the partnership's, a role such as the independent chair; otherwise the
-    case's raising agency).
+    """How many deadlines of the cases raised in the period were met or have passed,
+    how many of those were met by their date, and the missed ones by stage and by the
+    agency whose they were (None: the partnership's, a role such as the independent
+    chair; otherwise the case's raising agency).
 
     Every stored deadline counts (:class:`~escalate.cases.models.CaseDeadline`: each
     stage's start-by, conclude-by and act-by, the definition's extra deadlines such as
@@ -335,8 +335,14 @@ def _timescales(
     (:meth:`CaseDeadline.within_timescale` is ``None``). A case with no stored
     deadlines (one closed before they were stored) is counted by its stages' act-bys,
     as it always was. Two queries, counted by the database by stage, owner and raising
-    agency.
+    agency; each names the period on the case it joins (not ``case IN (...)``), so the
+    database starts from the index of the partnership's cases by the day raised.
     """
+    raised = Q(
+        case__partnership=partnership,
+        case__raised_on__gte=period.first,
+        case__raised_on__lte=period.last,
+    )
     partnership_roles = {p.value for p in PARTNERSHIP_ROLES}
     timed = in_time = 0
     missed_stage: Counter[str] = Counter()
@@ -358,7 +364,7 @@ def _timescales(
     )
     # "Where possible" targets (soft) are chased but never counted as missed.
     stored = (
-        CaseDeadline.objects.filter(case__in=cases.values("pk"), soft=False)
+        CaseDeadline.objects.filter(raised, soft=False)
         .filter(Q(met_on__isnull=False) | Q(due__lt=today))  # met, or passed unmet
         .annotate(repeats=ExpressionWrapper(repeats, output_field=BooleanField()))
         .filter(repeats=False)
@@ -374,9 +380,17 @@ def _timescales(
     for number, role, stage_owner_role, raising_id, total, ok in stored:
         count(number, role or stage_owner_role or "", raising_id, total, ok)
 
+    # (Asked once a case, not once a stage: which cases have no stored deadlines.)
+    without_stored = (
+        Case.objects.filter(
+            partnership=partnership, raised_on__gte=period.first, raised_on__lte=period.last
+        )
+        .exclude(Exists(CaseDeadline.objects.filter(case_id=OuterRef("pk"))))
+        .values("pk")
+    )
     unstored = (
-        StageRecord.objects.filter(case__in=cases.values("pk"), act_by__isnull=False)
-        .exclude(Exists(CaseDeadline.objects.filter(case_id=OuterRef("case_id"))))
+        StageRecord.objects.filter(raised, act_by__isnull=False)
+        .filter(case__in=without_stored)
         .filter(Q(concluded_on__isnull=False) | Q(act_by__lt=today))  # concluded, or late
         .order_by()
         .values("number", "owner_role", "case__raising_agency_id")
@@ -394,26 +408,26 @@ def _timescales(
 def _overdue_now(partnership: Partnership, today: dt.date) -> int:
     """Open cases (raised in any period) with a deadline passed and not met: their
     current stage's act-by, or any other stored deadline someone is working towards
-    (the next stage's start-by, an extra deadline such as the chair's)."""
+    (the next stage's start-by, an extra deadline such as the chair's). Asked of each
+    open case in turn (``EXISTS``, by the indexes on each table's case), never by
+    reading every stage ever concluded."""
     # A "where possible" target is chased but never counted as missed.
     soft_act_by = CaseDeadline.objects.filter(owner_stage=OuterRef("pk"), key=ACT_BY, soft=True)
-    late_stage = (
-        StageRecord.objects.filter(
-            case__partnership=partnership,
-            number=F("case__current_stage"),
-            act_by__lt=today,
-            concluded_on__isnull=True,
-        )
-        .exclude(Exists(soft_act_by))
-        .values("case_id")
-    )
-    late_deadline = (
-        CaseDeadline.objects.open()
-        .filter(case__partnership=partnership, due__lt=today, soft=False)
-        .values("case_id")
+    late_stage = StageRecord.objects.filter(
+        case=OuterRef("pk"),
+        number=OuterRef("current_stage"),
+        act_by__lt=today,
+        concluded_on__isnull=True,
+    ).exclude(Exists(soft_act_by))
+    late_deadline = CaseDeadline.objects.open().filter(
+        # (The partnership again: PostgreSQL may hash this once for every case.)
+        case=OuterRef("pk"),
+        case__partnership=partnership,
+        due__lt=today,
+        soft=False,
     )
     return (
         Case.objects.filter(partnership=partnership, status=CaseStatus.OPEN)
-        .filter(Q(pk__in=late_stage) | Q(pk__in=late_deadline))
+        .filter(Exists(late_stage) | Exists(late_deadline))
         .count()
     )

@@ -127,6 +127,11 @@ class CaseDeadline(models.Model):
     class Meta:
         ordering = ["case", "stage", "due", "key"]
         indexes = [
+            # The few "where possible" targets, by the stage whose they are: asked of
+            # every late stage ("is its act-by only a target?").
+            models.Index(
+                fields=["owner_stage"], condition=Q(soft=True), name="case_deadline_soft_owner"
+            ),
             # The reminder sweep and the dashboard: "due, and not met yet".
             models.Index(
                 fields=["due"], condition=Q(met_on__isnull=True), name="case_deadline_unmet_due"

@@ -60,6 +60,13 @@ class StageRecord(models.Model):
     class Meta:
         ordering = ["case", "number"]
         indexes = [
+            # Stages still being worked, by the day they must be resolved or escalated
+            # by: "which are late now" without reading every stage ever concluded.
+            models.Index(
+                fields=["act_by"],
+                condition=Q(concluded_on__isnull=True),
+                name="stage_unconcluded_act_by",
+            ),
             # Stages whose counterpart was invited by address and has not signed up yet.
             models.Index(
                 Lower("counterpart_email"),
