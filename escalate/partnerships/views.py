@@ -16,6 +16,7 @@ from escalate import clock
 from escalate.partnerships import authoring, permissions, selectors, versions
 from escalate.partnerships.models import Partnership, RoleChange
 from escalate.partnerships.version_records import when_words
+from escalate.procedures import cli_show
 from escalate.procedures.base import listed
 from escalate.procedures.model import (
     DUTY_RECIPIENTS,
@@ -53,6 +54,11 @@ class StageExplained:
     on_resolved: list[str]
     on_unresolved: str
     form: str  # what the page says of the stage's form, or "" when it has none
+    #: Who answers for which move, and who hears it for whom ("Who may escalate it").
+    roles: list[tuple[str, str]]
+    told: list[str]  # who is told when it starts, of every decision, by its owner
+    notice: str  # the notice to give before escalating, or ""
+    panel_told: str  # who Escalate tells of a referral to its panel, or ""
 
 
 #: When each kind of form is to be completed, as the procedure page says it.
@@ -94,6 +100,14 @@ def explain(procedure: Procedure) -> list[StageExplained]:
                 on_resolved=resolved,
                 on_unresolved=unresolved,
                 form=form_words(stage.form, procedure, when=STAGE_FORM_WHEN) if stage.form else "",
+                roles=cli_show.stage_roles(procedure, stage),
+                told=cli_show.stage_told(procedure, stage),
+                notice=cli_show.NOTICE_BEFORE_ESCALATION if stage.notice_before_escalation else "",
+                panel_told=(
+                    f"Escalate tells {who(stage.panel.notify)} of a referral to it."
+                    if stage.panel and stage.panel.notify
+                    else ""
+                ),
             )
         )
     return explained
@@ -171,6 +185,10 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
         "chart": flowchart(procedure, explained),
         "any_timescale": any(e.timescales for e in explained),
         "guidance": [p.strip() for p in procedure.guidance.split("\n\n") if p.strip()],
+        "skip_rules": cli_show.skip_rules(procedure, procedure.expedite),
+        "immediate_risk_told": cli_show.immediate_risk_told(procedure),
+        "routes": [cli_show.route_words(r, procedure.role_names) for r in procedure.routes],
+        "policy_issues": cli_show.policy_issues_words(procedure),
         "outcome_form": (
             form_words(procedure.outcome_form, procedure, when=OUTCOME_FORM_WHEN)
             if procedure.outcome_form

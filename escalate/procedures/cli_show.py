@@ -109,14 +109,41 @@ def _immediate_risk(procedure: Procedure) -> list[str]:
         )
     )
     lines += [_WRAP.fill(s) for s in skip_rules(procedure, expedite)]
-    if expedite.notify:
-        lines.append(
-            _WRAP.fill(
-                f"Escalate tells {who(expedite.notify, procedure.role_names)} the moment a "
-                "case is marked as at immediate risk (raised as such, or expedited)."
-            )
-        )
+    told = immediate_risk_told(procedure)
+    if told:
+        lines.append(_WRAP.fill(told))
     return [*lines, ""]
+
+
+def immediate_risk_told(procedure: Procedure) -> str:
+    """Who is told the moment a case is marked as at immediate risk, in a sentence ("":
+    nobody beyond the usual)."""
+    if not procedure.expedite.notify:
+        return ""
+    return (
+        f"Escalate tells {who(procedure.expedite.notify, procedure.role_names)} the moment a "
+        "case is marked as at immediate risk (raised as such, or expedited)."
+    )
+
+
+#: What a stage's ``notice_before_escalation`` means, in words.
+NOTICE_BEFORE_ESCALATION = (
+    "The escalating agency must first tell the other organisation that it intends to "
+    "escalate, and record that notice on the case: Escalate does not let the stage be "
+    "escalated until it is recorded."
+)
+
+
+def policy_issues_words(procedure: Procedure) -> str:
+    """What happens to a policy issue flagged on a case, in a sentence."""
+    names = procedure.role_names
+    keeper = who((Recipient.BUSINESS_UNIT,), names)
+    others = tuple(r for r in procedure.policy_issues.notify if r is not Recipient.BUSINESS_UNIT)
+    told = f"{who(others, names)}, and {keeper}" if others else keeper
+    return (
+        "A gap in policy or procedure that a case shows up can be flagged at any stage: "
+        f"Escalate tells {told}, who keeps the list of them."
+    )
 
 
 def skip_rules(procedure: Procedure, expedite: Expedite) -> list[str]:
@@ -188,26 +215,38 @@ def _deadline_sentences(procedure: Procedure, stage: Stage) -> list[str]:
     return found
 
 
+def stage_roles(procedure: Procedure, stage: Stage) -> list[tuple[str, str]]:
+    """Who answers for which of a stage's moves, where the definition says (each a
+    heading and its words: "Who may escalate it", "Head of service"), and who hears it
+    for whom in a joint procedure."""
+    found = []
+    if stage.owner_roles:
+        found.append(("Accountable", _roles(procedure, stage.owner_roles)))
+    if stage.escalate_roles:
+        found.append(("Who may escalate it", _roles(procedure, stage.escalate_roles)))
+    if stage.resolve_roles:
+        found.append(("Who records its outcome", _roles(procedure, stage.resolve_roles)))
+    forum = stage.forum_for
+    if forum is not None:
+        found.append(
+            (
+                "Heard by",
+                f"{forum.adults} for a case about an adult; {forum.children} for a case "
+                "about a child or a family.",
+            )
+        )
+    return found
+
+
 def _who_acts(procedure: Procedure, stage: Stage) -> list[str]:
     lines = []
     group = procedure.group_of(stage.number)
     if group is not None:
         lines.append(f"  Part of: {group.words}")
     lines.append(f"  Who acts: {_roles(procedure, stage.roles)}")
-    if stage.owner_roles:
-        lines.append(f"  Accountable: {_roles(procedure, stage.owner_roles)}")
-    if stage.escalate_roles:
-        lines.append(f"  Who may escalate it: {_roles(procedure, stage.escalate_roles)}")
-    if stage.resolve_roles:
-        lines.append(f"  Who records its outcome: {_roles(procedure, stage.resolve_roles)}")
-    forum = stage.forum_for
-    if forum is not None:
-        lines.append(
-            _WRAP.fill(
-                f"Heard by: {forum.adults} for a case about an adult; {forum.children} for "
-                "a case about a child or a family."
-            )
-        )
+    for heading, words in stage_roles(procedure, stage):
+        line = f"  {heading}: {words}"
+        lines.append(line if heading != "Heard by" else _WRAP.fill(f"{heading}: {words}"))
     return lines
 
 
@@ -221,6 +260,16 @@ def _stage_lines(procedure: Procedure, stage: Stage) -> list[str]:
         lines += [f"  - {t}" for t in timescales]
     else:
         lines.append("  Timescale: none fixed; resolve it as quickly as possible.")
+    told = stage_told(procedure, stage)
+    if told:
+        lines.append("  Who is told:")
+        lines += [_BULLET.fill(t) for t in told]
+    return lines
+
+
+def stage_told(procedure: Procedure, stage: Stage) -> list[str]:
+    """Who is told when a stage starts and of every decision at it, and whom its owner
+    tells (Escalate does not), each in a sentence."""
     told = []
     if stage.notify_on_start:
         told.append(f"When the stage starts: {who(stage.notify_on_start, procedure.role_names)}.")
@@ -229,10 +278,7 @@ def _stage_lines(procedure: Procedure, stage: Stage) -> list[str]:
         told.append(f"Of every decision at this stage: {who(every, procedure.role_names)}.")
     for whom in stage.told_by_owner:
         told.append(f"By the stage's owner, not by Escalate (it does not email them): {whom}.")
-    if told:
-        lines.append("  Who is told:")
-        lines += [_BULLET.fill(t) for t in told]
-    return lines
+    return told
 
 
 def _form_lines(label: str, form: CaseForm | None, names: RoleNames | None = None) -> list[str]:
@@ -270,13 +316,7 @@ def _stage(procedure: Procedure, stage: Stage) -> list[str]:
         lines.append(_BULLET.fill(unresolved.text + _told(unresolved.notify, procedure.role_names)))
     if stage.notice_before_escalation:
         lines.append("  Before escalating:")
-        lines.append(
-            _BULLET.fill(
-                "The escalating agency must first tell the other organisation that it "
-                "intends to escalate, and record that notice on the case: Escalate does not "
-                "let the stage be escalated until it is recorded."
-            )
-        )
+        lines.append(_BULLET.fill(NOTICE_BEFORE_ESCALATION))
     if stage.panel:
         panel = stage.panel
         lines.append(
@@ -317,13 +357,7 @@ def describe(procedure: Procedure) -> str:
         lines += _form_lines("Outcome form", procedure.outcome_form, procedure.role_names)
         lines.append("")
     lines.append("Policy issues")
-    lines.append(
-        _WRAP.fill(
-            "A gap in policy or procedure that a case shows up can be flagged at any stage: "
-            f"Escalate tells {who(procedure.policy_issues.notify, procedure.role_names)}, "
-            "and the board's business unit, which keeps the list of them."
-        )
-    )
+    lines.append(_WRAP.fill(policy_issues_words(procedure)))
     lines.append("")
     if procedure.readings:
         lines.append("How Escalate reads this procedure")
