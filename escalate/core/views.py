@@ -104,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "cases_pages": pagination(
                 request, cases_page, "cases", "cases-heading", "Cases you can see"
             ),
-            "can_raise": bool(partnership_permissions.raising_choices(person)),
+            "can_raise": partnership_permissions.may_raise(person),
             "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
             "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
             "board_partnerships": [p for p in partnerships if p.pk in statistics],

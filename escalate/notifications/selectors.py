@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from escalate.cases import compiled
 from escalate.notifications.emails import happened
 from escalate.notifications.models import (
     DeliveryChoice,
@@ -58,29 +59,38 @@ def _newest_addressed_to(person: User, limit: int) -> QuerySet[Notification]:
     return Notification.objects.filter(pk__in=ids).order_by(*newest)
 
 
-def _state(n: Notification, digest: bool) -> str:
-    if n.status == NotificationStatus.SENT:
+def _state(status: str, event: str, invitation_id: int | None, digest: bool) -> str:
+    if status == NotificationStatus.SENT:
         return "Emailed"
-    if n.status == NotificationStatus.FAILED:
+    if status == NotificationStatus.FAILED:
         return "Email could not be sent"
-    if digest and events.may_wait_for_digest(n.event) and n.invitation_id is None:
+    if digest and events.may_wait_for_digest(event) and invitation_id is None:
         return "In your next daily digest"
     return "Email on its way"
 
 
+#: What a person's list shows of each notification, in this order.
+_LISTED = ("case__reference", "event", "stage", "why", "created_at", "status", "invitation_id")
+
+
+def _listed(person: User, limit: int) -> QuerySet[Any]:
+    return _newest_addressed_to(person, limit).values_list(*_LISTED)[:limit]
+
+
 def notifications_for(person: User, *, limit: int = PAGE) -> list[Item]:
-    """A person's notifications, newest first."""
+    """A person's notifications, newest first. The query's SQL is the same for everyone
+    (only whose they are differs): compiled once per process (:mod:`escalate.cases.
+    compiled`), run with the person's id and address."""
     digest = delivery_of(person) == DeliveryChoice.DIGEST
-    rows = (
-        _newest_addressed_to(person, limit)
-        .select_related("case")
-        .only("case__reference", "event", "stage", "why", "created_at", "status", "invitation_id")[
-            :limit
-        ]
+    if not person.is_authenticated or not person.is_active:
+        return []
+    kept = compiled.compile_once(
+        ("notifications_for", limit), lambda: _listed(compiled.standin(), limit)
     )
+    values = {compiled.PERSON: person.pk, compiled.EMAIL: person.email.lower()}
     return [
-        Item(n.case.reference, happened(n.event, n.stage), n.why, n.created_at, _state(n, digest))
-        for n in rows
+        Item(reference, happened(event, stage), why, at, _state(status, event, invitation, digest))
+        for reference, event, stage, why, at, status, invitation in kept.rows(values)
     ]
 
 

@@ -183,6 +183,14 @@ def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
     return pairs
 
 
+def may_raise(user: User | Any) -> bool:
+    """Whether ``user`` may raise a challenge from anywhere: whether
+    :func:`raising_choices` has any, in one query that reads none of them."""
+    if not is_active_person(user):
+        return False
+    return Membership.objects.filter(person=user, agency__partnerships__isnull=False).exists()
+
+
 #: Partnership roles that see the record of roles given and taken away.
 ROLE_HISTORY_ROLES = frozenset({Role.BUSINESS_UNIT.value, PartnershipRoleKind.ADMINISTRATOR.value})
 

@@ -30,11 +30,16 @@ inside ``{% govukblock "select" %}`` (or ``radios``, ``checkboxes``) each
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from html import unescape
 from typing import Any
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
@@ -162,9 +167,73 @@ def _labelled_rows(params: dict[str, Any]) -> list[Any]:
     return rows
 
 
+class _Unkept(Exception):
+    """Options holding a value a drawing is not kept for (see :func:`_frozen`)."""
+
+
+#: The values a drawn component is kept for, by exact type: each equal only to values
+#: that are drawn the same (not floats: 0.0 and -0.0; not datetimes: equal instants in
+#: other time zones; nor objects, which may change).
+_KEPT_TYPES = frozenset({str, SafeString, int, bool, type(None), dt.date})
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` as a key that is equal only for options drawn the same: each value
+    with its type, dicts' keys in their order (attributes are drawn in it)."""
+    kind = type(value)
+    if kind is dict:
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+    if kind is list or kind is tuple:
+        return (kind, tuple(_frozen(v) for v in value))
+    if kind in _KEPT_TYPES:
+        return (kind, value)
+    raise _Unkept
+
+
+#: Components drawn, by name and options, most recently used last: a component's HTML
+#: depends on nothing but them (its template has no request), and a page draws the
+#: same tags, buttons and filter fields on every request.
+_drawn: OrderedDict[Any, SafeString] = OrderedDict()
+_drawn_lock = threading.Lock()
+#: How many drawings a process keeps, and the longest kept (a long one, like a table
+#: of cases, is drawn for one person's page: kept, it would only take up memory).
+KEEP_DRAWN = 512
+KEEP_LONGEST = 6000
+
+
+@receiver(setting_changed)
+def forget_drawn(**_kwargs: Any) -> None:
+    """Forget every drawing kept (a setting a template reads may have changed)."""
+    with _drawn_lock:
+        _drawn.clear()
+
+
+_COMPONENT_NAME = re.compile(r"[a-z_]+")
+
+
 def render_component(name: str, params: dict[str, Any]) -> SafeString:
-    if not re.fullmatch(r"[a-z_]+", name):
+    if not _COMPONENT_NAME.fullmatch(name):
         raise template.TemplateSyntaxError(f"No GOV.UK component called {name!r}")
+    try:
+        key = (name, _frozen(params))
+    except _Unkept:
+        return _draw(name, params)
+    with _drawn_lock:
+        found = _drawn.get(key)
+        if found is not None:
+            _drawn.move_to_end(key)
+            return found
+    drawn = _draw(name, params)
+    if len(drawn) > KEEP_LONGEST:
+        return drawn
+    with _drawn_lock:
+        _drawn[key] = drawn
+        while len(_drawn) > KEEP_DRAWN:
+            _drawn.popitem(last=False)
+    return drawn
+
+
+def _draw(name: str, params: dict[str, Any]) -> SafeString:
     html = render_to_string(f"components/{name}.html", _prepared(name, params))
     return mark_safe(html.strip())  # noqa: S308 - our own component templates, escaped
 
