@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -118,6 +118,11 @@ class Compiled:
             return [], 1, 0
         *_, first_row, total = found[0]
         return [r[:-2] for r in found], (int(first_row) - 1) // per_page + 1, int(total)
+
+    def around(self, template: str) -> Compiled:
+        """This query inside ``template`` (SQL with ``{}`` where the query goes, adding
+        no parameters): its columns then the template's, none converted."""
+        return replace(self, sql=template.format(self.sql), converters=())
 
     def subquery(self, values: Values) -> RawSQL:
         """The query for ``values`` as a subquery (``pk__in=``)."""

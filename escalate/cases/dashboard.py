@@ -338,16 +338,18 @@ class CaseRow:
 
 
 def _seen(user: User | Any) -> QuerySet[Any]:
-    """The ids of the cases ``user`` can see, newest first, numbered and counted (for
-    :meth:`compiled.Compiled.page`: a page and how many there are in one query; their
-    columns are read for the page's cases alone, not for every case before sorting)."""
-    newest = [F("raised_at").desc(), F("id").desc()]
-    return (
-        Case.objects.filter(pk__in=visible_case_ids(user))
-        .order_by(*newest)
-        .annotate(w_row=Window(RowNumber(), order_by=newest), w_total=Window(Count("pk")))
-        .values_list("pk", "w_row", "w_total")
-    )
+    """The cases ``user`` can see, each as its id and when it was raised
+    (:func:`~escalate.cases.visibility.visible_case_ids`), for :data:`NEWEST_FIRST` to
+    sort and count."""
+    return visible_case_ids(user, raised_at=True)
+
+
+#: :func:`_seen` newest first, numbered and counted (for :func:`kept_page`: a page and
+#: how many there are in one query; the columns shown are read for the page's alone).
+NEWEST_FIRST = (
+    "WITH seen (w_id, w_at) AS ({}) SELECT w_id, ROW_NUMBER() OVER (ORDER BY w_at DESC,"
+    " w_id DESC) AS w_row, COUNT(*) OVER () AS w_total FROM seen ORDER BY w_at DESC, w_id DESC"
+)
 
 
 def listed_cases(ids: Sequence[int]) -> dict[int, tuple[ListedCase, dt.date | None]]:
@@ -451,6 +453,7 @@ def cases_page(
     if per_page > len(compiled.CASE_IDS):
         raise ValueError(f"at most {len(compiled.CASE_IDS)} cases a page")
     kept = compiled.compile_once("cases_seen", lambda: _seen(compiled.standin()))
+    kept = kept.around(NEWEST_FIRST)
     ids, page = kept_page(kept, compiled.values_for(user), number, per_page)
     by_id = listed_cases(ids)
     shown = [by_id[i] for i in ids if i in by_id]

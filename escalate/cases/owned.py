@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from escalate import clock
-from escalate.cases import compiled, permissions
+from escalate.cases import compiled
 from escalate.cases.deadlines import (
     DeadlineRow,
     calendars_for,
@@ -23,6 +23,7 @@ from escalate.cases.deadlines import (
     status,
 )
 from escalate.cases.models import CaseDeadline
+from escalate.cases.visibility import visible_case_ids
 from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.partnerships.permissions import is_active_person
 
@@ -50,7 +51,7 @@ def owned(user: User | Any) -> Q:
 def owned_deadline_ids(user: User | Any) -> QuerySet[Any]:
     """The ids of the deadlines not met yet that are ``user``'s (:func:`owned`), on
     cases they may see: a stage's owner always may; someone holding the role a deadline
-    names, as :func:`permissions.visible_q` says."""
+    names, on a case :func:`~escalate.cases.visibility.visible_case_ids` holds."""
     own = owned(user)
     stage_owners = Q(owner_stage__owner_id=user.pk)
     # Only the roles they hold: each read from the index of deadlines by role.
@@ -68,7 +69,9 @@ def owned_deadline_ids(user: User | Any) -> QuerySet[Any]:
             CaseDeadline.objects.filter(own & ~stage_owners, met_on__isnull=True)
             .exclude(role="")
             .filter(role__in=held)
-            .filter(permissions.visible_q(user, "case__"))
+            # (The visible cases' ids, by their indexes: a per-row test of visibility
+            # led PostgreSQL to read every case, 57-90 ms at 100,000 cases against 1-10.)
+            .filter(case_id__in=visible_case_ids(user))
             .order_by()
             .values("pk"),
             all=True,

@@ -137,12 +137,11 @@ NOTICE_BEFORE_ESCALATION = (
 def policy_issues_words(procedure: Procedure) -> str:
     """What happens to a policy issue flagged on a case, in a sentence."""
     names = procedure.role_names
-    keeper = who((Recipient.BUSINESS_UNIT,), names)
-    others = tuple(r for r in procedure.policy_issues.notify if r is not Recipient.BUSINESS_UNIT)
-    told = f"{who(others, names)}, and {keeper}" if others else keeper
+    told = who((*procedure.policy_issues.notify, Recipient.BUSINESS_UNIT), names)
     return (
         "A gap in policy or procedure that a case shows up can be flagged at any stage: "
-        f"Escalate tells {told}, who keeps the list of them."
+        f"Escalate tells {told}; {who((Recipient.BUSINESS_UNIT,), names)} keeps the list "
+        "of them."
     )
 
 

@@ -252,9 +252,9 @@ _FIELD_WORDS: dict[tuple[type[BaseModel], str], FieldWords] = {
         "adults and children" if p.value == "both" else p.value
     ),
     (Procedure, "region"): lambda r, _, __: f"{_REGIONS.get(r.value, r.value)} bank holidays",
-    (Procedure, "policy_issues"): lambda p, _, side: (
-        f"{side.who(p.notify)}, and {side.who((Recipient.BUSINESS_UNIT,))}"
-    ),
+    (Procedure, "policy_issues"): lambda p, _, side: side.who(
+        (*p.notify, Recipient.BUSINESS_UNIT)
+    ),  # (told whatever the definition says)
     (Stage, "start_by"): _timescale("Start"),
     (Stage, "conclude_by"): _timescale("Resolve or escalate"),
     (Stage, "owner_roles"): _defaulting("whoever acts"),

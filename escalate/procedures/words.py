@@ -45,14 +45,25 @@ _OPENERS = frozenset(
 )
 
 
+#: The articles: small letters mid-sentence whatever follows ("the Designated Officer").
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _title_case(word: str) -> bool:
+    """A word written as a name is: "Service", "Adults" (not "SAB", not "service")."""
+    return word[:1].isupper() and (word[1:].islower() or not word[1:])
+
+
 def in_sentence(words: str) -> str:
     """``words`` as they read after "sent to": "The conference chair" as "the
     conference chair", "Your local partnership" as "your local partnership"; a name
-    ("Cheshire East SAB via ...") unchanged."""
-    first = words.split(" ", 1)[0]
-    if first.casefold() in _OPENERS and first[:1].isupper() and first[1:].islower():
-        return words[:1].lower() + words[1:]
-    return words
+    ("Cheshire East SAB via ...", "All Age Disability Panel") unchanged."""
+    first, *rest = words.split(" ")
+    if first.casefold() not in _OPENERS or not _title_case(first):
+        return words
+    if first.casefold() not in _ARTICLES and rest and _title_case(rest[0]):
+        return words  # a name that opens with such a word: "All Age Disability Panel"
+    return words[:1].lower() + words[1:]
 
 
 #: Small words passed over when asking whether a name's next word has a capital.
@@ -65,11 +76,10 @@ def mid_sentence(name: str) -> str:
     acronym or a name in capitals ("SAB manager", "Designated Officer", "Head of
     Service", "High-Risk Panel") unchanged."""
     words = name.split(" ")
-    first = words[0]
-    if not (first[:1].isupper() and first[1:].islower()):
+    if not _title_case(words[0]):
         return name
     following = next((w for w in words[1:] if w.casefold() not in _SMALL), "")
-    if following[:1].isupper():
+    if _title_case(following):  # (an initialism, "GP", "SAB", says nothing either way)
         return name
     return name[:1].lower() + name[1:]
 
@@ -78,7 +88,7 @@ def the(name: str) -> str:
     """A name with "the" before it, mid-sentence: "the named officer for looked-after
     children"; a name that already opens with "The" or "A" reads as it is, in small
     letters ("the chair of the conference")."""
-    if name.split(" ", 1)[0].casefold() in _OPENERS:
+    if name.split(" ", 1)[0].casefold() in _ARTICLES:
         return in_sentence(name)
     return f"the {mid_sentence(name)}"
 

@@ -109,8 +109,8 @@ def test_who_is_told_reads_as_the_emails_say_it() -> None:
         "the board's business unit and both agencies' safeguarding leads",
     )
     assert rows[("Procedure", "Who is told of a policy issue")] == (
-        "the independent chair, and the board's business unit",
-        "the statutory partners, and the board's business unit",
+        "the independent chair and the board's business unit",
+        "the statutory partners and the board's business unit",
     )
     before, after = rows[("Procedure", "Who is told of every decision at every stage")]
     assert after == NOBODY and before == cli.who(OLD.on_every_decision)

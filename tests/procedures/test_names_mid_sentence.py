@@ -10,7 +10,7 @@ import pytest
 from escalate.procedures import library
 from escalate.procedures.model import Role
 from escalate.procedures.skips import role_name
-from escalate.procedures.words import mid_sentence, the
+from escalate.procedures.words import in_sentence, mid_sentence, the
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,9 @@ from escalate.procedures.words import mid_sentence, the
         ("LADO", "LADO"),
         ("High-Risk Panel", "High-Risk Panel"),
         ("Chair", "chair"),
+        # An initialism after the first word says nothing of whether it is a name.
+        ("Named GP for safeguarding", "named GP for safeguarding"),
+        ("Chair of the SAB", "chair of the SAB"),
     ],
 )
 def test_a_name_reads_in_small_letters_mid_sentence_unless_it_is_a_name_in_capitals(
@@ -42,6 +45,23 @@ def test_a_name_that_opens_with_the_is_not_given_a_second() -> None:
     assert the("The chair of the conference") == "the chair of the conference"
     assert the("Named officer") == "the named officer"
     assert the("Designated Officer") == "the Designated Officer"
+    # A name that opens with another such word is a name: "the" goes before it.
+    assert the("All Age Disability Panel") == "the All Age Disability Panel"
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        ("The conference chair", "the conference chair"),
+        ("The Designated Officer", "the Designated Officer"),
+        ("A named officer", "a named officer"),
+        ("Your local partnership", "your local partnership"),
+        ("All Age Disability Panel", "All Age Disability Panel"),
+        ("Cheshire East SAB via the business unit", "Cheshire East SAB via the business unit"),
+    ],
+)
+def test_where_a_form_is_sent_reads_mid_sentence(words: str, said: str) -> None:
+    assert in_sentence(words) == said
 
 
 def test_a_procedures_role_name_in_capitals_keeps_them_in_a_sentence() -> None:

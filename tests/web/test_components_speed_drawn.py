@@ -23,6 +23,7 @@ def test_a_component_drawn_again_is_the_same_html() -> None:
     again = render_component("tag", {"text": "Overdue", "classes": "govuk-tag--red"})
     assert again == first
     assert first == '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+    assert len(govuk._drawn) == 1  # kept once, found the second time
 
 
 def test_text_and_html_of_the_same_words_are_drawn_apart() -> None:
@@ -35,11 +36,27 @@ def test_text_and_html_of_the_same_words_are_drawn_apart() -> None:
 
 
 def test_true_and_one_are_different_options() -> None:
-    button = {"text": "Go", "preventDoubleClick": True}
-    assert "data-prevent-double-click" in render_component("button", button)
-    assert "data-prevent-double-click" in render_component("button", {**button})
-    falsy = render_component("button", {"text": "Go", "preventDoubleClick": 0})
-    assert "data-prevent-double-click" not in falsy
+    # True == 1 in Python; drawn, they differ ("True" and "1"), as values and as keys.
+    one = render_component("tag", {"text": "A", "attributes": {"data-x": 1}})
+    true = render_component("tag", {"text": "A", "attributes": {"data-x": True}})
+    assert 'data-x="1"' in one and 'data-x="True"' in true
+    by_one = render_component("tag", {"text": "A", "attributes": {1: "x"}})
+    by_true = render_component("tag", {"text": "A", "attributes": {True: "x"}})
+    assert ' 1="x"' in by_one and ' True="x"' in by_true
+
+
+def test_a_component_that_may_hold_a_cases_details_is_never_kept() -> None:
+    # The person at risk's details are drawn for the page and then forgotten.
+    rows = [{"key": {"text": "Name"}, "value": {"text": "Alex Example"}}]
+    render_component("summary_list", {"rows": rows})
+    render_component("inset_text", {"text": "Alex Example, 12 Any Street"})
+    assert not govuk._drawn
+
+
+def test_nothing_is_kept_while_templates_may_be_edited(settings: object) -> None:
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    render_component("tag", {"text": "Overdue"})
+    assert not govuk._drawn
 
 
 def test_attributes_are_drawn_in_their_order_each_time() -> None:

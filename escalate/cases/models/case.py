@@ -164,11 +164,20 @@ class Case(models.Model):
                 condition=Q(other_professional__isnull=True),
                 name="case_invited_address",
             ),
-            # The cases past a role's gate (the business unit, the chair, statutory
-            # partners; board representatives in either agency), for the lists of what
-            # such a person sees (visibility.case_branches).
+            # An agency's cases, and the cases past a role's gate (the business unit,
+            # the chair, statutory partners; board representatives in either agency),
+            # for the lists of what such a person sees (visibility.case_branches), with
+            # when each was raised: the dashboard sorts them newest first from these.
             *(
-                models.Index(fields=[field], condition=Q(current_stage__gte=F(gate)), name=name)
+                models.Index(fields=[side, "raised_at", "id"], name=f"case_{side}_newest")
+                for side in ("raising_agency", "other_agency")
+            ),
+            *(
+                models.Index(
+                    fields=[field, "raised_at", "id"],
+                    condition=Q(current_stage__gte=F(gate)),
+                    name=name,
+                )
                 for name, (field, gate) in {
                     "case_business_unit_sees": ("partnership", "business_unit_from"),
                     "case_chair_sees": ("partnership", "independent_chair_from"),

@@ -38,6 +38,7 @@ from html import unescape
 from typing import Any
 
 from django import forms, template
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.base import FilterExpression, NodeList, Parser, Token
@@ -182,7 +183,7 @@ def _frozen(value: Any) -> Any:
     with its type, dicts' keys in their order (attributes are drawn in it)."""
     kind = type(value)
     if kind is dict:
-        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+        return (dict, tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
     if kind is list or kind is tuple:
         return (kind, tuple(_frozen(v) for v in value))
     if kind in _KEPT_TYPES:
@@ -190,9 +191,14 @@ def _frozen(value: Any) -> Any:
     raise _Unkept
 
 
+#: The components whose drawings are kept: the ones a page draws many times over with
+#: the same options (a status tag on every row, the same buttons), whose options are
+#: the service's own words. Never one that holds a case's details (a summary list, a
+#: table, an inset), which would then stay in the process's memory after the request.
+KEPT_COMPONENTS = frozenset({"tag", "button", "back_link"})
+
 #: Components drawn, by name and options, most recently used last: a component's HTML
-#: depends on nothing but them (its template has no request), and a page draws the
-#: same tags, buttons and filter fields on every request.
+#: depends on nothing but them (its template has no request).
 _drawn: OrderedDict[Any, SafeString] = OrderedDict()
 _drawn_lock = threading.Lock()
 #: How many drawings a process keeps, and the longest kept (a long one, like a table
@@ -214,6 +220,8 @@ _COMPONENT_NAME = re.compile(r"[a-z_]+")
 def render_component(name: str, params: dict[str, Any]) -> SafeString:
     if not _COMPONENT_NAME.fullmatch(name):
         raise template.TemplateSyntaxError(f"No GOV.UK component called {name!r}")
+    if name not in KEPT_COMPONENTS or settings.DEBUG:  # (DEBUG: templates may be edited)
+        return _draw(name, params)
     try:
         key = (name, _frozen(params))
     except _Unkept:
