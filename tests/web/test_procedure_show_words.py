@@ -48,4 +48,7 @@ def test_show_says_who_is_told() -> None:
     assert f"Of every decision at this stage: {every}." in text.split("Stage 2:", 1)[0]
     assert "(Escalate tells " in text
     assert "Policy issues A gap in policy" in text
-    assert "Escalate tells the independent chair, and the board's business unit" in text
+    assert (
+        "Escalate tells the independent chair and the board's business unit; the board's "
+        "business unit keeps the list of them."
+    ) in text
