@@ -119,6 +119,22 @@ class World:
             return self.partnership_people[role]
         return (self.raising_people if side == "raising" else self.other_people)[role]
 
+    def one_of_each(self) -> list[User]:
+        """Someone in each way of seeing cases: the raiser, the other professional, a
+        manager, a safeguarding lead, a board representative of the other agency, each
+        partnership role, and someone with no role at all."""
+        return [
+            self.raiser,
+            self.other_professional,
+            self.person(Role.LINE_MANAGER),
+            self.person(Role.SAFEGUARDING_LEAD),
+            self.person(Role.BOARD_REPRESENTATIVE, side="other"),
+            self.person(Role.BUSINESS_UNIT),
+            self.person(Role.INDEPENDENT_CHAIR),
+            self.person(Role.STATUTORY_PARTNER),
+            user("Nobody"),
+        ]
+
     def owner_for(self, number: int) -> User:
         """Someone who may own stage ``number`` (its first owner role)."""
         return self.person(self.procedure.stage(number).owners[0])

@@ -16,7 +16,6 @@ from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import dashboard, visibility
 from escalate.cases.models import Case
-from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +38,6 @@ def world() -> Iterator[factories.World]:
         clock.unfreeze()
 
 
-def everyone(w: factories.World) -> list[User]:
-    return [
-        w.raiser,
-        w.other_professional,
-        w.person(Role.LINE_MANAGER),
-        w.person(Role.SAFEGUARDING_LEAD),
-        w.person(Role.BOARD_REPRESENTATIVE, side="other"),
-        w.person(Role.BUSINESS_UNIT),
-        w.person(Role.INDEPENDENT_CHAIR),
-        factories.user("Nobody"),
-    ]
-
-
 def expected(person: User) -> list[int]:
     return list(
         Case.objects.filter(pk__in=visibility.visible_case_ids(person))
@@ -65,7 +51,7 @@ def test_each_page_lists_the_visible_cases_newest_first_each_once_with_their_num
     world: factories.World, per_page: int
 ) -> None:
     saw_several = False
-    for person in everyone(world):
+    for person in world.one_of_each():
         wanted = expected(person)
         saw_several |= len(wanted) > 2
         pages = max(1, -(-len(wanted) // per_page))
