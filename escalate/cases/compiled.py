@@ -16,15 +16,21 @@ read from SQLite as text become dates).
 On PostgreSQL a kept query is also a prepared statement of each connection
 (:func:`cursor`): planning one of these unions took PostgreSQL ten to twenty times as
 long as running it, and a statement prepared is planned for its values five times,
-then, if that plan is no better, once for all. (A connection pooler between Escalate
-and PostgreSQL must then keep prepared statements: PgBouncer 1.21 or later with
-``max_prepared_statements``.)
+then, if that plan is no better, once for all. That "if" is PostgreSQL's guess: a
+query kept ``planned_once`` (:func:`compile_once`) is planned once for all from the
+first (``plan_cache_mode``), which suits one whose plan does not hang on whose values
+it runs with (the dashboard's "needs your action": 18-30 ms to plan, 1-3 ms to run, and
+planned afresh every time when left to the guess); one whose plan does (a person's own
+deadlines: 4-12 ms planned for their values, 170-390 ms planned for anyone's) is left
+to it. (A connection pooler between Escalate and PostgreSQL must then keep prepared
+statements: PgBouncer 1.21 or later with ``max_prepared_statements``.)
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
@@ -53,6 +59,7 @@ class Compiled:
     slots: tuple[tuple[bool, Any], ...]  # (is a stand-in, the stand-in or the constant)
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     alias: str
+    planned_once: bool = False
 
     def params(self, values: Values) -> list[Any]:
         return [values[v] if standin else v for standin, v in self.slots]
@@ -77,7 +84,7 @@ class Compiled:
         """The rows of ``sql`` (this query, perhaps cut or wrapped: its columns first),
         converted."""
         connection = connections[self.alias]
-        with cursor(self.alias) as reading:
+        with cursor(self.alias, planned_once=self.planned_once) as reading:
             reading.execute(sql, params)
             found = reading.fetchall()
         if not self.converters:
@@ -131,7 +138,7 @@ class Compiled:
 
     def count(self, values: Values) -> int:
         """How many rows the query has for ``values``."""
-        with cursor(self.alias) as counting:
+        with cursor(self.alias, planned_once=self.planned_once) as counting:
             sql = f"SELECT COUNT(*) FROM ({self.sql}) counted"  # noqa: S608 - Django's SQL
             counting.execute(sql, self.params(values))
             row = counting.fetchone()
@@ -170,14 +177,20 @@ class _Preparing:
         return iter(self.raw)
 
 
-def cursor(alias: str = "default") -> CursorWrapper:
+@contextmanager
+def cursor(alias: str = "default", *, planned_once: bool = False) -> Iterator[CursorWrapper]:
     """A cursor to run kept queries with: on PostgreSQL its values travel apart from
     the SQL and each query is prepared on the connection (kept by psycopg, a hundred at
-    most); elsewhere the connection's own. Wrapped as the connection's cursors are, so
-    query logging and execute wrappers see what it runs."""
+    most), and ``planned_once``, planned once for every run (the connection told so
+    while the cursor is open, and told to guess again after: a setting, not a query,
+    so it is sent past Django's query log); elsewhere the connection's own. Wrapped as
+    the connection's cursors are, so query logging and execute wrappers see what it
+    runs."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return connection.cursor()
+        with connection.cursor() as own:
+            yield own
+        return
     import psycopg
 
     connection.ensure_connection()
@@ -187,9 +200,16 @@ def cursor(alias: str = "default") -> CursorWrapper:
         # prepared alone (the connection's own cursors bind on the client: never).
         link.prepare_threshold = ONLY_WHEN_ASKED
     raw = _Preparing(psycopg.Cursor(link))
-    if connection.queries_logged:
-        return CursorDebugWrapper(raw, connection)
-    return CursorWrapper(raw, connection)
+    wrapped = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    if planned_once:
+        link.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        with wrapped(raw, connection) as kept:
+            yield kept
+    finally:
+        # (In a transaction that failed, its rollback takes the setting back.)
+        if planned_once and link.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            link.execute("RESET plan_cache_mode")
 
 
 _kept: dict[Hashable, Compiled] = {}
@@ -201,10 +221,17 @@ def _standins() -> dict[Any, Any]:
 
 
 def compile_once(
-    key: Hashable, build: Callable[[], QuerySet[Any]], using: str = "default"
+    key: Hashable,
+    build: Callable[[], QuerySet[Any]],
+    using: str = "default",
+    *,
+    planned_once: bool = False,
 ) -> Compiled:
     """The kept SQL of ``build()`` (a queryset for the stand-ins), compiled the first
-    time ``key`` is asked for on this database connection's kind of database."""
+    time ``key`` is asked for on this database connection's kind of database.
+    ``planned_once``: on PostgreSQL, planned once for everyone's values rather than
+    when PostgreSQL guesses that would do (see the module's note): only for a query
+    whose best plan is the same whoever runs it."""
     connection = connections[using]
     full_key = (key, using, connection.vendor)
     found = _kept.get(full_key)
@@ -223,7 +250,7 @@ def compile_once(
         (pos, tuple(convs), expression)
         for pos, (convs, expression) in compiler.get_converters(fields).items()
     )
-    made = Compiled(sql, slots, converters, using)
+    made = Compiled(sql, slots, converters, using, planned_once)
     with _lock:
         _kept.setdefault(full_key, made)
     return _kept[full_key]

@@ -65,6 +65,11 @@ CASES_PER_PAGE = 50
 #: Rows a page of "Your deadlines" shows.
 DEADLINES_PER_PAGE = 20
 
+#: "Needs your action" is planned once for everyone (:func:`compiled.compile_once`):
+#: each part starts from the person's own rows by an index whoever they are, and
+#: planning it for each person's values took 18-30 ms against 1-3 ms to run it.
+WAITING_PLANNED_ONCE = True
+
 #: The kinds of thing waiting, in the order they come on the same day for one case.
 KINDS = ("stage", "respond", "agreed_action", "policy_issue", "deadline")
 
@@ -254,7 +259,9 @@ def needs_action_page(
     """One page of :func:`waiting` (any ``number`` not a page's: the nearest page)."""
     if not partnership_permissions.is_active_person(user):
         return Paginator([], per_page).get_page(number), []
-    kept = compiled.compile_once("waiting", lambda: waiting(compiled.standin()))
+    kept = compiled.compile_once(
+        "waiting", lambda: waiting(compiled.standin()), planned_once=WAITING_PLANNED_ONCE
+    )
     page = Paginator(Kept(kept, compiled.values_for(user)), per_page).get_page(number)
     return page, items(page.object_list)
 
@@ -463,6 +470,7 @@ def cases_page(
         due = compiled.compile_once(
             "waiting_in_cases",
             lambda: waiting(compiled.standin(), compiled.CASE_IDS),
+            planned_once=WAITING_PLANNED_ONCE,
         )
         found_due = due.rows(compiled.values_for(user, (c.pk for c, _ in shown)))
         for item in items(found_due, known=[c for c, _ in shown]):

@@ -166,6 +166,40 @@ def test_on_postgresql_a_kept_query_is_prepared_once_a_connection_and_logged_in_
     assert prepared.count(as_sent) == 1  # prepared once, run twice
 
 
+def test_on_postgresql_a_query_kept_planned_once_is_planned_once_for_everyone(
+    world: factories.World,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("plans kept for prepared statements are PostgreSQL's")
+    once = compiled.compile_once("test-planned-once", KEPT["waiting"], planned_once=True)
+    guessed = compiled.compile_once("test-guessed", KEPT["owned_deadline_ids"])
+    people = world.one_of_each()
+    for person in people:
+        values = compiled.values_for(person)
+        assert once.rows(values) == list(dashboard.waiting(person)), person
+        guessed.rows(values)
+
+    def plans(kept: compiled.Compiled) -> tuple[int, int]:
+        numbered = iter(range(1, 10_000))
+        as_sent = re.sub("%s", lambda _: f"${next(numbered)}", kept.sql).replace("%%", "%")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement = %s",
+                [as_sent],
+            )
+            generic, custom = cursor.fetchone()
+        return generic, custom
+
+    # The plan for everyone run for each of them, none planned for their values; the
+    # other planned for each person's values (the first five runs at least).
+    assert plans(once) == (len(people), 0)
+    assert plans(guessed)[1] >= 5
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"  # the connection told to guess again
+
+
 def test_each_page_of_a_persons_own_deadlines_is_that_page_of_their_own_queryset(
     world: factories.World,
 ) -> None:
