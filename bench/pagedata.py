@@ -233,7 +233,13 @@ class _Copier:
         for model in self.graph.models:
             self.built.rows[model._meta.label] = model._default_manager.count()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # As a database in use has them: statistics, and on PostgreSQL the map of
+            # pages all visible that lets an index alone answer (autovacuum's work, which
+            # a database just copied into has not had: the line manager's "cases you can
+            # see" took 42 ms before it, 13 ms after). VACUUM runs only outside a
+            # transaction (a test's build is in one).
+            vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
     # -- what there is to copy
 
