@@ -188,19 +188,42 @@ def build_report(partnership: Partnership, period: Period) -> Report:
 
     stage_outcome: dict[int, Counter[str]] = defaultdict(Counter)
     ran: dict[RunVersion, Counter[str]] = defaultdict(Counter)  # raised, reached_final
-    for definition_id, stage, status, n in _grouped(
-        cases, "definition_id", "current_stage", "status"
+    raising_ids: Counter[int] = Counter()
+    other_ids: Counter[int] = Counter()
+    afterwards: Counter[str] = Counter()  # closed, and debriefs offered and held
+    # (One pass over the period's cases for all of these: a row for each combination
+    # of version, stage, status and the two agencies, never one a case.)
+    for definition_id, stage, status, raising_id, other_id, n, offered, held in (
+        cases.order_by()
+        .values("definition_id", "current_stage", "status", "raising_agency_id", "other_agency_id")
+        .annotate(
+            n=Count("pk"),
+            offered=Count("pk", filter=Q(debrief_offered_on__isnull=False)),
+            held=Count("pk", filter=Q(debrief_held_on__isnull=False)),
+        )
+        .values_list(
+            "definition_id",
+            "current_stage",
+            "status",
+            "raising_agency_id",
+            "other_agency_id",
+            "n",
+            "offered",
+            "held",
+        )
     ):
         version = known.get(definition_id)
         stage_outcome[stage][status] += n
         ran[version]["raised"] += n
         ran[version]["final"] += n if stage >= version.final_stage else 0
+        raising_ids[raising_id] += n
+        other_ids[other_id] += n
+        if status != CaseStatus.OPEN:
+            afterwards.update(closed=n, offered=offered, held=held)
     raised = sum(sum(c.values()) for c in stage_outcome.values())
     resolved = sum(c[CaseStatus.RESOLVED] for c in stage_outcome.values())
     lowest = stage_outcome[1][CaseStatus.RESOLVED] if 1 in stage_outcome else 0
     final = max((v.final_stage for v in ran), default=known.current.final_stage)
-    raising_ids: Counter[int] = Counter(dict(_grouped(cases, "raising_agency_id")))
-    other_ids: Counter[int] = Counter(dict(_grouped(cases, "other_agency_id")))
     category: Counter[str] = Counter()
     version_category: dict[RunVersion, Counter[str]] = defaultdict(Counter)
     for definition_id, case_categories, n in _grouped(cases, "definition_id", "categories"):
@@ -254,11 +277,6 @@ def build_report(partnership: Partnership, period: Period) -> Report:
     for status, n in _grouped(issues, "status"):
         issue_status[labels.get(status, status)] += n
     closed_cases = cases.exclude(status=CaseStatus.OPEN)
-    afterwards = closed_cases.aggregate(
-        closed=Count("pk"),
-        offered=Count("pk", filter=Q(debrief_offered_on__isnull=False)),
-        held=Count("pk", filter=Q(debrief_held_on__isnull=False)),
-    )
     themes: Counter[str] = Counter()
     for case_themes, n in _grouped(closed_cases, "learning_themes"):
         for t in case_themes or []:
