@@ -73,11 +73,20 @@ class Case(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases_raised"
     )
+    # (Indexed by case_raising_agency_newest and case_other_agency_newest, whose first
+    # column each is: an index of its own besides was one the planner could pick over
+    # them, reading the cases' rows where those indexes alone answer.)
     raising_agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="cases_raised"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="cases_raised",
+        db_index=False,
     )
     other_agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="cases_received"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="cases_received",
+        db_index=False,
     )
     other_professional_name = models.CharField(max_length=NAME_MAX)
     other_professional_email = models.EmailField(max_length=EMAIL_MAX)
