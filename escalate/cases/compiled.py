@@ -126,10 +126,13 @@ class Compiled:
         *_, first_row, total = found[0]
         return [r[:-2] for r in found], (int(first_row) - 1) // per_page + 1, int(total)
 
-    def around(self, template: str) -> Compiled:
+    def around(self, template: str, *, same_columns: bool = False) -> Compiled:
         """This query inside ``template`` (SQL with ``{}`` where the query goes, adding
-        no parameters): its columns then the template's, none converted."""
-        return replace(self, sql=template.format(self.sql), converters=())
+        no parameters): none of its columns converted, or with ``same_columns`` (the
+        template gives back the query's columns first, in their order) converted as
+        the query's are."""
+        converters = self.converters if same_columns else ()
+        return replace(self, sql=template.format(self.sql), converters=converters)
 
     def subquery(self, values: Values) -> RawSQL:
         """The query for ``values`` as a subquery (``pk__in=``)."""

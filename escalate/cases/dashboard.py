@@ -11,9 +11,9 @@ Reads through :mod:`escalate.cases.permissions` (:func:`~permissions.visible_cas
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -256,51 +256,24 @@ def needs_action(user: User | Any) -> list[ActionItem]:
 def needs_action_page(
     user: User | Any, number: Any = 1, per_page: int = ACTIONS_PER_PAGE
 ) -> tuple[Page[Any], list[ActionItem]]:
-    """One page of :func:`waiting` (any ``number`` not a page's: the nearest page)."""
+    """One page of :func:`waiting` (none or not a number: the first; past the last: the
+    last) and how many pages there are, in one query (and one for the cases on it)."""
     if not partnership_permissions.is_active_person(user):
         return Paginator([], per_page).get_page(number), []
     kept = compiled.compile_once(
         "waiting", lambda: waiting(compiled.standin()), planned_once=WAITING_PLANNED_ONCE
-    )
-    page = Paginator(Kept(kept, compiled.values_for(user)), per_page).get_page(number)
-    return page, items(page.object_list)
+    ).around(WAITING_IN_ORDER, same_columns=True)
+    page = kept_rows(kept, compiled.values_for(user), number, per_page)
+    page.object_list = items(page.object_list)
+    return page, list(page.object_list)
 
 
-class Kept:
-    """A kept query's rows for some values, as :class:`~django.core.paginator.Paginator`
-    takes them: counted, and cut into pages, by the database."""
-
-    def __init__(
-        self,
-        kept: compiled.Compiled,
-        values: compiled.Values,
-        counted: compiled.Compiled | None = None,
-    ) -> None:
-        """``counted``: a query with as many rows, quicker to count (without the
-        columns only shown)."""
-        self.kept, self.values, self.counted = kept, values, counted or kept
-
-    def count(self) -> int:
-        return self.counted.count(self.values)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self.kept.rows(self.values))
-
-    @overload
-    def __getitem__(self, index: int, /) -> tuple[Any, ...]: ...
-    @overload
-    def __getitem__(self, index: slice, /) -> list[tuple[Any, ...]]: ...
-    def __getitem__(self, index: int | slice, /) -> tuple[Any, ...] | list[tuple[Any, ...]]:
-        if isinstance(index, int):
-            return self.kept.rows(self.values, limit=1, offset=index)[0]
-        if index.step is not None or (index.start or 0) < 0 or (index.stop or 0) < 0:
-            raise ValueError("a page of rows: from a row, to a row")
-        start, stop = index.start or 0, index.stop
-        limit = None if stop is None else max(stop - start, 0)
-        return self.kept.rows(self.values, limit=limit, offset=start)
+#: :func:`waiting` numbered and counted in its order, for :func:`kept_rows`.
+WAITING_IN_ORDER = (
+    f"WITH waiting ({', '.join(COLUMNS)}) AS ({{}}) SELECT {', '.join(COLUMNS)},"  # noqa: S608 - names
+    f" ROW_NUMBER() OVER (ORDER BY {', '.join(ORDER)}) AS w_row, COUNT(*) OVER () AS w_total"
+    f" FROM waiting ORDER BY {', '.join(ORDER)}"
+)
 
 
 # ---------------------------------------------------------------- cases you can see
@@ -387,20 +360,30 @@ class _Counted:
         return self.total
 
 
-def kept_page(
+def kept_rows(
     kept: compiled.Compiled, values: compiled.Values, number: Any, per_page: int
-) -> tuple[list[int], Page[Any]]:
-    """The ids on page ``number`` of a kept query (numbered and counted, as
-    :meth:`compiled.Compiled.page` takes it, the id its first column) and the page (its
-    ``object_list`` those ids, for the caller to swap for what it shows): none or not a
-    number is the first page, past the last the last. One query."""
+) -> Page[Any]:
+    """Page ``number`` of a kept query's rows (numbered and counted, as
+    :meth:`compiled.Compiled.page` takes it): none or not a number is the first page,
+    past the last the last. One query."""
     if isinstance(number, str):
         number = page_number(number)
     wanted = min(number, PAST_EVERY_PAGE) if isinstance(number, int) and number >= 1 else 1
     found, shown_number, total = kept.page(values, wanted, per_page)
     paginator: Paginator[Any] = Paginator(_Counted(total), per_page)  # type: ignore[arg-type]
-    ids = [int(r[0]) for r in found]
-    return ids, Page(ids, shown_number, paginator)
+    return Page(found, shown_number, paginator)
+
+
+def kept_page(
+    kept: compiled.Compiled, values: compiled.Values, number: Any, per_page: int
+) -> tuple[list[int], Page[Any]]:
+    """The ids on page ``number`` of a kept query whose first column is the id
+    (:func:`kept_rows`), and the page (its ``object_list`` those ids, for the caller to
+    swap for what it shows). One query."""
+    page = kept_rows(kept, values, number, per_page)
+    ids = [int(r[0]) for r in page.object_list]
+    page.object_list = ids
+    return ids, page
 
 
 def _owned_in_order(user: User | Any) -> QuerySet[Any]:

@@ -82,6 +82,35 @@ def test_a_kept_query_takes_a_page_of_its_rows(world: factories.World) -> None:
     assert waiting.rows(values, offset=1) == every[1:]
 
 
+def test_each_page_of_what_needs_action_is_that_page_of_what_is_waiting_in_one_query(
+    world: factories.World,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    chair = world.person(Role.INDEPENDENT_CHAIR)
+    every = dashboard.items(dashboard.waiting(chair))
+    assert len(every) >= 2
+
+    def shown(number: object) -> tuple[int, int, list[tuple[str, int, object]]]:
+        page, items = dashboard.needs_action_page(chair, number, per_page=1)
+        assert items == list(page.object_list)
+        return page.number, page.paginator.count, [(i.kind, i.case.pk, i.due) for i in items]
+
+    def expected(n: int) -> tuple[int, int, list[tuple[str, int, object]]]:
+        item = every[n - 1]
+        return n, len(every), [(item.kind, item.case.pk, item.due)]
+
+    for n in range(1, len(every) + 1):
+        assert shown(n) == expected(n)
+        assert shown(str(n)) == expected(n)
+    assert shown(10**9) == shown("10000000000000000000000") == expected(len(every))
+    assert shown("two") == shown(None) == shown(0) == shown(-3) == expected(1)
+    with CaptureQueriesContext(connection) as queries:
+        dashboard.needs_action_page(chair, 2, per_page=1)
+    assert len(queries) == 2  # the page with how many there are; the cases on it
+
+
 def test_the_cases_of_a_page_take_the_stand_in_case_ids_places(world: factories.World) -> None:
     values = compiled.values_for(world.raiser, [5, 7])
     assert values[compiled.CASE_IDS[0]] == 5 and values[compiled.CASE_IDS[1]] == 7
