@@ -28,6 +28,9 @@ statements: PgBouncer 1.21 or later with ``max_prepared_statements``.)
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -152,8 +155,22 @@ class Compiled:
 ONLY_WHEN_ASKED = 2**31 - 1
 
 
+_PLACES = re.compile(r"%[s%]")
+
+
+@functools.lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """Django's SQL (``%s`` for each value, ``%%`` for a percent sign) as PostgreSQL's
+    own (``$1``, ``$2``...), worked out once for each kept query (and each way it is
+    cut or wrapped): psycopg, given the first, parses it again on every run (2.7 ms of
+    a 4.5 ms run of the dashboard's largest union)."""
+    numbers = itertools.count(1)
+    return _PLACES.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+
+
 class _Preparing:
-    """A psycopg cursor whose every query is prepared (server-side binding)."""
+    """A psycopg cursor whose every query is prepared (server-side binding), sent in
+    PostgreSQL's own numbered form (:func:`numbered`)."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
@@ -161,7 +178,7 @@ class _Preparing:
 
     def execute(self, sql: str, params: Any = None) -> Any:
         self.last = (sql, params)
-        return self.raw.execute(sql, params, prepare=True)
+        return self.raw.execute(numbered(sql), params, prepare=True)
 
     @property
     def _query(self) -> Any:
@@ -202,7 +219,7 @@ def cursor(alias: str = "default", *, planned_once: bool = False) -> Iterator[Cu
         # Django turns psycopg's preparing off; on again for the queries asked to be
         # prepared alone (the connection's own cursors bind on the client: never).
         link.prepare_threshold = ONLY_WHEN_ASKED
-    raw = _Preparing(psycopg.Cursor(link))
+    raw = _Preparing(psycopg.RawCursor(link))
     wrapped = CursorDebugWrapper if connection.queries_logged else CursorWrapper
     if planned_once:
         link.execute("SET plan_cache_mode = force_generic_plan")

@@ -214,3 +214,9 @@ def test_each_page_of_a_persons_own_deadlines_is_that_page_of_their_own_queryset
     assert [d.pk for d in dashboard.deadlines_page(chair, per_page=50)[1]] == every
     page, found = dashboard.deadlines_page(factories.user("Owns nothing"), 3)
     assert found == [] and page.paginator.count == 0
+
+
+def test_sql_for_postgresql_numbers_each_value_and_keeps_each_percent_sign() -> None:
+    django = "a = %s AND b LIKE '%%s%%' AND c IN (%s, %s)"
+    assert compiled.numbered(django) == "a = $1 AND b LIKE '%s%' AND c IN ($2, $3)"
+    assert compiled.numbered("SELECT 1") == "SELECT 1"
