@@ -142,14 +142,6 @@ class Compiled:
         # Django's own SQL for our querysets; every value a parameter.
         return RawSQL(self.sql, self.params(values))  # noqa: S611
 
-    def count(self, values: Values) -> int:
-        """How many rows the query has for ``values``."""
-        with cursor(self.alias, planned_once=self.planned_once) as counting:
-            sql = f"SELECT COUNT(*) FROM ({self.sql}) counted"  # noqa: S608 - Django's SQL
-            counting.execute(sql, self.params(values))
-            row = counting.fetchone()
-        return int(row[0]) if row else 0
-
 
 #: psycopg's count of runs before it prepares a query unasked: never, in effect.
 ONLY_WHEN_ASKED = 2**31 - 1

@@ -63,7 +63,6 @@ def test_the_kept_queries_give_each_person_what_their_own_querysets_give(
         assert sorted(r[0] for r in ids.rows(values)) == expected_ids, person
         expected_waiting = list(dashboard.waiting(person))
         assert waiting.rows(values) == expected_waiting, person
-        assert waiting.count(values) == len(expected_waiting), person
         expected_own = sorted(owned.owned_deadline_ids(person).values_list("pk", flat=True))
         assert sorted(r[0] for r in mine.rows(values)) == expected_own, person
         seen_anything |= bool(expected_ids)

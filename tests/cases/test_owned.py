@@ -5,12 +5,11 @@ however that is decided (by the role itself, or by working out what they see).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import factories
 import pytest
 
-from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import compiled, owned, permissions
 from escalate.cases.models import Case, CaseDeadline
@@ -22,12 +21,9 @@ TODAY = dt.date(2026, 12, 23)
 
 
 @pytest.fixture
-def world() -> Iterator[factories.World]:
-    clock.freeze(TODAY)
-    try:
-        yield factories.world("cheshire-east-sab")
-    finally:
-        clock.unfreeze()
+def world(frozen_clock: Callable[[dt.date], object]) -> factories.World:
+    frozen_clock(TODAY)
+    return factories.world("cheshire-east-sab")
 
 
 def _name_every_role(case: Case) -> None:
