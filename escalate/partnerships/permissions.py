@@ -168,7 +168,8 @@ def raising_choices(user: User | Any) -> list[tuple[Agency, Partnership]]:
     pairs: list[tuple[Agency, Partnership]] = []
     seen: set[tuple[int, int]] = set()
     memberships = (
-        Membership.objects.filter(person=user)
+        _raising_through(user)
+        .distinct()
         .select_related("agency")
         .prefetch_related(
             Prefetch("agency__partnerships", queryset=Partnership.objects.order_by("name"))
@@ -188,7 +189,13 @@ def may_raise(user: User | Any) -> bool:
     :func:`raising_choices` has any, in one query that reads none of them."""
     if not is_active_person(user):
         return False
-    return Membership.objects.filter(person=user, agency__partnerships__isnull=False).exists()
+    return _raising_through(user).exists()
+
+
+def _raising_through(user: User | Any) -> QuerySet[Membership]:
+    """The rule of who may raise, as the memberships it allows: an agency role in an
+    agency that belongs to a partnership (:func:`raising_choices`, :func:`may_raise`)."""
+    return Membership.objects.filter(person=user, agency__partnerships__isnull=False)
 
 
 #: Partnership roles that see the record of roles given and taken away.
