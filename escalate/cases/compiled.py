@@ -18,12 +18,13 @@ On PostgreSQL a kept query is also a prepared statement of each connection
 long as running it, and a statement prepared is planned for its values five times,
 then, if that plan is no better, once for all. That "if" is PostgreSQL's guess: a
 query kept ``planned_once`` (:func:`compile_once`) is planned once for all from the
-first (``plan_cache_mode``), which suits one whose plan does not hang on whose values
-it runs with (the dashboard's "needs your action": 18-30 ms to plan, 1-3 ms to run, and
-planned afresh every time when left to the guess); one whose plan does (a person's own
-deadlines: 4-12 ms planned for their values, 170-390 ms planned for anyone's) is left
-to it. (A connection pooler between Escalate and PostgreSQL must then keep prepared
-statements: PgBouncer 1.21 or later with ``max_prepared_statements``.)
+first (``plan_cache_mode``, set for its transaction alone: :func:`cursor`), which
+suits one whose plan does not hang on whose values it runs with (the dashboard's "needs
+your action": 18-30 ms to plan, 1-3 ms to run, and planned afresh every time when left
+to the guess); one whose plan does (a person's own deadlines: 4-12 ms planned for
+their values, 170-390 ms planned for anyone's) is left to it. (A connection pooler
+between Escalate and PostgreSQL must then keep prepared statements: PgBouncer 1.21 or
+later with ``max_prepared_statements``.)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -193,16 +194,37 @@ class _Preparing:
 def cursor(alias: str = "default", *, planned_once: bool = False) -> Iterator[CursorWrapper]:
     """A cursor to run kept queries with: on PostgreSQL its values travel apart from
     the SQL and each query is prepared on the connection (kept by psycopg, a hundred at
-    most), and ``planned_once``, planned once for every run (the connection told so
-    while the cursor is open, and told to guess again after: a setting, not a query,
-    so it is sent past Django's query log); elsewhere the connection's own. Wrapped as
-    the connection's cursors are, so query logging and execute wrappers see what it
-    runs."""
+    most), and with ``planned_once`` planned once for every run; elsewhere the
+    connection's own. Wrapped as the connection's cursors are, so query logging and
+    execute wrappers see what it runs.
+
+    ``planned_once`` is a setting of a transaction (``SET LOCAL plan_cache_mode``), so
+    it reaches no other query, nor, through a pooler handing out connections a
+    transaction at a time, anyone else's: outside a transaction the cursor opens one of
+    its own; inside the caller's, the setting is given back as soon as the cursor is
+    done (or by the rollback of a transaction that failed). It is a setting, not a
+    query, so Django's query log leaves it out."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         with connection.cursor() as own:
             yield own
         return
+    if not planned_once:
+        with _prepared(connection) as kept:
+            yield kept
+        return
+    callers = connection.in_atomic_block
+    with transaction.atomic(using=alias, savepoint=False):
+        _plan_cache_mode(connection, "force_generic_plan")
+        with _prepared(connection) as kept:
+            yield kept
+        if callers:
+            _plan_cache_mode(connection, "DEFAULT")
+
+
+@contextmanager
+def _prepared(connection: Any) -> Iterator[CursorWrapper]:
+    """A cursor of ``connection`` (PostgreSQL's) whose every query is prepared."""
     import psycopg
 
     connection.ensure_connection()
@@ -211,17 +233,16 @@ def cursor(alias: str = "default", *, planned_once: bool = False) -> Iterator[Cu
         # Django turns psycopg's preparing off; on again for the queries asked to be
         # prepared alone (the connection's own cursors bind on the client: never).
         link.prepare_threshold = ONLY_WHEN_ASKED
-    raw = _Preparing(psycopg.RawCursor(link))
     wrapped = CursorDebugWrapper if connection.queries_logged else CursorWrapper
-    if planned_once:
-        link.execute("SET plan_cache_mode = force_generic_plan")
-    try:
-        with wrapped(raw, connection) as kept:
-            yield kept
-    finally:
-        # (In a transaction that failed, its rollback takes the setting back.)
-        if planned_once and link.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-            link.execute("RESET plan_cache_mode")
+    with wrapped(_Preparing(psycopg.RawCursor(link)), connection) as kept:
+        yield kept
+
+
+def _plan_cache_mode(connection: Any, value: str) -> None:
+    """Set how PostgreSQL plans prepared statements for the rest of this transaction
+    (``value``: one of our constants), with Django's handling of database errors."""
+    with connection.wrap_database_errors:
+        connection.connection.execute(f"SET LOCAL plan_cache_mode = {value}")
 
 
 _kept: dict[Hashable, Compiled] = {}
@@ -245,7 +266,7 @@ def compile_once(
     when PostgreSQL guesses that would do (see the module's note): only for a query
     whose best plan is the same whoever runs it."""
     connection = connections[using]
-    full_key = (key, using, connection.vendor)
+    full_key = (key, using, connection.vendor, planned_once)
     found = _kept.get(full_key)
     if found is not None:
         return found

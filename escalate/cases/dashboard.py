@@ -3,7 +3,8 @@ first, and the cases they can see, newest first, each with what is due from them
 
 The database sorts and cuts each list into pages, from indexed columns (stage owners,
 agreed actions' owners, the stored deadlines), so a page takes the same queries however
-many cases there are: one for the page, one to count the pages, one for the cases on it.
+many cases there are: one for the page with how many there are (numbered and counted
+by the database), one for the cases on it.
 Reads through :mod:`escalate.cases.permissions` (:func:`~permissions.visible_cases`,
 :func:`~permissions.visible_q`).
 """

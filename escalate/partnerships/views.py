@@ -103,11 +103,7 @@ def explain(procedure: Procedure) -> list[StageExplained]:
                 roles=cli_show.stage_roles(procedure, stage),
                 told=cli_show.stage_told(procedure, stage),
                 notice=cli_show.NOTICE_BEFORE_ESCALATION if stage.notice_before_escalation else "",
-                panel_told=(
-                    f"Escalate tells {who(stage.panel.notify)} of a referral to it."
-                    if stage.panel and stage.panel.notify
-                    else ""
-                ),
+                panel_told=cli_show.panel_told(procedure, stage),
             )
         )
     return explained
@@ -189,6 +185,7 @@ def procedure_context(procedure: Procedure) -> dict[str, Any]:
         "immediate_risk_told": cli_show.immediate_risk_told(procedure),
         "routes": [cli_show.route_words(r, procedure.role_names) for r in procedure.routes],
         "policy_issues": cli_show.policy_issues_words(procedure),
+        "email_label": cli_show.email_label_words(procedure),
         "outcome_form": (
             form_words(procedure.outcome_form, procedure, when=OUTCOME_FORM_WHEN)
             if procedure.outcome_form

@@ -76,10 +76,26 @@ def _heading(procedure: Procedure) -> list[str]:
         f"Source document: {source.title} ({source.publisher}). Date of the document: "
         f"{source.dated_words}.",
     ]
-    label = procedure.email_subject_label
-    if label:
-        lines.append(f"Email subjects: every email about a case carries the label {label}.")
+    if procedure.email_subject_label:
+        lines.append(f"Email subjects: {email_label_words(procedure)}")
     return [*lines, ""]
+
+
+def email_label_words(procedure: Procedure) -> str:
+    """What the label on every email is, as a sentence (empty: there is none)."""
+    label = procedure.email_subject_label
+    if not label:
+        return ""
+    return f"Every email Escalate sends about a case carries the label {label} in its subject."
+
+
+def panel_told(procedure: Procedure, stage: Stage) -> str:
+    """Who Escalate tells of a referral to ``stage``'s panel, as a sentence in the
+    procedure's own names for roles (empty: no panel, or nobody)."""
+    panel = stage.panel
+    if panel is None or not panel.notify:
+        return ""
+    return f"Escalate tells {who(panel.notify, procedure.role_names)} of a referral to it."
 
 
 def _naming(procedure: Procedure) -> list[str]:
@@ -318,10 +334,9 @@ def _stage(procedure: Procedure, stage: Stage) -> list[str]:
         lines.append(_BULLET.fill(NOTICE_BEFORE_ESCALATION))
     if stage.panel:
         panel = stage.panel
+        told = panel_told(procedure, stage)
         lines.append(
-            _BULLET.fill(
-                f"Panel: {panel.name}: {panel.when}{_told(panel.notify, procedure.role_names)}"
-            )
+            _BULLET.fill(f"Panel: {panel.name}: {panel.when}" + (f" {told}" if told else ""))
         )
         if panel.how_to_refer:
             lines.append(_BULLET.fill(f"How to refer to the panel: {panel.how_to_refer}"))

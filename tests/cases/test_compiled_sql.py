@@ -220,3 +220,35 @@ def test_sql_for_postgresql_numbers_each_value_and_keeps_each_percent_sign() -> 
     django = "a = %s AND b LIKE '%%s%%' AND c IN (%s, %s)"
     assert compiled.numbered(django) == "a = $1 AND b LIKE '%s%' AND c IN ($2, $3)"
     assert compiled.numbered("SELECT 1") == "SELECT 1"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_a_transaction", [False, True])
+def test_on_postgresql_planning_once_is_set_for_the_querys_transaction_alone(
+    in_a_transaction: bool,
+) -> None:
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    setting = "SELECT current_setting('plan_cache_mode')"
+
+    def run() -> str:
+        with compiled.cursor(planned_once=True) as kept:
+            kept.execute(setting)
+            # Held by a transaction, never by the connection: a pooler handing out
+            # connections a transaction at a time passes it to no one else.
+            assert connection.in_atomic_block
+            return str(kept.fetchone()[0])
+
+    if in_a_transaction:
+        with transaction.atomic():
+            assert run() == "force_generic_plan"
+            with connection.cursor() as cursor:  # later in the caller's transaction
+                cursor.execute(setting)
+                assert cursor.fetchone()[0] == "auto"
+    else:
+        assert run() == "force_generic_plan"
+    with connection.cursor() as cursor:
+        cursor.execute(setting)
+        assert cursor.fetchone()[0] == "auto"

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 
 from escalate.partnerships import views
 from escalate.procedures import cli_show, library
-from escalate.procedures.model import Procedure
+from escalate.procedures.model import Procedure, Recipient
 
 RIVERSIDE = library.load_file(
     Path(__file__).parents[1] / "procedures" / "definitions" / "riverside.toml"
@@ -81,6 +81,20 @@ def test_the_email_label_and_policy_issues_are_on_the_page() -> None:
         "Escalate tells the conference chair and the partnership liaison officer; the "
         "partnership liaison officer keeps the list of them."
     ) in text
+
+
+def test_who_is_told_of_a_referral_to_a_panel_is_said_in_the_boards_own_names() -> None:
+    seed = library.get("hammersmith-fulham-sab")
+    stage = next(s for s in seed.stages if s.panel is not None)
+    assert stage.panel is not None and not stage.panel.notify  # (no seed's panel tells anyone)
+    panel = stage.panel.model_copy(update={"notify": (Recipient.BUSINESS_UNIT,)})
+    stages = tuple(s.model_copy(update={"panel": panel}) if s is stage else s for s in seed.stages)
+    named = seed.model_copy(update={"stages": stages, "role_names": RIVERSIDE.role_names})
+    sentence = cli_show.panel_told(named, stages[stage.number - 1])
+    assert sentence == "Escalate tells the partnership liaison officer of a referral to it."
+    assert sentence in page_text(named)
+    assert sentence in " ".join(cli_show.describe(named).split())
+    assert cli_show.panel_told(seed, stage) == ""
 
 
 def test_a_procedure_without_these_says_none_of_them() -> None:

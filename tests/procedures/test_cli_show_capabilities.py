@@ -117,9 +117,10 @@ def test_a_procedure_without_names_or_groups_says_neither() -> None:
 
 
 def test_the_subject_label_and_source(riverside: str) -> None:
-    assert "Email subjects: every email about a case carries the label OFFICIAL-SENSITIVE.\n" in (
-        riverside
-    )
+    assert (
+        "Email subjects: Every email Escalate sends about a case carries the label "
+        "OFFICIAL-SENSITIVE in its subject.\n"
+    ) in riverside
     assert "Protects: adults and children." in riverside
     assert "Riverside Safeguarding Partnership). Date of the document: not given." in read(
         riverside
