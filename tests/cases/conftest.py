@@ -19,3 +19,13 @@ def on_23_december(frozen_clock: Callable[[dt.date], dt.datetime]) -> dt.date:
 @pytest.fixture
 def cheshire(on_23_december: dt.date) -> factories.World:
     return factories.world("cheshire-east-sab")
+
+
+@pytest.fixture
+def cheshire_with_cases(cheshire: factories.World) -> factories.World:
+    """Cheshire East on 23 December with five cases: one escalated to stage 4, four
+    just raised."""
+    factories.escalate_to(cheshire, factories.raise_case(cheshire), 4)
+    for _ in range(4):
+        factories.raise_case(cheshire)
+    return cheshire

@@ -5,14 +5,12 @@ table component's markup."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import factories
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from escalate import clock
 from escalate.cases import compiled, dashboard, owned, services, visibility
 from escalate.cases.views import dashboard_rows
 from escalate.govuk.templatetags.govuk import render_component
@@ -20,30 +18,24 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 12, 23)
-
 
 @pytest.fixture
-def world() -> Iterator[factories.World]:
-    clock.freeze(TODAY)
-    try:
-        w = factories.world("cheshire-east-sab")
-        first = factories.escalate_to(w, factories.raise_case(w), 4)
-        services.add_agreed_action(
-            w.raiser,
-            first,
-            what="Send the care plan",
-            agency=w.other,
-            due_on=dt.date(2027, 1, 8),
-            owner=w.other_professional,
-            expected_version=first.version,
-        )
-        first.refresh_from_db()
-        services.flag_policy_issue(w.raiser, first, text="Gap.", expected_version=first.version)
-        factories.raise_case(w)
-        yield w
-    finally:
-        clock.unfreeze()
+def world(cheshire: factories.World) -> factories.World:
+    w = cheshire
+    first = factories.escalate_to(w, factories.raise_case(w), 4)
+    services.add_agreed_action(
+        w.raiser,
+        first,
+        what="Send the care plan",
+        agency=w.other,
+        due_on=dt.date(2027, 1, 8),
+        owner=w.other_professional,
+        expected_version=first.version,
+    )
+    first.refresh_from_db()
+    services.flag_policy_issue(w.raiser, first, text="Gap.", expected_version=first.version)
+    factories.raise_case(w)
+    return w
 
 
 def test_the_kept_queries_give_each_person_what_their_own_querysets_give(

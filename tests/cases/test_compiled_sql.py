@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import factories
 import pytest
 from django.db import connection
 
-from escalate import clock
 from escalate.cases import compiled, dashboard, owned, visibility
 from escalate.cases.models import Case
 from escalate.procedures.model import Role
@@ -36,16 +34,8 @@ KEPT = {
 
 
 @pytest.fixture
-def world() -> Iterator[factories.World]:
-    clock.freeze(TODAY)
-    try:
-        w = factories.world("cheshire-east-sab")
-        factories.escalate_to(w, factories.raise_case(w), 4)
-        for _ in range(4):
-            factories.raise_case(w)
-        yield w
-    finally:
-        clock.unfreeze()
+def world(cheshire_with_cases: factories.World) -> factories.World:
+    return cheshire_with_cases
 
 
 @pytest.mark.parametrize("key", list(KEPT))

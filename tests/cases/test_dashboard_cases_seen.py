@@ -5,37 +5,23 @@ with their number, a page at a time."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
 import factories
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from escalate import clock
 from escalate.accounts.models import User
 from escalate.cases import dashboard, visibility
 from escalate.cases.models import Case
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 12, 23)
-
 
 @pytest.fixture
-def world() -> Iterator[factories.World]:
-    clock.freeze(TODAY)
-    try:
-        w = factories.world("cheshire-east-sab")
-        factories.escalate_to(w, factories.raise_case(w), 4)
-        for _ in range(4):
-            factories.raise_case(w)
-        # Two cases raised at the same moment: the newer id comes first.
-        first, second = Case.objects.order_by("id")[:2]
-        Case.objects.filter(pk=second.pk).update(raised_at=first.raised_at)
-        yield w
-    finally:
-        clock.unfreeze()
+def world(cheshire_with_cases: factories.World) -> factories.World:
+    # Two cases raised at the same moment: the newer id comes first.
+    first, second = Case.objects.order_by("id")[:2]
+    Case.objects.filter(pk=second.pk).update(raised_at=first.raised_at)
+    return cheshire_with_cases
 
 
 def expected(person: User) -> list[int]:

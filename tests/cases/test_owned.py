@@ -5,7 +5,6 @@ however that is decided (by the role itself, or by working out what they see).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import factories
 import pytest
@@ -17,13 +16,13 @@ from escalate.procedures.model import Role
 
 pytestmark = pytest.mark.django_db
 
+#: The day the ``cheshire`` fixture's clock is set to.
 TODAY = dt.date(2026, 12, 23)
 
 
 @pytest.fixture
-def world(frozen_clock: Callable[[dt.date], object]) -> factories.World:
-    frozen_clock(TODAY)
-    return factories.world("cheshire-east-sab")
+def world(cheshire: factories.World) -> factories.World:
+    return cheshire
 
 
 def _name_every_role(case: Case) -> None:
