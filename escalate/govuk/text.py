@@ -70,7 +70,9 @@ def page_number(text: object) -> int | None:
     "٣" or "３" as 3); None when it is not one; 0 reads as the first page; a number
     too long to be any page reads as :data:`PAST_EVERY_PAGE`, so the list shows its
     last page."""
-    found = text.strip() if isinstance(text, str) else ""
+    # (Spaces a link or a person may add, only: str.strip would also take control
+    # characters such as "\x1f" off, reading "\x1f2" as page 2.)
+    found = text.strip(" \t\r\n") if isinstance(text, str) else ""
     if not (found.isascii() and found.isdigit()):
         return None
     return max(int(found), 1) if is_number(found) else PAST_EVERY_PAGE

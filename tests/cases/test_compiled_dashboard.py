@@ -97,6 +97,9 @@ def test_each_page_of_what_needs_action_is_that_page_of_what_is_waiting_in_one_q
         assert shown(str(n)) == expected(n)
     assert shown(10**9) == shown("10000000000000000000000") == expected(len(every))
     assert shown("two") == shown(None) == shown(0) == shown(-3) == expected(1)
+    # Digits of other scripts, and control characters or NUL bytes after one, are no
+    # page number: the first page.
+    assert shown("\uff12") == shown("\u0662") == shown("2\x00") == shown("\x1f2") == expected(1)
     with CaptureQueriesContext(connection) as queries:
         dashboard.needs_action_page(chair, 2, per_page=1)
     assert len(queries) == 2  # the page with how many there are; the cases on it
