@@ -1,7 +1,8 @@
 """Board oversight records: the forms completed on cases (a stage's form, such as the
 final stage's referral to the board, and the outcome form).
 
-Only :mod:`escalate.reports.services` writes these tables.
+Only :mod:`escalate.reports.services` writes these tables (and the database itself
+:class:`FiguresMark`).
 """
 
 from __future__ import annotations
@@ -49,3 +50,17 @@ class ReferralSubmission(models.Model):
     def __str__(self) -> str:
         # Never the person's name: this ends up in logs and admin.
         return f"{self.case_id} {self.form_key} form {self.pk}"
+
+
+class FiguresMark(models.Model):
+    """A value the database moves whenever anything the partnership's report counts
+    changes: written by triggers only (:mod:`escalate.reports.figures_mark`), read to
+    know whether a report kept in memory still holds."""
+
+    partnership = models.OneToOneField(
+        "partnerships.Partnership", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    mark = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"figures mark of partnership {self.partnership_id}"

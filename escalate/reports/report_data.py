@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -35,6 +36,7 @@ from escalate.cases.models import (
 )
 from escalate.cases.models.deadlines import ACT_BY, CONCLUDE_BY, START_BY
 from escalate.procedures.model import PARTNERSHIP_ROLES
+from escalate.reports import figures_mark
 from escalate.reports.common import (
     Period,
     WorkingDays,
@@ -163,12 +165,38 @@ def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
 def board_report(user: User | Any, partnership: Partnership, period: Period) -> Report:
     """Everything the board asks about the cases raised in ``period``."""
     require_statistics(user, partnership)
-    return build_report(partnership, period)
+    return kept_report(partnership, period)
 
 
-def build_report(partnership: Partnership, period: Period) -> Report:
+#: How long a process keeps a report no one asks for again (seconds). A kept report is
+#: never shown once its figures have changed, however young: see :func:`kept_report`.
+KEPT_SECONDS = 3600
+
+
+def kept_report(partnership: Partnership, period: Period) -> Report:
+    """:func:`build_report`, kept by this process until anything it counts changes.
+
+    Kept under the partnership's figures mark (:mod:`escalate.reports.figures_mark`:
+    the database moves it with every change to a row the report reads) and today's date
+    (what is overdue, what is in force), both read before anything is counted; so the
+    next request after a change, or on a new day, counts again. A partnership with no
+    mark is counted every time."""
+    mark = figures_mark.current(partnership.pk)
+    today = clock.today()
+    if mark is None:
+        return build_report(partnership, period, today)
+    key = f"escalate.report:{partnership.pk}:{period.first}:{period.last}:{today}:{mark}"
+    found = cache.get(key)
+    if not isinstance(found, Report):
+        found = build_report(partnership, period, today)
+        cache.set(key, found, KEPT_SECONDS)
+    return found
+
+
+def build_report(partnership: Partnership, period: Period, today: dt.date | None = None) -> Report:
     """The report without the permission check: for the command line (run by the
-    service's operators) and :func:`board_report`.
+    service's operators) and :func:`board_report`; as things stand on ``today`` (by
+    default the clock's).
 
     Every figure is counted by the database (GROUP BY and conditional counts): the
     queries are the same, and return about as many rows, for ten cases or a hundred
@@ -178,7 +206,7 @@ def build_report(partnership: Partnership, period: Period) -> Report:
     """
     from escalate.partnerships.models import Agency
 
-    today = clock.today()
+    today = clock.today() if today is None else today
     known = PartnershipVersions(partnership, today)
     cases = Case.objects.filter(
         partnership=partnership, raised_on__gte=period.first, raised_on__lte=period.last

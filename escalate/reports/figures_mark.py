@@ -1,0 +1,188 @@
+"""A mark on each partnership that moves whenever anything its report counts changes.
+
+The board's report for a period (:mod:`escalate.reports.report_data`) is the same until
+one of the rows it is counted from changes, or the day changes. The database moves the
+partnership's mark itself: triggers on every table the report reads set
+:class:`~escalate.reports.models.FiguresMark` to a new random value in the same
+transaction as the change, whichever code makes it (a service, the admin site, a
+command, a migration). So a report kept under the mark it was counted at
+(:mod:`escalate.reports.kept_reports`) is never shown after its figures changed:
+
+- the mark is read before the figures are counted, so a report kept under a mark holds
+  at least what was committed when the mark was read;
+- a change moves the mark in its own transaction: once it is committed, everyone reads
+  the new mark (and nothing kept under it yet);
+- a value does not come back (a random one, not a counter: a database restored from a
+  backup, or a test's rolled-back transaction, goes on to new values, not to ones a
+  process may have kept figures under).
+
+The triggers are (re)made after every ``migrate`` (:func:`install`, from
+:mod:`escalate.reports.apps`): on SQLite, a migration that rebuilds a table drops its
+triggers with the old table. :func:`missing` says which are absent; a test holds every
+table the report reads to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from escalate.reports.models import FiguresMark
+
+MARKS = FiguresMark._meta.db_table
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A table the report reads, and the partnerships a row of it belongs to: SQL
+    selecting partnership ids, with ``{row}`` for the row (``NEW`` or ``OLD``)."""
+
+    table: str
+    partnerships: str
+
+
+#: Every table :func:`escalate.reports.report_data.build_report` reads, with how a row
+#: names its partnerships.
+WATCHED: tuple[Watched, ...] = (
+    Watched("cases_case", "SELECT {row}.partnership_id"),
+    *(
+        Watched(table, "SELECT partnership_id FROM cases_case WHERE id = {row}.case_id")
+        for table in ("cases_stagerecord", "cases_casedeadline", "cases_policyissue")
+    ),
+    Watched("partnerships_partnership", "SELECT {row}.id"),
+    Watched(
+        "partnerships_agency",
+        "SELECT partnership_id FROM partnerships_agency_partnerships WHERE agency_id = {row}.id",
+    ),
+    Watched("partnerships_agency_partnerships", "SELECT {row}.partnership_id"),
+    Watched("partnerships_procedureversion", "SELECT {row}.partnership_id"),
+    # The working-day calendars: a region's extra days off and worked bank holidays.
+    *(
+        Watched(table, "SELECT id FROM partnerships_partnership WHERE region = {row}.region")
+        for table in ("partnerships_nonworkingday", "partnerships_workedbankholiday")
+    ),
+)
+
+_EVENTS = ("INSERT", "UPDATE", "DELETE")
+_PREFIX = "escalate_figures_"
+
+
+def _trigger(table: str, event: str = "") -> str:
+    return f"{_PREFIX}{table}" + (f"_{event.lower()}" if event else "")
+
+
+def _rows(event: str) -> tuple[str, ...]:
+    return {"INSERT": ("NEW",), "UPDATE": ("NEW", "OLD"), "DELETE": ("OLD",)}[event]
+
+
+def _moved(watched: Watched, rows: tuple[str, ...], new_value: str) -> str:
+    """The statement that moves the mark of every partnership ``rows`` belong to."""
+    which = " OR ".join(
+        f"partnership_id IN ({watched.partnerships.format(row=row)})" for row in rows
+    )
+    return f"UPDATE {MARKS} SET mark = {new_value} WHERE {which};"  # noqa: S608 - constants
+
+
+#: A new random mark: SQLite's random() is 64 random bits; PostgreSQL's random() is a
+#: double (52 random bits), scaled into a bigint.
+_SQLITE_NEW_VALUE = "random()"
+_PG_NEW_VALUE = "(random() * 4611686018427387904)::bigint"
+
+
+def _first_mark(new_value: str) -> str:
+    """A new partnership's mark (a trigger on the partnership table makes it)."""
+    return f"INSERT INTO {MARKS} (partnership_id, mark) VALUES (NEW.id, {new_value});"  # noqa: S608
+
+
+def _sqlite(watched: Watched) -> list[str]:
+    made = []
+    for event in _EVENTS:
+        body = _moved(watched, _rows(event), _SQLITE_NEW_VALUE)
+        if watched.table == "partnerships_partnership" and event == "INSERT":
+            body = _first_mark(_SQLITE_NEW_VALUE)
+        made.append(
+            f"CREATE TRIGGER IF NOT EXISTS {_trigger(watched.table, event)} "
+            f"AFTER {event} ON {watched.table} FOR EACH ROW BEGIN {body} END"
+        )
+    return made
+
+
+def _postgresql(watched: Watched) -> list[str]:
+    function = _trigger(watched.table)
+    steps = []
+    for event in _EVENTS:
+        body = _moved(watched, _rows(event), _PG_NEW_VALUE)
+        if watched.table == "partnerships_partnership" and event == "INSERT":
+            body = _first_mark(_PG_NEW_VALUE)
+        steps.append(f"IF TG_OP = '{event}' THEN {body} END IF;")
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {' '.join(steps)} RETURN NULL; END $$",
+        f"DROP TRIGGER IF EXISTS {function} ON {watched.table}",
+        f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {watched.table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def install(using: str = "default") -> None:
+    """Make (or make again) every trigger, and give each partnership without a mark
+    one. Safe to run any number of times."""
+    connection = connections[using]
+    make = _postgresql if connection.vendor == "postgresql" else _sqlite
+    new_value = _PG_NEW_VALUE if connection.vendor == "postgresql" else _SQLITE_NEW_VALUE
+    with connection.cursor() as cursor:
+        for watched in WATCHED:
+            for statement in make(watched):
+                cursor.execute(statement)
+        cursor.execute(
+            f"INSERT INTO {MARKS} (partnership_id, mark) SELECT id, {new_value} "  # noqa: S608
+            f"FROM partnerships_partnership WHERE id NOT IN (SELECT partnership_id FROM {MARKS})"
+        )
+
+
+def missing(using: str = "default") -> list[str]:
+    """The triggers :func:`install` makes that the database does not have."""
+    connection = connections[using]
+    wanted = {
+        (w.table, _trigger(w.table, e) if connection.vendor != "postgresql" else _trigger(w.table))
+        for w in WATCHED
+        for e in _EVENTS
+    }
+    present = _present(connection)
+    return sorted(name for table, name in wanted if (table, name) not in present)
+
+
+def _present(connection: BaseDatabaseWrapper) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT event_object_table, trigger_name FROM information_schema.triggers "
+                "WHERE trigger_name LIKE %s",
+                [_PREFIX + "%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [_PREFIX + "%"],
+            )
+        return {(table, name) for table, name in cursor.fetchall()}
+
+
+def current(partnership_id: int) -> int | None:
+    """The partnership's mark now (None: it has none, so nothing may be kept for it)."""
+    return (
+        FiguresMark.objects.filter(partnership_id=partnership_id)
+        .values_list("mark", flat=True)
+        .first()
+    )
+
+
+def installed_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """``post_migrate``: :func:`install` on the database just migrated, once its tables
+    are there (a migration run that stopped short of them installs nothing)."""
+    tables = set(connections[using].introspection.table_names())
+    if MARKS in tables and all(w.table in tables for w in WATCHED):
+        install(using)

@@ -1,0 +1,239 @@
+"""The figures mark: the database moves a partnership's mark with every change to a row
+its report counts, and a report kept under the mark is never shown once it moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import board_fixtures
+import factories
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from escalate.cases import services
+from escalate.cases.models import CaseDeadline, PolicyIssue, StageRecord
+from escalate.partnerships.models import (
+    NonWorkingDay,
+    Partnership,
+    ProcedureVersion,
+    WorkedBankHoliday,
+)
+from escalate.procedures.model import Role
+from escalate.procedures.timescales import Region
+from escalate.reports import figures_mark, report_data
+from escalate.reports.models import FiguresMark
+from escalate.reports.selectors import parse_period
+
+pytestmark = pytest.mark.django_db
+
+REPORT_DAY = dt.date(2027, 2, 1)
+YEAR = parse_period("2026")
+
+
+@pytest.fixture
+def board(frozen_clock) -> board_fixtures.Board:
+    built = board_fixtures.build(frozen_clock)
+    frozen_clock(REPORT_DAY)
+    return built
+
+
+def marks() -> dict[int, int]:
+    return dict(FiguresMark.objects.values_list("partnership_id", "mark"))
+
+
+def moved_by(change: Callable[[], Any]) -> set[int]:
+    """The partnerships whose mark ``change`` moved."""
+    before = marks()
+    change()
+    after = marks()
+    return {pk for pk in after if before.get(pk) != after[pk]}
+
+
+# ---------------------------------------------------------------- what is watched
+
+
+def test_every_trigger_is_in_the_database() -> None:
+    assert figures_mark.missing() == []
+
+
+def test_every_table_the_report_reads_is_watched(board) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        report_data.build_report(board.w.partnership, YEAR)
+    read = {
+        table
+        for query in queries
+        for table in re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', query["sql"], flags=re.IGNORECASE)
+    }
+    watched = {w.table for w in figures_mark.WATCHED}
+    assert read, "the report read nothing"
+    assert read - watched == set()
+
+
+def test_a_partnership_made_gets_a_mark_of_its_own() -> None:
+    made = factories.partnership()
+    assert FiguresMark.objects.filter(partnership=made).exists()
+
+
+def test_a_trigger_a_migration_dropped_is_made_again_after_migrate() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER escalate_figures_cases_case ON cases_case")
+        else:
+            cursor.execute("DROP TRIGGER escalate_figures_cases_case_update")
+    assert figures_mark.missing() != []
+    figures_mark.installed_after_migrate(using="default")
+    assert figures_mark.missing() == []
+
+
+# ---------------------------------------------------------------- what moves it
+
+
+def test_a_change_to_a_case_moves_its_partnerships_mark_alone(board) -> None:
+    w = board.w
+    mine = {w.partnership.pk}  # (board_fixtures made another partnership's case too)
+    assert moved_by(lambda: factories.raise_case(w, **board_fixtures.PERSON)) == mine
+    case = board.d
+    assert (
+        moved_by(
+            lambda: services.withdraw(
+                w.other_professional, case, reason="Sorted.", expected_version=case.version
+            )
+        )
+        == mine
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "stage_record",
+        "deadline_met",
+        "deadline_deleted",
+        "policy_issue",
+        "case_deleted_rows",
+    ],
+)
+def test_a_change_to_a_row_of_a_case_moves_its_partnerships_mark(board, change) -> None:
+    w, case = board.w, board.e
+    mine = {w.partnership.pk}
+    if change == "stage_record":
+        done = lambda: StageRecord.objects.filter(case=case).update(act_by=REPORT_DAY)  # noqa: E731
+    elif change == "deadline_met":
+        done = lambda: CaseDeadline.objects.filter(case=case).update(met_on=REPORT_DAY)  # noqa: E731
+    elif change == "deadline_deleted":
+        done = lambda: CaseDeadline.objects.filter(case=case).delete()  # noqa: E731
+    elif change == "policy_issue":
+        done = lambda: PolicyIssue.objects.filter(case=board.b).update(text="Reworded.")  # noqa: E731
+    else:
+        done = lambda: StageRecord.objects.filter(case=case).delete()  # noqa: E731
+    assert moved_by(done) == mine
+
+
+def test_renaming_an_agency_moves_the_mark_of_every_partnership_it_is_in(board) -> None:
+    w = board.w
+    second = factories.partnership()
+    w.raising.partnerships.add(second)
+    w.raising.name = "Renamed agency"
+    assert moved_by(w.raising.save) == {w.partnership.pk, second.pk}
+
+
+def test_an_agency_joining_or_leaving_moves_that_partnerships_mark(board) -> None:
+    w = board.w
+    assert moved_by(lambda: w.partnership.agencies.remove(board.quiet)) == {w.partnership.pk}
+    assert moved_by(lambda: w.partnership.agencies.add(board.quiet)) == {w.partnership.pk}
+
+
+def test_renaming_the_partnership_or_changing_a_version_moves_its_mark(board) -> None:
+    p = board.w.partnership
+    p.name = "Cheshire East Safeguarding Adults Board (renamed)"
+    assert moved_by(p.save) == {p.pk}
+    if ProcedureVersion.objects.filter(partnership=p).exists():
+        moved = moved_by(
+            lambda: ProcedureVersion.objects.filter(partnership=p).update(version_label="Renamed")
+        )
+        assert moved == {p.pk}
+
+
+@pytest.mark.parametrize("model", [NonWorkingDay, WorkedBankHoliday])
+def test_a_day_off_moves_the_mark_of_every_partnership_in_its_region(board, model) -> None:
+    p = board.w.partnership
+    elsewhere = factories.partnership(region=Region.SCOTLAND.value)
+    in_region = set(Partnership.objects.filter(region=p.region).values_list("pk", flat=True))
+    made = moved_by(lambda: model.objects.create(date=REPORT_DAY, region=p.region, reason="Fete"))
+    assert made == in_region and elsewhere.pk not in made
+    assert moved_by(lambda: model.objects.filter(region=p.region).delete()) == in_region
+
+
+def test_a_change_rolled_back_leaves_the_mark_as_it_was(board) -> None:
+    before = marks()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        factories.raise_case(board.w, **board_fixtures.PERSON)
+        raise RuntimeError("rolled back")
+    assert marks() == before
+
+
+# ---------------------------------------------------------------- the kept report
+
+
+def report_page(board: board_fixtures.Board) -> tuple[str, int]:
+    client = Client()
+    client.force_login(board.w.person(Role.BUSINESS_UNIT))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/board/{board.w.partnership.slug}/report/?period=2026")
+        text = response.content.decode()
+    assert response.status_code == 200
+    return text, len(queries)
+
+
+def raised_figure(text: str) -> str:
+    found = re.search(r"Cases raised(?:\s|<[^>]*>)*(\d+)", text)
+    assert found, "the page shows no count of escalations raised"
+    return found.group(1)
+
+
+def test_the_report_asked_again_unchanged_is_not_counted_again(board) -> None:
+    first, counted = report_page(board)
+    again, kept = report_page(board)
+    assert raised_figure(first) == raised_figure(again)
+    assert kept < counted - 10
+
+
+def test_the_report_counts_again_as_soon_as_a_case_changes(board, frozen_clock) -> None:
+    w = board.w
+    first, _ = report_page(board)
+    frozen_clock(dt.date(2026, 12, 31))
+    factories.raise_case(w, **board_fixtures.PERSON)
+    frozen_clock(REPORT_DAY)
+    after, _ = report_page(board)
+    assert int(raised_figure(after)) == int(raised_figure(first)) + 1
+
+
+def test_the_report_names_an_agency_as_it_is_called_now(board) -> None:
+    report_page(board)
+    board.w.raising.name = "Cheshire East Adult Social Care"
+    board.w.raising.save()
+    after, _ = report_page(board)
+    assert "Cheshire East Adult Social Care" in after
+
+
+def test_the_report_is_counted_again_on_a_new_day(board, frozen_clock) -> None:
+    kept = report_data.kept_report(board.w.partnership, YEAR)
+    frozen_clock(REPORT_DAY + dt.timedelta(days=1))
+    again = report_data.kept_report(board.w.partnership, YEAR)
+    assert (kept.generated_on, again.generated_on) == (REPORT_DAY, REPORT_DAY + dt.timedelta(1))
+
+
+def test_a_partnership_without_a_mark_is_counted_every_time(board) -> None:
+    FiguresMark.objects.filter(partnership=board.w.partnership).delete()
+    first = report_data.kept_report(board.w.partnership, YEAR)
+    # (A change the mark would have shown: with no mark, the next report still has it.)
+    board.w.raising.name = "Unmarked agency"
+    board.w.raising.save()
+    again = report_data.kept_report(board.w.partnership, YEAR)
+    assert "Unmarked agency" not in dict(first.by_raising_agency)
+    assert "Unmarked agency" in dict(again.by_raising_agency)
