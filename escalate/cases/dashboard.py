@@ -387,12 +387,12 @@ def kept_page(
     return ids, page
 
 
-def _owned_in_order(user: User | Any) -> QuerySet[Any]:
+def _owned_in_order(user: User | Any, managers_only: bool) -> QuerySet[Any]:
     """The ids of ``user``'s deadlines not met yet (:func:`owned.owned_deadlines`),
     soonest first, numbered and counted (for :func:`kept_page`)."""
     order = ("due", "case__reference", "stage", "key")
     return (
-        owned.owned_deadlines(user)
+        owned.owned_deadlines(user, managers_only=managers_only)
         .annotate(
             w_row=Window(RowNumber(), order_by=[F(name).asc() for name in order]),
             w_total=Window(Count("pk")),
@@ -402,14 +402,25 @@ def _owned_in_order(user: User | Any) -> QuerySet[Any]:
 
 
 def deadlines_page(
-    user: User | Any, number: Any = 1, per_page: int = DEADLINES_PER_PAGE
+    user: User | Any,
+    number: Any = 1,
+    per_page: int = DEADLINES_PER_PAGE,
+    *,
+    roles: Iterable[str] | None = None,
 ) -> tuple[Page[Any], list[CaseDeadline]]:
     """One page of ``user``'s own deadlines not met yet, soonest first
     (:func:`owned.owned_deadlines`; shown by :func:`owned.owned_rows`): two queries,
-    its ids with how many there are and the deadlines (one when there are none)."""
+    its ids with how many there are and the deadlines (one when there are none).
+    ``roles``: every role ``user`` holds (their memberships' and partnership roles',
+    when the caller has read them already); otherwise a query finds them."""
     if not partnership_permissions.is_active_person(user):
         return Paginator([], per_page).get_page(number), []
-    kept = compiled.compile_once("owned_in_order", lambda: _owned_in_order(compiled.standin()))
+    held = owned.roles_held(user) if roles is None else roles
+    managers_only = owned.settled_by_holding(held)
+    kept = compiled.compile_once(
+        ("owned_in_order", managers_only),
+        lambda: _owned_in_order(compiled.standin(), managers_only),
+    )
     ids, page = kept_page(kept, compiled.values_for(user), number, per_page)
     found = (
         {

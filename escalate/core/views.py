@@ -74,7 +74,10 @@ def home(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     pages = {name: page_number(request.GET.get(name)) for name in ("actions", "deadlines", "cases")}
     actions_page, actions = dashboard.needs_action_page(person, pages["actions"])
-    deadlines_page, found = dashboard.deadlines_page(person, pages["deadlines"])
+    memberships = list(selectors.memberships_of(person))  # type: ignore[arg-type]
+    partnership_roles = list(selectors.partnership_roles_of(person))  # type: ignore[arg-type]
+    roles = [m.role for m in memberships] + [r.role for r in partnership_roles]
+    deadlines_page, found = dashboard.deadlines_page(person, pages["deadlines"], roles=roles)
     mine = owned.owned_rows(person, found, today)
     cases_page, cases = dashboard.cases_page(person, pages["cases"])
     partnerships = list(selectors.partnerships_of(person))  # type: ignore[arg-type]
@@ -105,8 +108,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 request, cases_page, "cases", "cases-heading", "Cases you can see"
             ),
             "can_raise": partnership_permissions.may_raise(person),
-            "memberships": selectors.memberships_of(person),  # type: ignore[arg-type]
-            "partnership_roles": selectors.partnership_roles_of(person),  # type: ignore[arg-type]
+            "memberships": memberships,
+            "partnership_roles": partnership_roles,
             "board_partnerships": [p for p in partnerships if p.pk in statistics],
             "procedures": selectors.procedure_rows(person, partnerships, today),  # type: ignore[arg-type]
         },

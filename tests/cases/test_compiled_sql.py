@@ -29,7 +29,8 @@ KEPT = {
     "waiting_in_cases": lambda: dashboard.waiting(compiled.standin(), compiled.CASE_IDS),
     "owned_deadline_ids": lambda: owned.owned_deadline_ids(compiled.standin()),
     "cases_seen": lambda: dashboard._seen(compiled.standin()),
-    "owned_in_order": lambda: dashboard._owned_in_order(compiled.standin()),
+    "owned_in_order": lambda: dashboard._owned_in_order(compiled.standin(), False),
+    "owned_in_order_managers": lambda: dashboard._owned_in_order(compiled.standin(), True),
 }
 
 
