@@ -64,6 +64,8 @@ class Compiled:
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
     alias: str
     planned_once: bool = False
+    #: A cheaper form of the query for its first page (see :meth:`page`), or "".
+    first_sql: str = ""
 
     def params(self, values: Values) -> list[Any]:
         return [values[v] if standin else v for standin, v in self.slots]
@@ -112,7 +114,14 @@ class Compiled:
         in its order, numbers its rows in that order (a column ``w_row`` from 1:
         ``RowNumber()``) and counts them (``w_total``: ``Count()`` over them all): the
         last two of its columns, which the rows given back leave out. The first page is
-        the query cut short; a later one picks its rows by number, or the last page's."""
+        the query cut short; a later one picks its rows by number, or the last page's.
+        The first page is read from :attr:`first_sql` when the query has it (the rows in
+        order with the count as the last column, numbering none: the database then
+        keeps the first few as it sorts rather than sorting and numbering them all)."""
+        if number <= 1 and self.first_sql:
+            first = replace(self, sql=self.first_sql, first_sql="")
+            found = first.rows(values, limit=per_page)
+            return [r[:-1] for r in found], 1, int(found[0][-1]) if found else 0
         if number <= 1:
             found = self.rows(values, limit=per_page)
         else:
@@ -130,13 +139,17 @@ class Compiled:
         *_, first_row, total = found[0]
         return [r[:-2] for r in found], (int(first_row) - 1) // per_page + 1, int(total)
 
-    def around(self, template: str, *, same_columns: bool = False) -> Compiled:
+    def around(
+        self, template: str, *, same_columns: bool = False, first_page: str = ""
+    ) -> Compiled:
         """This query inside ``template`` (SQL with ``{}`` where the query goes, adding
         no parameters): none of its columns converted, or with ``same_columns`` (the
         template gives back the query's columns first, in their order) converted as
-        the query's are."""
+        the query's are. ``first_page``: a template of the same kind for
+        :attr:`first_sql`."""
         converters = self.converters if same_columns else ()
-        return replace(self, sql=template.format(self.sql), converters=converters)
+        first = first_page.format(self.sql) if first_page else ""
+        return replace(self, sql=template.format(self.sql), converters=converters, first_sql=first)
 
     def subquery(self, values: Values) -> RawSQL:
         """The query for ``values`` as a subquery (``pk__in=``)."""
