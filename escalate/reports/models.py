@@ -61,6 +61,9 @@ class FiguresMark(models.Model):
         "partnerships.Partnership", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     mark = models.BigIntegerField()
+    #: The transaction that last moved the mark (PostgreSQL's triggers move it once a
+    #: transaction, however many rows it changes; SQLite's leave this empty).
+    moved_in = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"figures mark of partnership {self.partnership_id}"
