@@ -107,20 +107,31 @@ def _first_mark(new_value: str) -> str:
     return f"INSERT INTO {MARKS} (partnership_id, mark) VALUES (NEW.id, {new_value});"  # noqa: S608
 
 
-def _sqlite(watched: Watched) -> list[str]:
-    made = []
+@dataclass(frozen=True)
+class _Made:
+    """What :func:`install` makes for one watched table: statements run every time
+    (PostgreSQL's trigger functions, replaced in place without locking the table), and
+    each trigger by name, with its table and the statement that makes it."""
+
+    always: tuple[str, ...]
+    triggers: dict[str, tuple[str, str]]
+
+
+def _sqlite(watched: Watched) -> _Made:
+    triggers = {}
     for event in _EVENTS:
         body = _moved(watched, _rows(event), _SQLITE_NEW_VALUE)
         if watched.table == "partnerships_partnership" and event == "INSERT":
             body = _first_mark(_SQLITE_NEW_VALUE)
-        made.append(
-            f"CREATE TRIGGER IF NOT EXISTS {_trigger(watched.table, event)} "
-            f"AFTER {event} ON {watched.table} FOR EACH ROW BEGIN {body} END"
+        name = _trigger(watched.table, event)
+        triggers[name] = (
+            watched.table,
+            f"CREATE TRIGGER {name} AFTER {event} ON {watched.table} FOR EACH ROW BEGIN {body} END",
         )
-    return made
+    return _Made((), triggers)
 
 
-def _postgresql(watched: Watched) -> list[str]:
+def _postgresql(watched: Watched) -> _Made:
     function = _trigger(watched.table)
     steps = []
     for event in _EVENTS:
@@ -131,24 +142,41 @@ def _postgresql(watched: Watched) -> list[str]:
         if watched.table == "partnerships_partnership" and event == "INSERT":
             body = _first_mark(_PG_NEW_VALUE)
         steps.append(f"IF TG_OP = '{event}' THEN {body} END IF;")
-    return [
+    replace_function = (
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {' '.join(steps)} RETURN NULL; END $$",
-        f"DROP TRIGGER IF EXISTS {function} ON {watched.table}",
+        f"BEGIN {' '.join(steps)} RETURN NULL; END $$"
+    )
+    trigger = (
         f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {watched.table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
-    ]
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+    )
+    return _Made((replace_function,), {function: (watched.table, trigger)})
+
+
+def _wanted(connection: BaseDatabaseWrapper) -> list[_Made]:
+    make = _postgresql if connection.vendor == "postgresql" else _sqlite
+    return [make(w) for w in WATCHED]
 
 
 def install(using: str = "default") -> None:
-    """Make (or make again) every trigger, and give each partnership without a mark
-    one. Safe to run any number of times."""
+    """Make every trigger the database lacks, and give each partnership without a
+    mark one. Safe to run any number of times, and cheap when there is nothing to do:
+    a trigger already there is left alone (no lock taken on its table), except that on
+    SQLite one made by an older version of this module is made again, and on
+    PostgreSQL the functions they run are replaced in place."""
     connection = connections[using]
-    make = _postgresql if connection.vendor == "postgresql" else _sqlite
     new_value = _PG_NEW_VALUE if connection.vendor == "postgresql" else _SQLITE_NEW_VALUE
+    present = _present(connection)
     with connection.cursor() as cursor:
-        for watched in WATCHED:
-            for statement in make(watched):
+        for made in _wanted(connection):
+            for statement in made.always:
+                cursor.execute(statement)
+            for name, (table, statement) in made.triggers.items():
+                there = present.get((table, name))
+                if there is not None and (connection.vendor == "postgresql" or there == statement):
+                    continue
+                if there is not None:
+                    cursor.execute(f"DROP TRIGGER {name}")
                 cursor.execute(statement)
         cursor.execute(
             f"INSERT INTO {MARKS} (partnership_id, mark) SELECT id, {new_value} "  # noqa: S608
@@ -159,29 +187,32 @@ def install(using: str = "default") -> None:
 def missing(using: str = "default") -> list[str]:
     """The triggers :func:`install` makes that the database does not have."""
     connection = connections[using]
-    wanted = {
-        (w.table, _trigger(w.table, e) if connection.vendor != "postgresql" else _trigger(w.table))
-        for w in WATCHED
-        for e in _EVENTS
-    }
     present = _present(connection)
-    return sorted(name for table, name in wanted if (table, name) not in present)
+    return sorted(
+        name
+        for made in _wanted(connection)
+        for name, (table, _) in made.triggers.items()
+        if (table, name) not in present
+    )
 
 
-def _present(connection: BaseDatabaseWrapper) -> set[tuple[str, str]]:
+def _present(connection: BaseDatabaseWrapper) -> dict[tuple[str, str], str]:
+    """The triggers of this module the database has, by table and name: on SQLite with
+    the statement that made them."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT event_object_table, trigger_name FROM information_schema.triggers "
-                "WHERE trigger_name LIKE %s",
+                "SELECT DISTINCT event_object_table, trigger_name, '' "
+                "FROM information_schema.triggers WHERE trigger_name LIKE %s",
                 [_PREFIX + "%"],
             )
         else:
             cursor.execute(
-                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                "SELECT tbl_name, name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE %s",
                 [_PREFIX + "%"],
             )
-        return {(table, name) for table, name in cursor.fetchall()}
+        return {(table, name): sql for table, name, sql in cursor.fetchall()}
 
 
 def current(partnership_id: int, using: str = "default") -> int | None:
