@@ -20,10 +20,11 @@ command, a migration). So a report kept under the mark it was counted at
   backup, or a test's rolled-back transaction, goes on to new values, not to ones a
   process may have kept figures under).
 
-The triggers are (re)made after every ``migrate`` (:func:`install`, from
-:mod:`escalate.reports.apps`): on SQLite, a migration that rebuilds a table drops its
-triggers with the old table. :func:`missing` says which are absent; a test holds every
-table the report reads to it.
+The triggers are made after every ``migrate`` where they are missing, and every mark
+moved (:func:`installed_after_migrate`, from :mod:`escalate.reports.apps`); on SQLite
+they are dropped before it (:func:`dropped_before_migrate`), since SQLite will not
+rebuild a table that another table's trigger names. :func:`missing` says which are
+absent; a test holds every table the report reads to them.
 """
 
 from __future__ import annotations
@@ -184,6 +185,19 @@ def install(using: str = "default") -> None:
         )
 
 
+def uninstall(using: str = "default") -> None:
+    """Drop every trigger (and PostgreSQL trigger function) this module makes, found by
+    name in the database's own catalogue, whatever version of it made them."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for table, name in _present(connection):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def missing(using: str = "default") -> list[str]:
     """The triggers :func:`install` makes that the database does not have."""
     connection = connections[using]
@@ -234,9 +248,26 @@ def current(partnership_id: int, using: str = "default") -> int | None:
     return None if row is None or row[1] else int(row[0])
 
 
+def dropped_before_migrate(using: str = "default", **kwargs: Any) -> None:
+    """``pre_migrate``, on SQLite: no trigger while migrations run. SQLite changes a
+    table by making a new one and renaming it, which it refuses while a trigger on
+    another table names the old one; :func:`installed_after_migrate` makes them
+    again. (PostgreSQL changes tables in place: its triggers stay, and move the marks
+    for what data migrations change.)"""
+    connection = connections[using]
+    if connection.vendor != "postgresql" and MARKS in connection.introspection.table_names():
+        uninstall(using)
+
+
 def installed_after_migrate(using: str = "default", **kwargs: Any) -> None:
     """``post_migrate``: :func:`install` on the database just migrated, once its tables
-    are there (a migration run that stopped short of them installs nothing)."""
-    tables = set(connections[using].introspection.table_names())
+    are there (a migration run that stopped short of them installs nothing), then move
+    every mark: what a migration changed while there were no triggers counts as a
+    change."""
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
     if MARKS in tables and all(w.table in tables for w in WATCHED):
         install(using)
+        new_value = _PG_NEW_VALUE if connection.vendor == "postgresql" else _SQLITE_NEW_VALUE
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {MARKS} SET mark = {new_value}")  # noqa: S608 - constants

@@ -4,6 +4,29 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def drop_triggers(apps, schema_editor):
+    """Going back past this migration: the triggers made after migrating
+    (escalate.reports.figures_mark) go with the table they write to. Found by name in
+    the database's catalogue, so this keeps working whatever that module becomes."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT event_object_table, trigger_name FROM "
+                "information_schema.triggers WHERE trigger_name LIKE 'escalate_figures_%'"
+            )
+            for table, name in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'escalate_figures_%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("partnerships", "0005_procedure_authoring"),
@@ -28,4 +51,6 @@ class Migration(migrations.Migration):
                 ("moved_in", models.BigIntegerField(blank=True, null=True)),
             ],
         ),
+        # (Last, so that going back drops the triggers before the table they write to.)
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]
