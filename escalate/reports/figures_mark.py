@@ -6,16 +6,16 @@ partnership's mark itself: triggers on every table the report reads set
 :class:`~escalate.reports.models.FiguresMark` to a new random value in the same
 transaction as the change, whichever code makes it (a service, the admin site, a
 command, a migration). So a report kept under the mark it was counted at
-(:mod:`escalate.reports.kept_reports`) is never shown after its figures changed:
+(:func:`escalate.reports.report_data.kept_report`) is never shown after its figures
+changed:
 
 - the mark is read before the figures are counted, so a report kept under a mark holds
   at least what was committed when the mark was read;
 - a change moves the mark in its own transaction: once it is committed, everyone reads
   the new mark (and nothing kept under it yet);
-- on PostgreSQL a transaction moves each mark once (its first change), however many
-  rows it changes, and a report asked for by a transaction that has moved the mark is
-  neither kept nor taken from what is kept (:func:`current`): its later changes would
-  not move the mark again;
+- on PostgreSQL the triggers wait for the commit and move each mark once a
+  transaction, however many rows it changes; a report asked for by a transaction that
+  has changed anything is neither kept nor taken from what is kept (:func:`current`);
 - a value does not come back (a random one, not a counter: a database restored from a
   backup, or a test's rolled-back transaction, goes on to new values, not to ones a
   process may have kept figures under).
@@ -58,9 +58,13 @@ WATCHED: tuple[Watched, ...] = (
         for table in ("cases_stagerecord", "cases_casedeadline", "cases_policyissue")
     ),
     Watched("partnerships_partnership", "SELECT {row}.id"),
+    # An agency's partnerships: those it is in, and those whose cases name it (one it
+    # has left is still named in their reports).
     Watched(
         "partnerships_agency",
-        "SELECT partnership_id FROM partnerships_agency_partnerships WHERE agency_id = {row}.id",
+        "SELECT partnership_id FROM partnerships_agency_partnerships WHERE agency_id = {row}.id"
+        " UNION SELECT partnership_id FROM cases_case WHERE raising_agency_id = {row}.id"
+        " UNION SELECT partnership_id FROM cases_case WHERE other_agency_id = {row}.id",
     ),
     Watched("partnerships_agency_partnerships", "SELECT {row}.partnership_id"),
     Watched("partnerships_procedureversion", "SELECT {row}.partnership_id"),
@@ -132,8 +136,13 @@ def _sqlite(watched: Watched) -> _Made:
     return _Made((), triggers)
 
 
+#: Part of each PostgreSQL trigger's name: a trigger there is left as it is once made
+#: (:func:`install`), so a change to how they are made needs a new name.
+_PG_KIND = "deferred_"
+
+
 def _postgresql(watched: Watched) -> _Made:
-    function = _trigger(watched.table)
+    function = _trigger(_PG_KIND + watched.table)
     steps = []
     for event in _EVENTS:
         # Once a transaction: PostgreSQL keeps every version of a row a transaction
@@ -147,8 +156,13 @@ def _postgresql(watched: Watched) -> _Made:
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN {' '.join(steps)} RETURN NULL; END $$"
     )
+    # Deferred to the commit: a transaction takes the lock on a mark's row after every
+    # other lock it takes, and holds it only while it commits, so two writers of one
+    # partnership never wait on each other in turn (a case's change, holding its mark,
+    # waiting for deadline rows that a working-day resync held while waiting for it).
     trigger = (
-        f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {watched.table} "
+        f"CREATE CONSTRAINT TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE "
+        f"ON {watched.table} DEFERRABLE INITIALLY DEFERRED "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()"
     )
     return _Made((replace_function,), {function: (watched.table, trigger)})
@@ -168,8 +182,13 @@ def install(using: str = "default") -> None:
     connection = connections[using]
     new_value = _PG_NEW_VALUE if connection.vendor == "postgresql" else _SQLITE_NEW_VALUE
     present = _present(connection)
+    wanted = _wanted(connection)
+    names = {name for made in wanted for name in made.triggers}
     with connection.cursor() as cursor:
-        for made in _wanted(connection):
+        for table, name in present:
+            if name not in names:  # made by an older version of this module
+                _drop(cursor, connection.vendor, table, name)
+        for made in wanted:
             for statement in made.always:
                 cursor.execute(statement)
             for name, (table, statement) in made.triggers.items():
@@ -191,11 +210,15 @@ def uninstall(using: str = "default") -> None:
     connection = connections[using]
     with connection.cursor() as cursor:
         for table, name in _present(connection):
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            _drop(cursor, connection.vendor, table, name)
+
+
+def _drop(cursor: Any, vendor: str, table: str, name: str) -> None:
+    if vendor == "postgresql":
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    else:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def missing(using: str = "default") -> list[str]:
@@ -231,16 +254,16 @@ def _present(connection: BaseDatabaseWrapper) -> dict[tuple[str, str], str]:
 
 def current(partnership_id: int, using: str = "default") -> int | None:
     """The partnership's mark now. None: it has none, or (on PostgreSQL, whose
-    triggers move a mark once a transaction) the transaction asking has moved it
-    itself, so its later changes would not move it again: nothing may be kept or
-    taken under it."""
+    triggers move a mark as the transaction commits) the transaction asking has
+    changed something, which the mark does not show yet: nothing may be kept or taken
+    under it."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         found = FiguresMark.objects.using(using).filter(partnership_id=partnership_id)
         return found.values_list("mark", flat=True).first()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT mark, COALESCE(moved_in = txid_current_if_assigned(), false) "  # noqa: S608
+            f"SELECT mark, txid_current_if_assigned() IS NOT NULL "  # noqa: S608
             f"FROM {MARKS} WHERE partnership_id = %s",
             [partnership_id],
         )
@@ -257,6 +280,8 @@ def dropped_before_migrate(using: str = "default", **kwargs: Any) -> None:
     connection = connections[using]
     if connection.vendor != "postgresql" and MARKS in connection.introspection.table_names():
         uninstall(using)
+        # No mark, nothing kept (current() is None) until they are made again.
+        FiguresMark.objects.using(using).all().delete()
 
 
 def installed_after_migrate(using: str = "default", **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ For people :func:`escalate.partnerships.permissions.sees_statistics` allows; see
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -181,14 +182,19 @@ def kept_report(partnership: Partnership, period: Period) -> Report:
     (what is overdue, what is in force), both read before anything is counted; so the
     next request after a change, or on a new day, counts again. A partnership with no
     mark is counted every time."""
+    from escalate.partnerships.models import Partnership
+
     mark = figures_mark.current(partnership.pk)
     today = clock.today()
     if mark is None:
         return build_report(partnership, period, today)
-    key = f"escalate.report:{partnership.pk}:{period.first}:{period.last}:{today}:{mark}"
+    label = hashlib.blake2b(period.label.encode(), digest_size=8).hexdigest()  # as named
+    key = f"escalate.report:{partnership.pk}:{period.key}:{label}:{today}:{mark}"
     found = cache.get(key)
     if not isinstance(found, Report):
-        found = build_report(partnership, period, today)
+        # (Its name and region as they are now, read after the mark, as every figure is.)
+        fresh = Partnership.objects.get(pk=partnership.pk)
+        found = build_report(fresh, period, today)
         cache.set(key, found, KEPT_SECONDS)
     return found
 

@@ -82,12 +82,8 @@ def test_a_partnership_made_gets_a_mark_of_its_own() -> None:
     assert FiguresMark.objects.filter(partnership=made).exists()
 
 
-def test_a_trigger_a_migration_dropped_is_made_again_after_migrate() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER escalate_figures_cases_case ON cases_case")
-        else:
-            cursor.execute("DROP TRIGGER escalate_figures_cases_case_update")
+def test_triggers_a_migration_dropped_are_made_again_after_migrate() -> None:
+    figures_mark.uninstall()
     assert figures_mark.missing() != []
     figures_mark.installed_after_migrate(using="default")
     assert figures_mark.missing() == []
@@ -166,6 +162,15 @@ def test_renaming_an_agency_moves_the_mark_of_every_partnership_it_is_in(board) 
     assert moved_by(w.raising.save) == {w.partnership.pk, second.pk}
 
 
+def test_renaming_an_agency_that_left_moves_the_mark_where_its_cases_are(board) -> None:
+    w = board.w
+    w.partnership.agencies.remove(w.other)
+    w.other.name = "Renamed after leaving"
+    assert moved_by(w.other.save) == {w.partnership.pk}
+    named = dict(report_data.kept_report(w.partnership, YEAR).by_other_agency)
+    assert "Renamed after leaving" in named
+
+
 def test_an_agency_joining_or_leaving_moves_that_partnerships_mark(board) -> None:
     w = board.w
     assert moved_by(lambda: w.partnership.agencies.remove(board.quiet)) == {w.partnership.pk}
@@ -176,11 +181,11 @@ def test_renaming_the_partnership_or_changing_a_version_moves_its_mark(board) ->
     p = board.w.partnership
     p.name = "Cheshire East Safeguarding Adults Board (renamed)"
     assert moved_by(p.save) == {p.pk}
-    if ProcedureVersion.objects.filter(partnership=p).exists():
-        moved = moved_by(
-            lambda: ProcedureVersion.objects.filter(partnership=p).update(version_label="Renamed")
-        )
-        assert moved == {p.pk}
+    assert ProcedureVersion.objects.filter(partnership=p).exists()
+    moved = moved_by(
+        lambda: ProcedureVersion.objects.filter(partnership=p).update(version_label="Renamed")
+    )
+    assert moved == {p.pk}
 
 
 @pytest.mark.parametrize("model", [NonWorkingDay, WorkedBankHoliday])
@@ -245,6 +250,14 @@ def test_the_report_names_an_agency_as_it_is_called_now(board) -> None:
     assert "Cheshire East Adult Social Care" in after
 
 
+def test_a_period_asked_for_in_other_words_is_named_as_asked(board) -> None:
+    year = report_data.kept_report(board.w.partnership, YEAR)
+    same_days = parse_period(since="2026-01-01", until="2026-12-31")
+    again = report_data.kept_report(board.w.partnership, same_days)
+    assert (year.period.label, again.period.label) == (YEAR.label, same_days.label)
+    assert YEAR.label != same_days.label and again.raised == year.raised
+
+
 def test_the_report_is_counted_again_on_a_new_day(board, frozen_clock) -> None:
     kept = report_data.kept_report(board.w.partnership, YEAR)
     frozen_clock(REPORT_DAY + dt.timedelta(days=1))
@@ -275,7 +288,9 @@ def test_on_postgresql_a_transaction_moves_each_mark_once_however_many_rows_it_c
         )
         cursor.execute("SELECT txid_current()")
         (this_transaction,) = cursor.fetchone()
-        moved = FiguresMark.objects.get(partnership=board.w.partnership)
+        # (Moved as the transaction commits, not before.)
+        assert marks() == before
+    moved = FiguresMark.objects.get(partnership=board.w.partnership)
     assert changed > 1
     assert moved.moved_in == this_transaction and moved.mark != before[board.w.partnership.pk]
 
