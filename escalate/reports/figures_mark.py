@@ -109,7 +109,12 @@ _PG_NEW_VALUE = "(random() * 4611686018427387904)::bigint"
 
 def _first_mark(new_value: str) -> str:
     """A new partnership's mark (a trigger on the partnership table makes it)."""
-    return f"INSERT INTO {MARKS} (partnership_id, mark) VALUES (NEW.id, {new_value});"  # noqa: S608
+    # (Nothing if it has one: PostgreSQL's deferred trigger runs at the commit, after a
+    # migrate or flush in the same transaction may have given it one.)
+    return (
+        f"INSERT INTO {MARKS} (partnership_id, mark) VALUES (NEW.id, {new_value}) "  # noqa: S608
+        "ON CONFLICT (partnership_id) DO NOTHING;"
+    )
 
 
 @dataclass(frozen=True)
