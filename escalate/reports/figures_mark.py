@@ -201,7 +201,7 @@ def install(using: str = "default") -> None:
                 if there is not None and (connection.vendor == "postgresql" or there == statement):
                     continue
                 if there is not None:
-                    cursor.execute(f"DROP TRIGGER {name}")
+                    _drop(cursor, connection.vendor, table, name)
                 cursor.execute(statement)
         cursor.execute(
             f"INSERT INTO {MARKS} (partnership_id, mark) SELECT id, {new_value} "  # noqa: S608

@@ -1,8 +1,8 @@
 """Board oversight records: the forms completed on cases (a stage's form, such as the
 final stage's referral to the board, and the outcome form).
 
-Only :mod:`escalate.reports.services` writes these tables (and the database itself
-:class:`FiguresMark`).
+Only :mod:`escalate.reports.services` writes these tables, but for
+:class:`FiguresMark`, which only the database's own triggers write.
 """
 
 from __future__ import annotations
