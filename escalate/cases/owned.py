@@ -74,6 +74,9 @@ def _not_seen_by_holding() -> Q:
     return q
 
 
+_MANAGER_ROLES = frozenset(r.value for r in MANAGERS)
+
+
 def settled_by_holding(roles: Iterable[str]) -> bool:
     """Whether someone holding only ``roles`` (the roles of all their memberships and
     partnership roles) sees the case of every deadline naming one of them by holding
@@ -82,9 +85,6 @@ def settled_by_holding(roles: Iterable[str]) -> bool:
     and can be left out of their query (planning it had cost PostgreSQL 5-13 ms a
     dashboard)."""
     return all(role in _MANAGER_ROLES for role in roles)
-
-
-_MANAGER_ROLES = frozenset(r.value for r in MANAGERS)
 
 
 def roles_held(user: User | Any) -> set[str]:
