@@ -22,7 +22,7 @@ from escalate.cases.deadlines import (
     role_words,
     status,
 )
-from escalate.cases.models import CaseDeadline
+from escalate.cases.models import Case, CaseDeadline
 from escalate.cases.visibility import GATES, visible_q
 from escalate.partnerships.models import Membership, PartnershipRole
 from escalate.partnerships.permissions import is_active_person
@@ -62,27 +62,15 @@ def _seen_by_holding() -> Q:
     return q
 
 
-def _not_seen_by_holding() -> Q:
-    """The deadlines :func:`_seen_by_holding` does not hold (a gate not reached, or not
-    set, or a role that sees nothing by itself), written without ``NOT`` over the
-    nullable gates."""
-    q = ~Q(role__in=sorted(r.value for r in MANAGERS | set(GATES)))
-    for role, gate in GATES.items():
-        q |= Q(role=role.value) & (
-            Q(case__current_stage__lt=F(f"case__{gate}")) | Q(**{f"case__{gate}__isnull": True})
-        )
-    return q
-
-
 _MANAGER_ROLES = frozenset(r.value for r in MANAGERS)
 
 
 def settled_by_holding(roles: Iterable[str]) -> bool:
     """Whether someone holding only ``roles`` (the roles of all their memberships and
     partnership roles) sees the case of every deadline naming one of them by holding
-    it: true of managers' roles alone (:func:`_seen_by_holding`), so the part of
-    :func:`owned_deadline_ids` that tests visibility row by row finds nothing for them
-    and can be left out of their query (planning it had cost PostgreSQL 5-13 ms a
+    it: true of managers' roles alone (:func:`_seen_by_holding`), so the test of each
+    case in :func:`owned_deadline_ids` finds nothing more for them and can be left out
+    of their query (planning it had cost PostgreSQL 5-13 ms a
     dashboard)."""
     return all(role in _MANAGER_ROLES for role in roles)
 
@@ -100,14 +88,15 @@ def roles_held(user: User | Any) -> set[str]:
 def owned_deadline_ids(user: User | Any, *, managers_only: bool = False) -> QuerySet[Any]:
     """The ids of the deadlines not met yet that are ``user``'s (:func:`owned`), on
     cases they may see: a stage's owner always may; someone holding the role a deadline
-    names, when that role lets them (:func:`_seen_by_holding`) or, for the few whose
-    role does not settle it, when the case passes
-    :func:`~escalate.cases.visibility.visible_q`'s test, row by row. Three parts, none
-    sharing a row, so that what someone sees is never worked out whole (the ids of
+    names, when that role lets them (:func:`_seen_by_holding`) or else when the case
+    passes :func:`~escalate.cases.visibility.visible_q`'s test, asked of that one case
+    (a subquery run for each row the role did not settle, which PostgreSQL cannot turn
+    into a join: as a join it read all 100,000 cases' rows to keep a practitioner's
+    four deadlines, 74-95 ms). What someone sees is never worked out whole (the ids of
     the 15,400 cases one agency's line manager sees at 100,000 had been read to keep 9
-    of their deadlines: 12-58 ms). ``managers_only``: for someone whose roles
-    :func:`settled_by_holding` (the third part, which finds nothing for them, left
-    out)."""
+    of their deadlines: 12-58 ms). Two parts, sharing no row. ``managers_only``: for
+    someone whose roles :func:`settled_by_holding` (the test of the case, which finds
+    nothing more for them, left out)."""
     own = owned(user)
     stage_owners = Q(owner_stage__owner_id=user.pk)
     # Only the roles they hold: each read from the index of deadlines by role.
@@ -123,16 +112,14 @@ def owned_deadline_ids(user: User | Any, *, managers_only: bool = False) -> Quer
         .filter(role__in=held)
         .order_by()
     )
-    parts = [by_role.filter(_seen_by_holding()).values("pk")]
+    seen = _seen_by_holding()
     if not managers_only:
-        parts.append(
-            by_role.filter(_not_seen_by_holding()).filter(visible_q(user, "case__")).values("pk")
-        )
+        seen |= Q(Exists(Case.objects.filter(visible_q(user), pk=OuterRef("case_id"))))
     return (
         CaseDeadline.objects.filter(stage_owners, met_on__isnull=True)
         .order_by()
         .values("pk")
-        .union(*parts, all=True)
+        .union(by_role.filter(seen).values("pk"), all=True)
     )
 
 

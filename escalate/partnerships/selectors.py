@@ -46,10 +46,13 @@ def agencies_of(person: User) -> QuerySet[Agency]:
 
 def partnerships_of(person: User) -> QuerySet[Partnership]:
     """Partnerships the person belongs to: through a role in a member agency or a role in
-    the partnership itself."""
-    return Partnership.objects.filter(
-        Q(agencies__memberships__person=person) | Q(people__person=person)
-    ).distinct()
+    the partnership itself. Each way is a subquery of its own (an ``OR`` across the two
+    joins had read every membership of everyone: 3 ms a dashboard at the bench's 6,300)."""
+    through_agency = Agency.partnerships.through.objects.filter(
+        agency__memberships__person=person
+    ).values("partnership_id")
+    in_partnership = PartnershipRole.objects.filter(person=person).values("partnership_id")
+    return Partnership.objects.filter(Q(pk__in=through_agency) | Q(pk__in=in_partnership))
 
 
 def procedure_names(partnerships: Iterable[Partnership], on_date: dt.date) -> dict[int, str]:
