@@ -119,9 +119,9 @@ def _postgres_exists(name: str) -> bool:
 
 
 def _forget_sign_ins() -> None:
-    """Start the count of sign-ins from each address again: every run signs its people
-    in from 127.0.0.1, and a few runs within the hour would reach the limit on sign-ins
-    from one address (the bench's own database; no one else's count is touched)."""
+    """Start every rate limit's count again (sign-ins from an address among them): every
+    run signs its people in from 127.0.0.1, and a few runs within the hour would reach
+    the limit on sign-ins from one address. Only the bench's own database is touched."""
     from escalate.throttling import limits
 
     limits.clear_old(older_than=dt.timedelta(0))

@@ -69,9 +69,9 @@ def settled_by_holding(roles: Iterable[str]) -> bool:
     """Whether someone holding only ``roles`` (the roles of all their memberships and
     partnership roles) sees the case of every deadline naming one of them by holding
     it: true of managers' roles alone (:func:`_seen_by_holding`), so the test of each
-    case in :func:`owned_deadline_ids` finds nothing more for them and can be left out
-    of their query (planning it had cost PostgreSQL 5-13 ms a
-    dashboard)."""
+    case in :func:`owned_deadline_ids` finds nothing more for them and is left out of
+    their query (planning it, as the separate part it was then, had cost PostgreSQL
+    5-13 ms a dashboard)."""
     return all(role in _MANAGER_ROLES for role in roles)
 
 
@@ -91,8 +91,8 @@ def owned_deadline_ids(user: User | Any, *, managers_only: bool = False) -> Quer
     names, when that role lets them (:func:`_seen_by_holding`) or else when the case
     passes :func:`~escalate.cases.visibility.visible_q`'s test, asked of that one case
     (a subquery run for each row the role did not settle, which PostgreSQL cannot turn
-    into a join: as a join it read all 100,000 cases' rows to keep a practitioner's
-    four deadlines, 74-95 ms). What someone sees is never worked out whole (the ids of
+    into a join: as a join it read all 100,000 cases' rows to test a practitioner's
+    208 candidates, 74-95 ms). What someone sees is never worked out whole (the ids of
     the 15,400 cases one agency's line manager sees at 100,000 had been read to keep 9
     of their deadlines: 12-58 ms). Two parts, sharing no row. ``managers_only``: for
     someone whose roles :func:`settled_by_holding` (the test of the case, which finds

@@ -67,8 +67,14 @@ def test_a_persons_deadlines_are_those_they_own_on_the_cases_they_may_see(
     # practitioner's deadlines name their role, but it lets them see nothing.
     colleague = factories.user("A colleague of the raiser")
     factories.member(colleague, world.raising, Role.PRACTITIONER)
+    # A board representative who manages the raising agency's work too: their role is
+    # named on the early case before its gate for them, but they see it as a manager.
+    both = factories.user("A board representative who is a line manager")
+    factories.member(both, world.raising, Role.BOARD_REPRESENTATIVE)
+    factories.member(both, world.raising, Role.LINE_MANAGER)
     people = [
         *world.one_of_each(),
+        both,
         world.person(Role.BOARD_REPRESENTATIVE),
         world.person(Role.SENIOR_MANAGER, side="other"),
         world.person(Role.DIRECTOR),
@@ -102,6 +108,10 @@ def test_a_persons_deadlines_are_those_they_own_on_the_cases_they_may_see(
     assert hidden_from_someone
     # Each manager's role (and the person with none) was asked the shorter way too.
     assert {world.person(Role.LINE_MANAGER), world.person(Role.DIRECTOR)} <= set(settled)
+    # Their role settles nothing before the gate: the case's own test gives it them.
+    before_gate = CaseDeadline.objects.get(case=early, role=Role.BOARD_REPRESENTATIVE.value)
+    assert before_gate.pk in set(owned.owned_deadline_ids(both).values_list("pk", flat=True))
+    assert not owned.settled_by_holding(owned.roles_held(both))
     rep = world.person(Role.BOARD_REPRESENTATIVE)
     ids = owned.owned_deadline_ids(rep)
     theirs = set(CaseDeadline.objects.filter(pk__in=ids).values_list("case_id", flat=True))
