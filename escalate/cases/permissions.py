@@ -168,22 +168,25 @@ class CaseAccess:
         return self.case.invitations.filter(accepted_at__isnull=True).exists()
 
     def can(self, action: CaseAction | str) -> bool:
-        return CaseAction(action) in self.allowed
+        """May the person do ``action`` now? Only that action is ruled on (the engine
+        asked only for a move, and only once), unless :attr:`allowed` is known already."""
+        action = CaseAction(action)
+        if "allowed" in self.__dict__:
+            return action in self.allowed
+        return self._allows(action)
+
+    def _allows(self, action: CaseAction) -> bool:
+        if refusal(self, action, self.case) is not None:
+            return False
+        roles = set(self.standing.acting_roles(action))
+        return action not in ENGINE_ACTIONS or any(
+            m.action is ENGINE_ACTIONS[action] and roles.intersection(m.roles) for m in self.moves
+        )
 
     @cached_property
     def allowed(self) -> frozenset[CaseAction]:
         """Everything the person may do now (moves: if the engine allows one of them)."""
-
-        def allows(action: CaseAction) -> bool:
-            if refusal(self, action, self.case) is not None:
-                return False
-            roles = set(self.standing.acting_roles(action))
-            return action not in ENGINE_ACTIONS or any(
-                m.action is ENGINE_ACTIONS[action] and roles.intersection(m.roles)
-                for m in self.moves
-            )
-
-        return frozenset(filter(allows, CaseAction))
+        return frozenset(filter(self._allows, CaseAction))
 
 
 def accesses(user: User | Any, cases: Iterable[Case]) -> dict[int, CaseAccess]:

@@ -7,6 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+
+from escalate.govuk.text import page_number
+
 
 def page_numbers(here: int, last: int) -> list[int | None]:
     """The page numbers to link to, as GOV.UK's pagination shows them: the first, the
@@ -47,3 +51,11 @@ def pagination(
         "next": {"href": href(here + 1)} if here < last else None,
         "landmarkLabel": f"{landmark}: pages" if landmark else "",
     }
+
+
+def page_of(items: Any, asked: object, per_page: int) -> Page[Any]:
+    """Page ``asked`` (the ``page`` parameter as it came, or None) of ``items`` (a
+    queryset or a list), ``per_page`` to a page, in two queries at most (how many, and
+    the page's): a number as :func:`~escalate.govuk.text.page_number` reads one (ASCII
+    digits only); none or not a number, the first page; past the last, the last."""
+    return Paginator(items, per_page).get_page(page_number(asked) or 1)

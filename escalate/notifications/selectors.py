@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from escalate.cases import compiled
+from escalate.govuk.text import page_number
 from escalate.notifications.emails import happened
 from escalate.notifications.models import (
     DeliveryChoice,
@@ -88,10 +90,45 @@ def notifications_for(person: User, *, limit: int = PAGE) -> list[Item]:
         ("notifications_for", limit), lambda: _listed(compiled.standin(), limit)
     )
     values = {compiled.PERSON: person.pk, compiled.EMAIL: person.email.lower()}
+    return _items(kept.rows(values), digest)
+
+
+def _items(rows: Iterable[tuple[Any, ...]], digest: bool) -> list[Item]:
+    """Rows of :data:`_LISTED` as their recipient sees them."""
     return [
         Item(reference, happened(event, stage), why, at, _state(status, event, invitation, digest))
-        for reference, event, stage, why, at, status, invitation in kept.rows(values)
+        for reference, event, stage, why, at, status, invitation in rows
     ]
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """One page of a person's notifications, newest first: which page of how many."""
+
+    items: list[Item]
+    number: int
+    last: int
+    total: int
+
+
+def notifications_page(person: User, asked: object = None) -> ItemsPage:
+    """Page ``asked`` (the ``page`` parameter as it came: none or not a number, the
+    first; past the last, the last) of :func:`notifications_for`, :data:`PAGE` to a
+    page, in two queries: how many there are, and the page's. A later page reads its
+    rows and those before it from each index; the first is the kept query."""
+    if not person.is_authenticated or not person.is_active:
+        return ItemsPage([], 1, 1, 0)
+    total = Notification.objects.filter(
+        Q(recipient=person) | Q(recipient__isnull=True, email=person.email.lower())
+    ).count()
+    last = max(1, -(-total // PAGE))
+    number = min(page_number(asked) or 1, last)
+    if number == 1:
+        return ItemsPage(notifications_for(person), 1, last, total)
+    digest = delivery_of(person) == DeliveryChoice.DIGEST
+    upto = number * PAGE
+    rows = _newest_addressed_to(person, upto).values_list(*_LISTED)[upto - PAGE : upto]
+    return ItemsPage(_items(rows, digest), number, last, total)
 
 
 def recent_for(person: User, count: int = 5) -> list[Item]:

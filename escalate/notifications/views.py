@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from escalate.cases.errors import Invalid, NotAllowed
+from escalate.govuk.pagination import pagination
 from escalate.notifications import selectors, services
 from escalate.notifications.models import DeliveryChoice
 
@@ -47,13 +50,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
     else:
         form = PreferenceForm(initial={"delivery": selectors.delivery_of(person)})  # type: ignore[arg-type]
         status = 200
+    shown = selectors.notifications_page(person, request.GET.get("page"))  # type: ignore[arg-type]
     return render(
         request,
         "notifications/list.html",
         {
-            "items": selectors.notifications_for(person),  # type: ignore[arg-type]
+            "items": shown.items,
+            "shown": shown,
+            "pages": pagination(
+                shown.number,
+                shown.last,
+                lambda number: f"?{urlencode({'page': number})}",
+                "Your notifications",
+            ),
             "form": form,
-            "page_limit": selectors.PAGE,
         },
         status=status,
     )

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from escalate import clock
+from escalate.govuk.pagination import page_of
 from escalate.partnerships import authoring, permissions, selectors, versions
 from escalate.partnerships.models import Partnership, RoleChange
 from escalate.partnerships.version_records import when_words
@@ -229,12 +229,13 @@ def role_history_page(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = get_object_or_404(Partnership, slug=slug)
     if not permissions.sees_role_history(request.user, partnership):
         raise PermissionDenied
-    page = Paginator(
+    page = page_of(
         selectors.role_history(partnership).only(
             "at", "actor_label", "person_label", "change", "role_label", "place_label"
         ),
+        request.GET.get("page"),
         ROLE_CHANGES_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    )
     rows = [
         [
             {"text": when_words(entry.at)},

@@ -12,11 +12,15 @@ may see them) in :mod:`escalate.reports.common`; callers import them from here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page
 from django.db.models import QuerySet
 
-from escalate.cases.models import Case, PolicyIssue
+from escalate.cases import permissions
+from escalate.cases.models import Case, PolicyIssue, PolicyIssueStatus
+from escalate.govuk.pagination import page_of
 from escalate.reports.common import (
     FEWER,
     SUPPRESS_BELOW,
@@ -57,6 +61,8 @@ __all__ = [
     "RegisterPage",
     "RegisterRow",
     "Report",
+    "POLICY_ISSUES_PER_PAGE",
+    "PolicyIssuePage",
     "StageRow",
     "WorkingDays",
     "board_report",
@@ -68,6 +74,7 @@ __all__ = [
     "parse_period",
     "percentile",
     "policy_issues",
+    "policy_issues_page",
     "register",
     "register_cases",
     "register_page",
@@ -87,6 +94,40 @@ def policy_issues(user: User | Any, partnership: Partnership) -> QuerySet[Policy
         .select_related("case", "raised_by", "responded_by")
         .order_by("status", "raised_at", "id")
     )
+
+
+#: How many policy issues a page of them shows.
+POLICY_ISSUES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PolicyIssuePage:
+    """One page of a partnership's policy issues, and which of them the person may
+    respond to now."""
+
+    page: Page[PolicyIssue]
+    may_respond: frozenset[int]  # the issues' ids
+
+
+def policy_issues_page(
+    user: User | Any,
+    partnership: Partnership,
+    asked: object = None,
+    per_page: int = POLICY_ISSUES_PER_PAGE,
+) -> PolicyIssuePage:
+    """Page ``asked`` (the ``page`` parameter as it came: none or not a number, the
+    first; past the last, the last) of :func:`policy_issues`, in the same few queries
+    however many there are: how many, the page's issues, and who stands where on the
+    cases of its open ones (:func:`escalate.cases.permissions.accesses`)."""
+    page = page_of(policy_issues(user, partnership), asked, per_page)
+    open_ones = [i for i in page if i.status == PolicyIssueStatus.OPEN]
+    access = permissions.accesses(user, [i.case for i in open_ones])
+    may = frozenset(
+        i.pk
+        for i in open_ones
+        if access[i.case_id].can(permissions.CaseAction.RESPOND_TO_POLICY_ISSUE)
+    )
+    return PolicyIssuePage(page, may)
 
 
 def latest_submission(case: Case) -> ReferralSubmission | None:

@@ -21,8 +21,8 @@ from escalate.accounts.signed_in import AuthenticatedHttpRequest
 from escalate.cases import services as case_services
 from escalate.cases import told
 from escalate.cases.models import PolicyIssue
-from escalate.cases.permissions import CaseAction, can
 from escalate.errors import CaseError, Invalid
+from escalate.govuk.pagination import pagination
 from escalate.reports import exports, forms, presenting, selectors
 from escalate.reports.form_views import (
     case_form,
@@ -115,9 +115,10 @@ def report(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     partnership = partnership_or_404(slug)
     try:
-        issues = list(selectors.policy_issues(request.user, partnership))
+        selectors.require_statistics(request.user, partnership)
     except CaseError as error:
         return refused(request, error)
+    asked = request.GET.get("page")
     errors: dict[int, list[str]] = {}
     typed: dict[int, str] = {}
     if request.method == "POST":
@@ -148,23 +149,33 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             else:
                 who = told.were_told(issue.case, request.user, since)
                 messages.success(request, f"Your response is recorded. {told.in_words(who)}")
-                return redirect(
-                    reverse("reports:policy_issues", args=[slug]) + f"#issue-{issue.pk}"
-                )
-        issues = list(selectors.policy_issues(request.user, partnership))
+                # Back to the page it was sent from: the rest still waiting are there.
+                again = f"?{urlencode({'page': asked})}" if asked else ""
+                return redirect(reverse("reports:policy_issues", args=[slug]) + again)
+    shown = selectors.policy_issues_page(request.user, partnership, asked)
     entries = [
         {
             "issue": i,
-            "may_respond": i.status == "open"
-            and can(request.user, CaseAction.RESPOND_TO_POLICY_ISSUE, i.case),
+            "may_respond": i.pk in shown.may_respond,
             "errors": errors.get(i.pk, []),
             "typed": typed.get(i.pk, "") if i.pk in errors else "",
         }
-        for i in issues
+        for i in shown.page
     ]
     return render(
         request,
         "reports/policy_issues.html",
-        {"partnership": partnership, "entries": entries, "has_errors": bool(errors)},
+        {
+            "partnership": partnership,
+            "entries": entries,
+            "has_errors": bool(errors),
+            "page": shown.page,
+            "pages": pagination(
+                shown.page.number,
+                shown.page.paginator.num_pages,
+                lambda number: f"?{urlencode({'page': number})}",
+                "Policy issues",
+            ),
+        },
         status=400 if errors else 200,
     )
