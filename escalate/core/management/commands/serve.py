@@ -208,11 +208,10 @@ def run_gunicorn(
                 background.keep_running()
 
         def stop(self, graceful: bool = True) -> None:
-            # The web workers finish what they are answering first, so the case views
-            # they spool meanwhile are stored by the background process's last flush.
-            super().stop(graceful)
             if background is not None:
                 background.ask_to_stop()
+            super().stop(graceful)
+            if background is not None:
                 background.wait()
 
     class EscalateServer(BaseApplication):  # type: ignore[misc]
