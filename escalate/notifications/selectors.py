@@ -114,8 +114,9 @@ class ItemsPage:
 def notifications_page(person: User, asked: object = None) -> ItemsPage:
     """Page ``asked`` (the ``page`` parameter as it came: none or not a number, the
     first; past the last, the last) of :func:`notifications_for`, :data:`PAGE` to a
-    page, in two queries: how many there are, and the page's. A later page reads its
-    rows and those before it from each index; the first is the kept query."""
+    page, in three queries: how many there are, how the person gets emails, and the
+    page's. A later page reads its rows and those before it from each index; the first
+    is the kept query."""
     if not person.is_authenticated or not person.is_active:
         return ItemsPage([], 1, 1, 0)
     total = Notification.objects.filter(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from escalate.cases import permissions
 from escalate.cases.models import Case, PolicyIssue, PolicyIssueStatus
@@ -114,12 +114,24 @@ def policy_issues_page(
     partnership: Partnership,
     asked: object = None,
     per_page: int = POLICY_ISSUES_PER_PAGE,
+    *,
+    holding: PolicyIssue | None = None,
 ) -> PolicyIssuePage:
     """Page ``asked`` (the ``page`` parameter as it came: none or not a number, the
-    first; past the last, the last) of :func:`policy_issues`, in the same few queries
-    however many there are: how many, the page's issues, and who stands where on the
-    cases of its open ones (:func:`escalate.cases.permissions.accesses`)."""
-    page = page_of(policy_issues(user, partnership), asked, per_page)
+    first; past the last, the last) of :func:`policy_issues`, or with ``holding`` the
+    page that issue is on now (a response to it refused: shown where it is), in the
+    same few queries however many there are: how many, the page's issues, and who
+    stands where on the cases of its open ones
+    (:func:`escalate.cases.permissions.accesses`)."""
+    issues = policy_issues(user, partnership)
+    if holding is not None:
+        before = issues.filter(
+            Q(status__lt=holding.status)
+            | Q(status=holding.status, raised_at__lt=holding.raised_at)
+            | Q(status=holding.status, raised_at=holding.raised_at, id__lt=holding.pk)
+        ).count()
+        asked = str(before // per_page + 1)
+    page = page_of(issues, asked, per_page)
     open_ones = [i for i in page if i.status == PolicyIssueStatus.OPEN]
     access = permissions.accesses(user, [i.case for i in open_ones])
     may = frozenset(

@@ -23,6 +23,7 @@ from escalate.cases import told
 from escalate.cases.models import PolicyIssue
 from escalate.errors import CaseError, Invalid
 from escalate.govuk.pagination import pagination
+from escalate.govuk.text import page_number
 from escalate.reports import exports, forms, presenting, selectors
 from escalate.reports.form_views import (
     case_form,
@@ -121,6 +122,7 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     asked = request.GET.get("page")
     errors: dict[int, list[str]] = {}
     typed: dict[int, str] = {}
+    issue: PolicyIssue | None = None
     if request.method == "POST":
         form = forms.PolicyResponseForm(request.POST)
         form.is_valid()
@@ -150,9 +152,13 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                 who = told.were_told(issue.case, request.user, since)
                 messages.success(request, f"Your response is recorded. {told.in_words(who)}")
                 # Back to the page it was sent from: the rest still waiting are there.
-                again = f"?{urlencode({'page': asked})}" if asked else ""
+                number = page_number(asked) or 1
+                again = f"?{urlencode({'page': number})}" if number > 1 else ""
                 return redirect(reverse("reports:policy_issues", args=[slug]) + again)
-    shown = selectors.policy_issues_page(request.user, partnership, asked)
+    # A response refused is shown on the page its issue is on now, whichever was asked.
+    shown = selectors.policy_issues_page(
+        request.user, partnership, asked, holding=issue if errors else None
+    )
     entries = [
         {
             "issue": i,

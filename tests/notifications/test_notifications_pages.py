@@ -95,3 +95,23 @@ def test_the_page_takes_the_same_queries_for_a_few_notifications_or_hundreds(tol
     given(w.other_professional, 400)
     assert selectors.notifications_page(w.other_professional, "9").number == 9
     assert [page(client, q)[2] for q in ("", "?page=2")] == few
+
+
+def test_those_sent_to_their_address_before_they_had_an_account_are_paged_in_with_theirs(
+    told,
+) -> None:
+    w, client = told
+    person = w.other_professional
+    given(person, 70)
+    # Every other copy sent to their address alone (before their account existed).
+    copies = Notification.objects.filter(recipient=person, why__startswith="Copy ")
+    addressed = [n.pk for n in copies.order_by("created_at") if int(n.why.split()[1]) % 2]
+    Notification.objects.filter(pk__in=addressed).update(recipient=None, email=person.email)
+    total = Notification.objects.filter(recipient=person).count() + len(addressed)
+    shown = [selectors.notifications_page(person, str(n)) for n in (1, 2)]
+    assert [s.total for s in shown] == [total, total] and shown[1].last == 2
+    listed = [i.why for s in shown for i in s.items]
+    assert len(listed) == total == len(set(listed))
+    # Newest first across both kinds: Copy 1 the newest copy, Copy 70 the oldest.
+    numbers = [int(why.split()[1]) for why in listed if why.startswith("Copy ")]
+    assert numbers == list(range(1, 71))

@@ -102,3 +102,41 @@ def test_only_those_who_respond_are_offered_the_form() -> None:
     assert len(shown.page) == 2 and shown.may_respond == frozenset()
     chair = selectors.policy_issues_page(w.person(Role.INDEPENDENT_CHAIR), w.partnership)
     assert chair.may_respond == {i.pk for i in chair.page}
+
+
+def respond(w: factories.World, issue: PolicyIssue, text: str, query: str = ""):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(w.person(Role.INDEPENDENT_CHAIR))
+    case = Case.objects.get(pk=issue.case_id)
+    return client.post(
+        f"/board/{w.partnership.slug}/policy-issues/{query}",
+        {"issue": issue.pk, "version": case.version, "response": text},
+    )
+
+
+def test_a_response_sent_twice_is_refused_where_the_issue_now_is() -> None:
+    w = factories.world()
+    flagged(w, 60)
+    issue = PolicyIssue.objects.get(text="Issue 1")
+    assert respond(w, issue, "Agreed.").status_code == 302
+    # A second click: the issue, responded to, is now on the second page.
+    again = respond(w, issue, "Agreed.")
+    body = again.content.decode()
+    assert again.status_code == 400
+    assert "(page 2 of 2)" in body
+    assert f'<a href="#issue-{issue.pk}">This policy issue has already been responded to.' in body
+    assert f'id="issue-{issue.pk}"' in body
+
+
+def test_a_response_left_empty_on_a_later_page_keeps_that_page() -> None:
+    w = factories.world()
+    flagged(w, 60)
+    issue = PolicyIssue.objects.get(text="Issue 55")
+    refused = respond(w, issue, "  ", "?page=2")
+    body = refused.content.decode()
+    assert refused.status_code == 400 and "(page 2 of 2)" in body
+    assert f'<a href="#response-{issue.pk}">Enter the response' in body
+    sent = respond(w, issue, "Noted.", "?page=2")
+    assert sent.status_code == 302 and sent["Location"].endswith("/policy-issues/?page=2")
+    odd = respond(w, PolicyIssue.objects.get(text="Issue 54"), "Noted.", "?page=//x.example/")
+    assert odd["Location"].endswith("/policy-issues/")
