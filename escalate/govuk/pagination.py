@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 
@@ -51,6 +52,12 @@ def pagination(
         "next": {"href": href(here + 1)} if here < last else None,
         "landmarkLabel": f"{landmark}: pages" if landmark else "",
     }
+
+
+def page_links(here: int, last: int, landmark: str = "") -> dict[str, Any] | None:
+    """:func:`pagination` for a page whose address holds nothing but its page number
+    (``?page=2``)."""
+    return pagination(here, last, lambda number: f"?{urlencode({'page': number})}", landmark)
 
 
 def page_of(items: Any, asked: object, per_page: int) -> Page[Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from escalate.cases.errors import Invalid, NotAllowed
-from escalate.govuk.pagination import pagination
+from escalate.govuk.pagination import page_links
 from escalate.notifications import selectors, services
 from escalate.notifications.models import DeliveryChoice
 
@@ -57,12 +55,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         {
             "items": shown.items,
             "shown": shown,
-            "pages": pagination(
-                shown.number,
-                shown.last,
-                lambda number: f"?{urlencode({'page': number})}",
-                "Your notifications",
-            ),
+            "pages": page_links(shown.number, shown.last, "Your notifications"),
             "form": form,
         },
         status=status,

@@ -22,7 +22,7 @@ from escalate.cases import services as case_services
 from escalate.cases import told
 from escalate.cases.models import PolicyIssue
 from escalate.errors import CaseError, Invalid
-from escalate.govuk.pagination import pagination
+from escalate.govuk.pagination import page_links
 from escalate.govuk.text import page_number
 from escalate.reports import exports, forms, presenting, selectors
 from escalate.reports.form_views import (
@@ -176,12 +176,7 @@ def policy_issues(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "entries": entries,
             "has_errors": bool(errors),
             "page": shown.page,
-            "pages": pagination(
-                shown.page.number,
-                shown.page.paginator.num_pages,
-                lambda number: f"?{urlencode({'page': number})}",
-                "Policy issues",
-            ),
+            "pages": page_links(shown.page.number, shown.page.paginator.num_pages, "Policy issues"),
         },
         status=400 if errors else 200,
     )
