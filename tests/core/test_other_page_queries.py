@@ -7,9 +7,8 @@ import datetime as dt
 
 import factories
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from page_queries import counted_get
 
 from escalate.procedures.model import Role
 from tests.reports.register_cases import many_more
@@ -50,10 +49,8 @@ def counts(w: factories.World) -> dict[str, int]:
         client = Client()
         client.force_login(w.person(role))
         client.get(path.format(slug=w.partnership.slug))  # anything kept per process, kept
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path.format(slug=w.partnership.slug))
-        assert response.status_code == 200, name
-        found[name] = len(queries)
+        status, _, found[name] = counted_get(client, path.format(slug=w.partnership.slug))
+        assert status == 200, name
     return found
 
 

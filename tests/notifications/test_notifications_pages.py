@@ -7,9 +7,8 @@ import datetime as dt
 
 import factories
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from page_queries import counted_get
 
 from escalate.notifications import selectors
 from escalate.notifications.models import Notification
@@ -39,9 +38,7 @@ def given(person, count: int) -> None:
 
 
 def page(client: Client, query: str = "") -> tuple[int, str, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/notifications/{query}")
-    return response.status_code, response.content.decode(), len(queries)
+    return counted_get(client, f"/notifications/{query}")
 
 
 @pytest.fixture

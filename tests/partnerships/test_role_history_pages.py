@@ -7,9 +7,8 @@ import datetime as dt
 
 import factories
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from page_queries import counted_get
 
 from escalate import clock
 from escalate.partnerships.models import RoleChange, RoleGrant
@@ -38,11 +37,8 @@ def recorded(w: factories.World, count: int) -> None:
 
 
 def page(w: factories.World, query: str = "") -> tuple[int, str, int]:
-    client = Client()
-    client.force_login(w.person(Role.BUSINESS_UNIT))
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/partnerships/{w.partnership.slug}/roles/{query}")
-    return response.status_code, response.content.decode(), len(queries)
+    path = f"/partnerships/{w.partnership.slug}/roles/{query}"
+    return counted_get(w.person(Role.BUSINESS_UNIT), path)
 
 
 @pytest.mark.parametrize(

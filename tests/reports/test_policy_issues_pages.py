@@ -7,9 +7,8 @@ import datetime as dt
 
 import factories
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from page_queries import counted_get
 from register_cases import many_more
 
 from escalate import clock
@@ -61,11 +60,8 @@ def flagged(w: factories.World, count: int, *, responded: int = 0) -> None:
 
 
 def page(w: factories.World, query: str = "") -> tuple[int, str, int]:
-    client = Client()
-    client.force_login(w.person(Role.INDEPENDENT_CHAIR))
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/board/{w.partnership.slug}/policy-issues/{query}")
-    return response.status_code, response.content.decode(), len(queries)
+    path = f"/board/{w.partnership.slug}/policy-issues/{query}"
+    return counted_get(w.person(Role.INDEPENDENT_CHAIR), path)
 
 
 def test_issues_are_shown_fifty_a_page_those_awaiting_a_response_first() -> None:
