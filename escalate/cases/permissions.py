@@ -171,7 +171,7 @@ class CaseAccess:
         """May the person do ``action`` now? Only that action is ruled on (the engine
         asked only for a move, and only once), unless :attr:`allowed` is known already."""
         action = CaseAction(action)
-        if "allowed" in self.__dict__:
+        if "allowed" in self.__dict__:  # where cached_property keeps what it worked out
             return action in self.allowed
         return self._allows(action)
 
